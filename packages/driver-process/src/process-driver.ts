@@ -1,0 +1,471 @@
+import { randomBytes } from 'node:crypto'
+import { closeSync, existsSync, openSync, readFileSync, statSync } from 'node:fs'
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises'
+import path from 'node:path'
+import {
+  type AtomicReadiness,
+  compileLogPattern,
+  type Driver,
+  DriverError,
+  type ExecOptions,
+  type ExecResult,
+  type ExitStatus,
+  identityFromLabels,
+  type Instance,
+  type InstanceSelector,
+  type InstanceSpec,
+  type InstanceState,
+  LABELS,
+  type Labels,
+  type LogLine,
+  type LogOptions,
+  labelEnvName,
+  labelFromEnvName,
+  matchesSelector,
+  type ProbeOptions,
+  type ProbeResult,
+  probeHttp,
+  probeTcp,
+  type ServiceIdentity,
+  writeJsonAtomic,
+} from '@hearth/driver'
+import {
+  lookupIn,
+  type NormalizedCommand,
+  type NormalizedService,
+  renderTemplate,
+  type ServiceKind,
+} from '@hearth/environments'
+import { execa } from 'execa'
+import { readLogLines } from './log-file.js'
+import { allocatePort, isPortTaken } from './ports.js'
+import { groupMembers, isAlive, pidsWithEnv, readEnviron, signalGroup, signalPid, startTimeOf } from './proc.js'
+
+/** Every process hearth starts carries its instance id, so strays outside its group are found too. */
+const INSTANCE_ENV = 'HEARTH_INSTANCE_ID'
+const HOST = '127.0.0.1'
+const RECORD_FORMAT = 1
+const OUTPUT_LIMIT = 64 * 1024
+const DEFAULT_STOP_TIMEOUT_MS = 5_000
+/** After SIGKILL, how long to wait for the kernel to reap before giving up. */
+const KILL_WAIT_MS = 3_000
+
+/**
+ * Runs the service and, once it exits by itself, records its exit code next to its output, so a
+ * later hearth process (which is not its parent) can still tell a crash's code. Killed by a signal,
+ * it writes nothing: the signal is the reason.
+ */
+const WRAPPER = [
+  'exit_file=$1; shift',
+  '"$@"',
+  'code=$?',
+  'printf "%s\\n" "$code" > "$exit_file.tmp" && mv -f "$exit_file.tmp" "$exit_file"',
+  'exit "$code"',
+].join('\n')
+
+/** What the driver keeps on disk per instance: everything needed to find, inspect and stop it later. */
+interface ProcessRecord {
+  format: number
+  id: string
+  identity: ServiceIdentity
+  kind: ServiceKind
+  specHash: string
+  labels: Labels
+  pid: number
+  /** With the pid, identifies the process across pid reuse (null where /proc is absent). */
+  startTime: string | null
+  ports: Record<string, number>
+  createdAt: number
+  cwd: string
+  /** The service's own environment (rendered), without hearth's labels: what `exec` runs with. */
+  env: Record<string, string>
+  argv: string[]
+  stopTimeoutMs: number
+}
+
+export interface ProcessDriverOptions {
+  /** Where records and output files live, e.g. `<project>/.hearth`. */
+  stateDir: string
+}
+
+/**
+ * The Driver for local processes (execa). Each instance runs detached in its own process group, so
+ * it outlives the hearth command that started it and is stopped as a whole; its output goes to a
+ * file that any later hearth can read.
+ */
+export class ProcessDriver implements Driver {
+  readonly name = 'process'
+  private readonly dir: string
+  /** Subprocesses this hearth process started: their exit is known at once. */
+  private readonly children = new Map<string, Promise<ExitStatus>>()
+
+  constructor(options: ProcessDriverOptions) {
+    this.dir = path.join(options.stateDir, 'processes')
+  }
+
+  supports(service: NormalizedService): boolean {
+    return service.kind === 'process' || (service.kind === 'job' && service.image === null)
+  }
+
+  async list(selector: InstanceSelector): Promise<Instance[]> {
+    const records = await this.readRecords()
+    const instances = records.filter((record) => matchesSelector(record.labels, selector)).map((record) => this.toInstance(record))
+    const known = new Set(records.map((record) => record.id))
+    return [...instances, ...this.findStrays(selector, known)]
+  }
+
+  async start(spec: InstanceSpec, options: { signal?: AbortSignal } = {}): Promise<Instance> {
+    const { service, identity } = spec
+    if (service.kind === 'container' || (service.kind === 'job' && service.image !== null)) {
+      throw new DriverError(
+        'start-failed',
+        `${identity.service} runs in a container; the process driver cannot start it`,
+        'this is a bug in hearth: containers go to the Docker driver',
+      )
+    }
+    options.signal?.throwIfAborted()
+    const ports = await this.allocatePorts(service, identity.service)
+    const lookup = lookupIn({ host: HOST, ports })
+    const env: Record<string, string> = {}
+    for (const [name, value] of Object.entries(service.env)) env[name] = renderTemplate(value, lookup)
+    for (const port of service.ports) {
+      if (port.env !== null) env[port.env] = String(ports[port.name])
+    }
+    const argv = toArgv(service.command, lookup)
+    const cwd = path.resolve(spec.root, service.cwd)
+    if (!existsSync(cwd) || !statSync(cwd).isDirectory()) {
+      throw new DriverError(
+        'start-failed',
+        `the working directory ${cwd} of ${identity.service} does not exist`,
+        `create it, or fix environments.${identity.environment}.services.${identity.service}.cwd`,
+      )
+    }
+
+    const id = `${identity.environment}.${identity.service}.${randomBytes(4).toString('hex')}`
+    const dir = this.instanceDir(id)
+    await mkdir(dir, { recursive: true })
+    const labelEnv: Record<string, string> = { [INSTANCE_ENV]: id }
+    for (const [label, value] of Object.entries(spec.labels)) labelEnv[labelEnvName(label)] = value
+
+    const output = openSync(path.join(dir, 'output.log'), 'a')
+    const child = (() => {
+      try {
+        return execa('/bin/sh', ['-c', WRAPPER, 'hearth', path.join(dir, 'exit-code'), ...argv], {
+          cwd,
+          env: { ...env, ...labelEnv },
+          extendEnv: true,
+          detached: true,
+          cleanup: false,
+          stdin: 'ignore',
+          // Any descriptor works at run time; execa's types only admit 3–9 literally.
+          stdout: output as 3,
+          stderr: output as 3,
+          reject: false,
+          buffer: false,
+        })
+      } finally {
+        // The child has its own copy of the descriptor by now.
+        closeSync(output)
+      }
+    })()
+    const pid = child.pid
+    if (pid === undefined) {
+      const result = await child
+      await rm(dir, { recursive: true, force: true })
+      throw new DriverError('start-failed', `could not start ${identity.service}: ${result.message}`, 'check the command and cwd')
+    }
+    child.unref()
+    this.children.set(
+      id,
+      child.then((result) => ({ exitCode: result.exitCode ?? null, signal: result.signal ?? null })),
+    )
+    const record: ProcessRecord = {
+      format: RECORD_FORMAT,
+      id,
+      identity,
+      kind: service.kind,
+      specHash: spec.specHash,
+      labels: spec.labels,
+      pid,
+      startTime: startTimeOf(pid),
+      ports,
+      createdAt: Date.now(),
+      cwd,
+      env,
+      argv,
+      stopTimeoutMs: service.kind === 'process' ? service.stopTimeoutMs : DEFAULT_STOP_TIMEOUT_MS,
+    }
+    await writeJsonAtomic(path.join(dir, 'record.json'), record)
+    return this.toInstance(record)
+  }
+
+  async stop(instance: Instance, options: { timeoutMs?: number } = {}): Promise<void> {
+    const record = await this.readRecord(instance.id)
+    const timeoutMs = options.timeoutMs ?? record?.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS
+    // The group only while its leader is the process we started (a dead leader's pid may be
+    // reused); anything carrying the instance id, wherever it moved, in every case.
+    const leaderAlive = (): boolean => record !== null && isAlive(record.pid, record.startTime)
+    const members = (): number[] => [
+      ...new Set([...(leaderAlive() ? groupMembers((record as ProcessRecord).pid) : []), ...pidsWithEnv(INSTANCE_ENV, instance.id)]),
+    ]
+    const signalAll = (signal: NodeJS.Signals): void => {
+      if (leaderAlive()) signalGroup((record as ProcessRecord).pid, signal)
+      for (const pid of pidsWithEnv(INSTANCE_ENV, instance.id)) signalPid(pid, signal)
+    }
+    if (members().length > 0) {
+      signalAll('SIGTERM')
+      if (!(await until(() => members().length === 0, timeoutMs))) {
+        signalAll('SIGKILL')
+        if (!(await until(() => members().length === 0, KILL_WAIT_MS))) {
+          throw new DriverError(
+            'timeout',
+            `${instance.identity.service} (pids ${members().join(', ')}) did not exit after SIGKILL`,
+            'the process may be stuck in the kernel (uninterruptible I/O); check it with `ps`',
+          )
+        }
+      }
+    }
+    await this.children.get(instance.id)
+    this.children.delete(instance.id)
+    await rm(this.instanceDir(instance.id), { recursive: true, force: true })
+  }
+
+  async inspect(instance: Instance): Promise<InstanceState> {
+    const record = await this.readRecord(instance.id)
+    if (record === null) {
+      return pidsWithEnv(INSTANCE_ENV, instance.id).length > 0 ? { status: 'running' } : { status: 'missing' }
+    }
+    return this.stateOf(record)
+  }
+
+  async probe(instance: Instance, check: AtomicReadiness, options: ProbeOptions): Promise<ProbeResult> {
+    switch (check.type) {
+      case 'tcp':
+        return probeTcp(HOST, this.portOf(instance, check.port), options.timeoutMs, options.signal)
+      case 'http':
+        return probeHttp(`http://${HOST}:${this.portOf(instance, check.port)}${check.path}`, check.status, options.timeoutMs, options.signal)
+      case 'log': {
+        const pattern = compileLogPattern(check.pattern)
+        for await (const line of this.logs(instance)) {
+          if (pattern.test(line.text)) return { ok: true, detail: `saw "${line.text}"` }
+        }
+        return { ok: false, detail: `no output line matches /${check.pattern.source}/` }
+      }
+      case 'command': {
+        const result = await this.exec(instance, check.command, { timeoutMs: options.timeoutMs, ...(options.signal ? { signal: options.signal } : {}) })
+        const last = result.output.trim().split('\n').at(-1) ?? ''
+        return { ok: result.exitCode === 0, detail: `exit ${result.exitCode}${last === '' ? '' : `: ${last}`}` }
+      }
+      case 'healthcheck':
+        return { ok: false, detail: 'a local process has no engine healthcheck' }
+    }
+  }
+
+  async *logs(instance: Instance, options: LogOptions = {}): AsyncIterable<LogLine> {
+    const record = await this.readRecord(instance.id)
+    const finished = (): boolean => record === null || !isAlive(record.pid, record.startTime)
+    yield* readLogLines(path.join(this.instanceDir(instance.id), 'output.log'), {
+      follow: options.follow ?? false,
+      finished,
+      ...(options.signal ? { signal: options.signal } : {}),
+    })
+  }
+
+  async exec(instance: Instance, command: NormalizedCommand, options: ExecOptions = {}): Promise<ExecResult> {
+    const record = await this.readRecord(instance.id)
+    if (record === null) {
+      throw new DriverError('exited', `${instance.identity.service} is not running`, 'start it with `hearth up`')
+    }
+    const [file, ...args] = toArgv(command, lookupIn({ host: HOST, ports: record.ports }))
+    const result = await execa(file as string, args, {
+      cwd: record.cwd,
+      env: { ...record.env, ...options.env },
+      extendEnv: true,
+      stdin: 'ignore',
+      all: true,
+      reject: false,
+      ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
+      ...(options.signal === undefined ? {} : { cancelSignal: options.signal }),
+    })
+    const output = (result.all ?? '').slice(-OUTPUT_LIMIT)
+    if (result.timedOut) return { exitCode: 124, output: `${output}\n(timed out after ${options.timeoutMs} ms)`.trim() }
+    if (result.isCanceled) throw options.signal?.reason ?? new Error('aborted')
+    if (result.exitCode === undefined && result.failed && result.signal === undefined) {
+      return { exitCode: 127, output: result.shortMessage ?? '' }
+    }
+    return { exitCode: result.exitCode ?? 128, output }
+  }
+
+  async wait(instance: Instance, options: { signal?: AbortSignal } = {}): Promise<ExitStatus> {
+    const { signal } = options
+    signal?.throwIfAborted()
+    const child = this.children.get(instance.id)
+    if (child !== undefined) {
+      return abortable(child, signal)
+    }
+    for (;;) {
+      const state = await this.inspect(instance)
+      if (state.status === 'exited') return { exitCode: state.exitCode, signal: null }
+      if (state.status === 'missing') return { exitCode: null, signal: null }
+      await abortable(new Promise((resolve) => setTimeout(resolve, 100)), signal)
+    }
+  }
+
+  private async allocatePorts(service: NormalizedService, name: string): Promise<Record<string, number>> {
+    const ports: Record<string, number> = {}
+    for (const port of service.ports) {
+      if (port.host === null) {
+        ports[port.name] = await allocatePort()
+        continue
+      }
+      if (await isPortTaken(port.host)) {
+        throw new DriverError(
+          'port-conflict',
+          `port ${port.host} (ports.${port.name} of ${name}) is already in use on ${HOST}`,
+          `stop whatever listens on ${port.host} (\`ss -ltnp 'sport = :${port.host}'\`), or remove host: ${port.host} so that hearth picks a free port`,
+        )
+      }
+      ports[port.name] = port.host
+    }
+    return ports
+  }
+
+  private portOf(instance: Instance, name: string): number {
+    const port = instance.ports[name]
+    if (port === undefined) throw new DriverError('start-failed', `${instance.identity.service} has no port named ${name}`, `declare ports.${name}`)
+    return port
+  }
+
+  private stateOf(record: ProcessRecord): InstanceState {
+    const code = readExitCode(this.instanceDir(record.id))
+    if (code !== undefined) return { status: 'exited', exitCode: code }
+    if (isAlive(record.pid, record.startTime)) return { status: 'running' }
+    return { status: 'exited', exitCode: null }
+  }
+
+  private toInstance(record: ProcessRecord): Instance {
+    return {
+      id: record.id,
+      driver: this.name,
+      identity: record.identity,
+      kind: record.kind,
+      specHash: record.specHash,
+      labels: record.labels,
+      host: HOST,
+      ports: record.ports,
+      createdAt: record.createdAt,
+      state: this.stateOf(record),
+    }
+  }
+
+  /**
+   * Processes that carry the project's labels but have no record (their record was lost, say a
+   * hearth killed between spawn and write): listed so that `down` can stop them too.
+   */
+  private findStrays(selector: InstanceSelector, known: Set<string>): Instance[] {
+    const byId = new Map<string, { pid: number; labels: Record<string, string> }>()
+    for (const pid of pidsWithEnv(labelEnvName(LABELS.projectId), selector.projectId)) {
+      const labels: Record<string, string> = {}
+      let id: string | null = null
+      for (const entry of readEnviron(pid) ?? []) {
+        const eq = entry.indexOf('=')
+        const name = entry.slice(0, eq)
+        if (name === INSTANCE_ENV) id = entry.slice(eq + 1)
+        const label = labelFromEnvName(name)
+        if (label !== null) labels[label] = entry.slice(eq + 1)
+      }
+      if (id === null || known.has(id) || byId.has(id) || !matchesSelector(labels, selector)) continue
+      byId.set(id, { pid, labels })
+    }
+    const strays: Instance[] = []
+    for (const [id, { labels }] of byId) {
+      const identity = identityFromLabels(labels)
+      if (identity === null) continue
+      strays.push({
+        id,
+        driver: this.name,
+        identity,
+        kind: (labels[LABELS.kind] as ServiceKind | undefined) ?? 'process',
+        specHash: labels[LABELS.specHash] ?? '',
+        labels,
+        host: HOST,
+        ports: {},
+        createdAt: 0,
+        state: { status: 'running' },
+      })
+    }
+    return strays
+  }
+
+  private instanceDir(id: string): string {
+    if (!/^[\w.-]+$/.test(id)) throw new Error(`invalid instance id ${JSON.stringify(id)}`)
+    return path.join(this.dir, id)
+  }
+
+  private async readRecord(id: string): Promise<ProcessRecord | null> {
+    try {
+      const record = JSON.parse(await readFile(path.join(this.instanceDir(id), 'record.json'), 'utf8')) as ProcessRecord
+      return record.format === RECORD_FORMAT ? record : null
+    } catch {
+      return null
+    }
+  }
+
+  private async readRecords(): Promise<ProcessRecord[]> {
+    let names: string[]
+    try {
+      names = await readdir(this.dir)
+    } catch {
+      return []
+    }
+    const records = await Promise.all(names.map((name) => this.readRecord(name)))
+    return records.filter((record): record is ProcessRecord => record !== null)
+  }
+}
+
+function readExitCode(dir: string): number | undefined {
+  try {
+    const text = readFileSync(path.join(dir, 'exit-code'), 'utf8')
+    const code = Number.parseInt(text.trim(), 10)
+    return Number.isNaN(code) ? undefined : code
+  } catch {
+    return undefined
+  }
+}
+
+function toArgv(command: NormalizedCommand, lookup: (path: string) => string | undefined): string[] {
+  if ('shell' in command) return ['/bin/sh', '-c', renderTemplate(command.shell, lookup)]
+  return command.argv.map((arg) => renderTemplate(arg, lookup))
+}
+
+/** Polls `check` every 25 ms; true once it holds, false if `timeoutMs` passes first. */
+async function until(check: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    if (check()) return true
+    if (Date.now() >= deadline) return false
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+}
+
+function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason)
+    if (signal.aborted) {
+      onAbort()
+      return
+    }
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(value)
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(error)
+      },
+    )
+  })
+}

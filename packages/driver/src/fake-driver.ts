@@ -1,0 +1,259 @@
+import type { NormalizedCommand, NormalizedService } from '@hearth/environments'
+import { matchesSelector } from './create-labels.js'
+import { DriverError, type DriverErrorCode } from './errors.js'
+import { compileLogPattern } from './probes.js'
+import type {
+  AtomicReadiness,
+  Driver,
+  ExecResult,
+  ExitStatus,
+  Instance,
+  InstanceSelector,
+  InstanceSpec,
+  InstanceState,
+  LogLine,
+  LogOptions,
+  ProbeResult,
+} from './types.js'
+
+/** How a fake service behaves. Keyed by `environment/service` or just `service`. */
+export interface FakeBehaviour {
+  /** How long `start` takes. */
+  startDelayMs?: number
+  /** `start` rejects with this. */
+  startError?: { code: DriverErrorCode; message: string; fix: string }
+  /** This many probes fail before they pass. */
+  failingProbes?: number
+  /** Probes never pass. */
+  neverReady?: boolean
+  /** The instance exits by itself this long after starting (jobs default to 0). */
+  exitAfterMs?: number
+  /** Its exit code when it exits by itself (default 0). */
+  exitCode?: number
+  /** Lines it prints when it starts. */
+  logs?: readonly string[]
+  /** How long `stop` takes. */
+  stopDelayMs?: number
+  /** What `exec` returns. */
+  execResult?: ExecResult
+}
+
+export type FakeEvent =
+  | { type: 'start'; service: string; at: number }
+  | { type: 'started'; service: string; at: number }
+  | { type: 'stop'; service: string; at: number }
+  | { type: 'stopped'; service: string; at: number }
+  | { type: 'probe'; service: string; at: number; ok: boolean }
+  | { type: 'exec'; service: string; at: number; command: string }
+
+interface FakeInstanceRecord {
+  instance: Instance
+  state: InstanceState
+  logs: string[]
+  probes: number
+  exit: ExitStatus | null
+  waiters: Array<(status: ExitStatus) => void>
+  timer: ReturnType<typeof setTimeout> | null
+}
+
+/**
+ * The instances "running" in a fake runtime. Share one between several `FakeDriver`s to play two
+ * hearth processes looking at the same engine.
+ */
+export class FakeRuntime {
+  readonly records = new Map<string, FakeInstanceRecord>()
+  readonly events: FakeEvent[] = []
+  nextPort = 41000
+  nextId = 1
+}
+
+/**
+ * A Driver that runs nothing: instances live in memory and behave as scripted. For unit tests of
+ * core; it passes the same conformance suite as the real drivers.
+ */
+export class FakeDriver implements Driver {
+  readonly name = 'fake'
+  readonly runtime: FakeRuntime
+  private readonly behaviours = new Map<string, FakeBehaviour>()
+  private readonly clock: () => number
+
+  constructor(options: { runtime?: FakeRuntime; now?: () => number } = {}) {
+    this.runtime = options.runtime ?? new FakeRuntime()
+    this.clock = options.now ?? (() => performance.now())
+  }
+
+  /** Scripts a service. `key` is `environment/service` or `service`. */
+  behave(key: string, behaviour: FakeBehaviour): this {
+    this.behaviours.set(key, behaviour)
+    return this
+  }
+
+  get events(): readonly FakeEvent[] {
+    return this.runtime.events
+  }
+
+  supports(_service: NormalizedService): boolean {
+    return true
+  }
+
+  async list(selector: InstanceSelector): Promise<Instance[]> {
+    return [...this.runtime.records.values()]
+      .filter((record) => record.state.status !== 'missing' && matchesSelector(record.instance.labels, selector))
+      .map((record) => ({ ...record.instance, state: record.state }))
+  }
+
+  async start(spec: InstanceSpec, options: { signal?: AbortSignal } = {}): Promise<Instance> {
+    const { environment, service } = spec.identity
+    const behaviour = this.behaviourOf(environment, service)
+    this.runtime.events.push({ type: 'start', service, at: this.clock() })
+    if (behaviour.startDelayMs !== undefined) await sleep(behaviour.startDelayMs, options.signal)
+    options.signal?.throwIfAborted()
+    if (behaviour.startError !== undefined) {
+      const { code, message, fix } = behaviour.startError
+      throw new DriverError(code, message, fix)
+    }
+    const ports: Record<string, number> = {}
+    for (const port of spec.service.ports) ports[port.name] = port.host ?? this.runtime.nextPort++
+    const instance: Instance = {
+      id: `fake-${this.runtime.nextId++}`,
+      driver: this.name,
+      identity: spec.identity,
+      kind: spec.service.kind,
+      specHash: spec.specHash,
+      labels: spec.labels,
+      host: '127.0.0.1',
+      ports,
+      createdAt: Date.now(),
+      state: { status: 'running' },
+    }
+    const record: FakeInstanceRecord = {
+      instance,
+      state: { status: 'running' },
+      logs: [...(behaviour.logs ?? [])],
+      probes: 0,
+      exit: null,
+      waiters: [],
+      timer: null,
+    }
+    const exitAfterMs = behaviour.exitAfterMs ?? (spec.service.kind === 'job' ? 0 : undefined)
+    if (exitAfterMs !== undefined) {
+      record.timer = setTimeout(() => this.exit(record, { exitCode: behaviour.exitCode ?? 0, signal: null }), exitAfterMs)
+    }
+    this.runtime.records.set(instance.id, record)
+    this.runtime.events.push({ type: 'started', service, at: this.clock() })
+    return { ...instance }
+  }
+
+  async stop(instance: Instance, _options: { timeoutMs?: number } = {}): Promise<void> {
+    const record = this.runtime.records.get(instance.id)
+    if (record === undefined || record.state.status === 'missing') return
+    const { environment, service } = instance.identity
+    this.runtime.events.push({ type: 'stop', service, at: this.clock() })
+    const behaviour = this.behaviourOf(environment, service)
+    if (behaviour.stopDelayMs !== undefined) await sleep(behaviour.stopDelayMs)
+    if (record.exit === null) this.exit(record, { exitCode: null, signal: 'SIGTERM' })
+    record.state = { status: 'missing' }
+    this.runtime.events.push({ type: 'stopped', service, at: this.clock() })
+  }
+
+  async inspect(instance: Instance): Promise<InstanceState> {
+    return this.runtime.records.get(instance.id)?.state ?? { status: 'missing' }
+  }
+
+  async probe(instance: Instance, check: AtomicReadiness): Promise<ProbeResult> {
+    const record = this.runtime.records.get(instance.id)
+    if (record === undefined || record.state.status !== 'running') {
+      return { ok: false, detail: 'not running' }
+    }
+    const behaviour = this.behaviourOf(instance.identity.environment, instance.identity.service)
+    record.probes++
+    let ok = !behaviour.neverReady && record.probes > (behaviour.failingProbes ?? 0)
+    let detail = ok ? `${check.type} check passed` : `${check.type} check failed (attempt ${record.probes})`
+    if (ok && check.type === 'log') {
+      const pattern = compileLogPattern(check.pattern)
+      ok = record.logs.some((line) => pattern.test(line))
+      detail = ok ? 'pattern seen' : `no line matches /${check.pattern.source}/`
+    }
+    this.runtime.events.push({ type: 'probe', service: instance.identity.service, at: this.clock(), ok })
+    return { ok, detail }
+  }
+
+  async *logs(instance: Instance, options: LogOptions = {}): AsyncIterable<LogLine> {
+    const record = this.runtime.records.get(instance.id)
+    if (record === undefined) return
+    let index = 0
+    for (;;) {
+      while (index < record.logs.length) yield { text: record.logs[index++] as string, stream: 'output' }
+      if (!options.follow || record.exit !== null || options.signal?.aborted) return
+      await sleep(5, options.signal).catch(() => undefined)
+    }
+  }
+
+  async exec(instance: Instance, command: NormalizedCommand): Promise<ExecResult> {
+    const record = this.runtime.records.get(instance.id)
+    if (record === undefined || record.state.status !== 'running') {
+      throw new DriverError('exited', `${instance.identity.service} is not running`, 'start it first')
+    }
+    const text = 'argv' in command ? command.argv.join(' ') : command.shell
+    this.runtime.events.push({ type: 'exec', service: instance.identity.service, at: this.clock(), command: text })
+    const behaviour = this.behaviourOf(instance.identity.environment, instance.identity.service)
+    return behaviour.execResult ?? { exitCode: 0, output: '' }
+  }
+
+  wait(instance: Instance, options: { signal?: AbortSignal } = {}): Promise<ExitStatus> {
+    const record = this.runtime.records.get(instance.id)
+    if (record === undefined) return Promise.resolve({ exitCode: null, signal: null })
+    if (record.exit !== null) return Promise.resolve(record.exit)
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => reject(options.signal?.reason ?? new Error('aborted'))
+      options.signal?.addEventListener('abort', onAbort, { once: true })
+      record.waiters.push((status) => {
+        options.signal?.removeEventListener('abort', onAbort)
+        resolve(status)
+      })
+    })
+  }
+
+  /** Makes a running fake instance exit, as a crash would. */
+  crash(instance: Instance, exitCode = 1, line?: string): void {
+    const record = this.runtime.records.get(instance.id)
+    if (record === undefined) return
+    if (line !== undefined) record.logs.push(line)
+    this.exit(record, { exitCode, signal: null })
+  }
+
+  /** Appends a line to a fake instance's output. */
+  print(instance: Instance, line: string): void {
+    this.runtime.records.get(instance.id)?.logs.push(line)
+  }
+
+  private exit(record: FakeInstanceRecord, status: ExitStatus): void {
+    if (record.exit !== null) return
+    if (record.timer !== null) clearTimeout(record.timer)
+    record.exit = status
+    record.state = { status: 'exited', exitCode: status.exitCode }
+    for (const waiter of record.waiters.splice(0)) waiter(status)
+  }
+
+  private behaviourOf(environment: string, service: string): FakeBehaviour {
+    return this.behaviours.get(`${environment}/${service}`) ?? this.behaviours.get(service) ?? {}
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason)
+      return
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    const onAbort = (): void => {
+      clearTimeout(timer)
+      reject(signal?.reason)
+    }
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
+}

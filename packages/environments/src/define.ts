@@ -1,0 +1,98 @@
+import { fileURLToPath } from 'node:url'
+import type {
+  AllReadinessDefinition,
+  CommandDefinition,
+  CommandReadinessDefinition,
+  ConfigDefinition,
+  EnvironmentDefinition,
+  HealthcheckReadinessDefinition,
+  HttpReadinessDefinition,
+  LogReadinessDefinition,
+  ProbeTiming,
+  ReadinessDefinition,
+  TcpReadinessDefinition,
+} from './types.js'
+
+/**
+ * Where a definition was written, recorded by `defineEnvironment` so that validation messages can
+ * name `environments/backend.ts` rather than the config file that imported it. `Symbol.for`, because
+ * the project's copy of this package and hearth's own copy may be two module instances.
+ */
+export const SOURCE_FILE: unique symbol = Symbol.for('hearth.sourceFile') as never
+
+/** Declares the project: its environments and test groups. The default export of `hearth.config.ts`. */
+export function defineConfig<const T extends ConfigDefinition>(config: T): T {
+  return config
+}
+
+/** Declares an environment: a set of services with dependencies, readiness and outputs. */
+export function defineEnvironment<const T extends EnvironmentDefinition>(environment: T): T {
+  const file = callerFile()
+  if (file !== null && typeof environment === 'object' && environment !== null) {
+    Object.defineProperty(environment, SOURCE_FILE, { value: file, enumerable: false })
+  }
+  return environment
+}
+
+/** The file a definition came from, if `defineEnvironment` could tell. */
+export function sourceFileOf(value: unknown): string | null {
+  if (typeof value !== 'object' || value === null) return null
+  const file = (value as { [SOURCE_FILE]?: unknown })[SOURCE_FILE]
+  return typeof file === 'string' ? file : null
+}
+
+function callerFile(): string | null {
+  const original = Error.prepareStackTrace
+  try {
+    Error.prepareStackTrace = (_, callSites) => callSites
+    const holder: { stack?: NodeJS.CallSite[] } = {}
+    Error.captureStackTrace(holder, defineEnvironment)
+    const name = holder.stack?.[0]?.getFileName() ?? null
+    if (name === null) return null
+    return name.startsWith('file:') ? fileURLToPath(name) : name
+  } catch {
+    return null
+  } finally {
+    Error.prepareStackTrace = original
+  }
+}
+
+/** Readiness checks. Each probes from 50 ms, backing off to `intervalMs`, until `timeoutMs`. */
+export const ready = {
+  /** A TCP connection to the named port succeeds. */
+  tcp(port: string, timing: ProbeTiming = {}): TcpReadinessDefinition {
+    return { type: 'tcp', port, ...timing }
+  },
+  /** An HTTP GET on the named port answers with an accepted status (default 2xx/3xx). */
+  http(
+    port: string,
+    path = '/',
+    options: ProbeTiming & { status?: number | readonly number[] } = {},
+  ): HttpReadinessDefinition {
+    return { type: 'http', port, path, ...options }
+  },
+  /** A line of the service's output matches. */
+  log(pattern: string | RegExp, timing: ProbeTiming = {}): LogReadinessDefinition {
+    return { type: 'log', pattern, ...timing }
+  },
+  /** A command exits 0 (inside the container for containers). */
+  command(command: CommandDefinition, timing: ProbeTiming = {}): CommandReadinessDefinition {
+    return { type: 'command', command, ...timing }
+  },
+  /** The container engine's own healthcheck reports healthy. */
+  healthcheck(timing: ProbeTiming = {}): HealthcheckReadinessDefinition {
+    return { type: 'healthcheck', ...timing }
+  },
+  /** Every check passes. */
+  all(...checks: ReadinessDefinition[]): AllReadinessDefinition {
+    return { type: 'all', checks }
+  },
+} as const
+
+/**
+ * A reference to another service's output, for `env` values: `ref('db', 'url')` is `'{{db.url}}'`.
+ * The service must be listed in `dependsOn`.
+ */
+export function ref(service: string, output: string): string {
+  return `{{${service}.${output}}}`
+}

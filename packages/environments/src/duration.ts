@@ -1,0 +1,26 @@
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
+const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/
+
+/** `'90s'`, `'30m'`, `'2h'`, `'1d'` or a number of milliseconds → milliseconds; null if malformed. */
+export function parseDuration(value: string | number): number | null {
+  if (typeof value === 'number') return Number.isFinite(value) && value > 0 ? value : null
+  const match = DURATION.exec(value.trim())
+  if (match === null) return null
+  const ms = Number(match[1]) * (UNITS[match[2] as string] as number)
+  return ms > 0 ? Math.round(ms) : null
+}
+
+/** A short human duration: `850 ms`, `1.24 s`, `2m 05s`, `3h 10m`. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`
+  if (ms < 60_000) return `${(ms / 1000).toFixed(2)} s`
+  const totalSeconds = Math.round(ms / 1000)
+  if (totalSeconds < 3600) {
+    return `${Math.floor(totalSeconds / 60)}m ${String(totalSeconds % 60).padStart(2, '0')}s`
+  }
+  const totalMinutes = Math.floor(totalSeconds / 60)
+  if (totalMinutes < 24 * 60) {
+    return `${Math.floor(totalMinutes / 60)}h ${String(totalMinutes % 60).padStart(2, '0')}m`
+  }
+  return `${Math.floor(totalMinutes / 1440)}d ${Math.floor((totalMinutes % 1440) / 60)}h`
+}

@@ -1,0 +1,49 @@
+export { defineConfig, defineEnvironment, ready, ref, sourceFileOf } from './define.js'
+export { formatDuration, parseDuration } from './duration.js'
+export { findCycles, topologicalOrder } from './graph.js'
+export type { DependencyGraph } from './graph.js'
+export { ConfigError, formatIssues, isConfigError } from './issues.js'
+export type { ConfigIssue } from './issues.js'
+export { CONFIG_FILES, defaultProjectName, findConfigFile, loadConfig } from './load-config.js'
+export type { LoadConfigOptions } from './load-config.js'
+export { outputEnvName } from './names.js'
+export { computeSpecHash, hashValue, SPEC_FORMAT, stableStringify } from './spec-hash.js'
+export type { ResolvedSpecInputs } from './spec-hash.js'
+export { lookupIn, parseTemplate, renderTemplate } from './template.js'
+export type { TemplateParse, TemplateReference } from './template.js'
+export type {
+  AllReadinessDefinition,
+  CommandDefinition,
+  CommandReadinessDefinition,
+  ConfigDefinition,
+  ContainerPortDefinition,
+  ContainerServiceDefinition,
+  EnvironmentDefinition,
+  HealthcheckReadinessDefinition,
+  HttpReadinessDefinition,
+  JobServiceDefinition,
+  LogReadinessDefinition,
+  NormalizedCommand,
+  NormalizedConfig,
+  NormalizedContainerService,
+  NormalizedEnvironment,
+  NormalizedJobService,
+  NormalizedPort,
+  NormalizedProbeTiming,
+  NormalizedProcessService,
+  NormalizedReadiness,
+  NormalizedReset,
+  NormalizedService,
+  NormalizedTestGroup,
+  ProbeTiming,
+  ProcessPortDefinition,
+  ProcessServiceDefinition,
+  ReadinessDefinition,
+  ResetDefinition,
+  ServiceDefinition,
+  ServiceKind,
+  TcpReadinessDefinition,
+  TestGroupDefinition,
+} from './types.js'
+export { DEFAULTS, validateConfig } from './validate.js'
+export type { ValidateOptions, ValidationResult } from './validate.js'

@@ -1,0 +1,55 @@
+import { createHash } from 'node:crypto'
+import type { NormalizedService } from './types.js'
+
+/**
+ * Bumped when the meaning of a spec changes in a way the fields below do not show (a new default,
+ * say), so that instances created by an older hearth are replaced rather than reused.
+ */
+export const SPEC_FORMAT = 1
+
+/**
+ * JSON with object keys sorted at every depth, `undefined` members dropped and RegExps as
+ * `{source, flags}`: the same value gives the same text whatever order its keys were written in.
+ */
+export function stableStringify(value: unknown): string {
+  return JSON.stringify(canonical(value))
+}
+
+function canonical(value: unknown): unknown {
+  if (value instanceof RegExp) return { source: value.source, flags: value.flags }
+  if (Array.isArray(value)) return value.map((item) => (item === undefined ? null : canonical(item)))
+  if (typeof value === 'object' && value !== null) {
+    const out: Record<string, unknown> = {}
+    for (const key of Object.keys(value).sort()) {
+      const member = (value as Record<string, unknown>)[key]
+      if (member !== undefined) out[key] = canonical(member)
+    }
+    return out
+  }
+  if (typeof value === 'bigint') return value.toString()
+  return value
+}
+
+/** A short, stable digest (sha256, 16 hex digits) of any JSON-like value. */
+export function hashValue(value: unknown): string {
+  return createHash('sha256').update(stableStringify(value)).digest('hex').slice(0, 16)
+}
+
+/** What the runtime knows only once it looks: things a definition names but cannot itself pin down. */
+export interface ResolvedSpecInputs {
+  /** The outputs of dependencies that this service's templates use, as rendered now. */
+  dependencyOutputs?: Readonly<Record<string, string>>
+  /** The image id an image reference resolved to, or the content hash of a build context. */
+  image?: string
+}
+
+/**
+ * The identity of a service instance: every field that changes how it behaves, and nothing that
+ * only changes how hearth talks about it (description, outputs, watch globs, reset). Paths in a
+ * normalized service are relative to the project root, so two machines with the same definition
+ * and the same resolved inputs get the same hash.
+ */
+export function computeSpecHash(service: NormalizedService, resolved: ResolvedSpecInputs = {}): string {
+  const { description: _d, outputs: _o, watch: _w, reset: _r, ...behaviour } = service
+  return hashValue({ format: SPEC_FORMAT, service: behaviour, resolved })
+}

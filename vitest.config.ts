@@ -1,0 +1,49 @@
+import { defineConfig } from 'vitest/config'
+
+/**
+ * One Vitest run for the whole workspace, split into projects by what a test needs:
+ * - unit: pure logic and the fake driver; no processes, no Docker.
+ * - integration: real processes (the process driver, the CLI). No Docker.
+ * - e2e: the built `hearth` CLI driven as a user would, on the example projects.
+ * Workspace packages resolve to their TypeScript sources through the `@hearth/source` condition,
+ * so no test waits for a build (the e2e tests, which run the built CLI, excepted).
+ */
+// Vite's default server conditions, with ours in front.
+const conditions = ['@hearth/source', 'module', 'node', 'development|production']
+
+export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions, externalConditions: ['@hearth/source'] } },
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts', 'environments/*/src/**/*.test.ts'],
+          exclude: ['**/*.integration.test.ts', '**/node_modules/**', '**/dist/**'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['packages/*/{src,test}/**/*.integration.test.ts', 'apps/*/{src,test}/**/*.integration.test.ts'],
+          exclude: ['**/node_modules/**', '**/dist/**'],
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['apps/*/test/e2e/**/*.test.ts'],
+          exclude: ['**/node_modules/**'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+})
