@@ -225,7 +225,6 @@ export class ProcessDriver implements Driver {
         }
       }
     }
-    await this.children.get(instance.id)
     this.children.delete(instance.id)
     await rm(this.instanceDir(instance.id), { recursive: true, force: true })
   }

@@ -13,7 +13,8 @@ export async function writeFileAtomic(file: string, content: string): Promise<vo
     await writeFile(temporary, content)
     await rename(temporary, file)
   } catch (error) {
-    await rm(temporary, { force: true })
+    // Best effort: a failing cleanup must not hide why the write failed.
+    await rm(temporary, { force: true }).catch(() => undefined)
     throw error
   }
 }

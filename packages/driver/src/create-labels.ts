@@ -3,7 +3,12 @@ import { LABELS, type Labels } from './labels.js'
 import type { InstanceSelector, ServiceIdentity } from './types.js'
 
 /** The labels of one instance. */
-export function createLabels(identity: ServiceIdentity, kind: ServiceKind, specHash: string, version: string): Labels {
+export function createLabels(
+  identity: ServiceIdentity,
+  kind: ServiceKind,
+  specHash: string,
+  version: string,
+): Labels {
   return {
     [LABELS.managed]: 'true',
     [LABELS.project]: identity.project,
@@ -31,7 +36,12 @@ export function identityFromLabels(labels: Labels): ServiceIdentity | null {
   const projectId = labels[LABELS.projectId]
   const environment = labels[LABELS.environment]
   const service = labels[LABELS.service]
-  if (project === undefined || projectId === undefined || environment === undefined || service === undefined) {
+  if (
+    project === undefined ||
+    projectId === undefined ||
+    environment === undefined ||
+    service === undefined
+  ) {
     return null
   }
   return { project, projectId, environment, service }

@@ -25,5 +25,7 @@ export type DriverErrorCode =
   | 'aborted'
 
 export function isDriverError(error: unknown): error is DriverError {
-  return error instanceof Error && error.name === 'DriverError' && typeof (error as DriverError).fix === 'string'
+  return (
+    error instanceof Error && error.name === 'DriverError' && typeof (error as DriverError).fix === 'string'
+  )
 }

@@ -69,7 +69,8 @@ export class FakeRuntime {
 
 /**
  * A Driver that runs nothing: instances live in memory and behave as scripted. For unit tests of
- * core; it passes the same conformance suite as the real drivers.
+ * core. It keeps the contract's semantics (list, stop, inspect, wait; see `fake-driver.test.ts`),
+ * but it does not run the conformance suite: that suite connects to real ports and reads real output.
  */
 export class FakeDriver implements Driver {
   readonly name = 'fake'
@@ -98,7 +99,9 @@ export class FakeDriver implements Driver {
 
   async list(selector: InstanceSelector): Promise<Instance[]> {
     return [...this.runtime.records.values()]
-      .filter((record) => record.state.status !== 'missing' && matchesSelector(record.instance.labels, selector))
+      .filter(
+        (record) => record.state.status !== 'missing' && matchesSelector(record.instance.labels, selector),
+      )
       .map((record) => ({ ...record.instance, state: record.state }))
   }
 
@@ -137,7 +140,10 @@ export class FakeDriver implements Driver {
     }
     const exitAfterMs = behaviour.exitAfterMs ?? (spec.service.kind === 'job' ? 0 : undefined)
     if (exitAfterMs !== undefined) {
-      record.timer = setTimeout(() => this.exit(record, { exitCode: behaviour.exitCode ?? 0, signal: null }), exitAfterMs)
+      record.timer = setTimeout(
+        () => this.exit(record, { exitCode: behaviour.exitCode ?? 0, signal: null }),
+        exitAfterMs,
+      )
     }
     this.runtime.records.set(instance.id, record)
     this.runtime.events.push({ type: 'started', service, at: this.clock() })
@@ -195,22 +201,37 @@ export class FakeDriver implements Driver {
       throw new DriverError('exited', `${instance.identity.service} is not running`, 'start it first')
     }
     const text = 'argv' in command ? command.argv.join(' ') : command.shell
-    this.runtime.events.push({ type: 'exec', service: instance.identity.service, at: this.clock(), command: text })
+    this.runtime.events.push({
+      type: 'exec',
+      service: instance.identity.service,
+      at: this.clock(),
+      command: text,
+    })
     const behaviour = this.behaviourOf(instance.identity.environment, instance.identity.service)
     return behaviour.execResult ?? { exitCode: 0, output: '' }
   }
 
   wait(instance: Instance, options: { signal?: AbortSignal } = {}): Promise<ExitStatus> {
+    const { signal } = options
+    // An 'abort' listener added to an already aborted signal never fires: check first, as the
+    // real drivers do.
+    if (signal?.aborted) return Promise.reject(signal.reason)
     const record = this.runtime.records.get(instance.id)
     if (record === undefined) return Promise.resolve({ exitCode: null, signal: null })
     if (record.exit !== null) return Promise.resolve(record.exit)
     return new Promise((resolve, reject) => {
-      const onAbort = (): void => reject(options.signal?.reason ?? new Error('aborted'))
-      options.signal?.addEventListener('abort', onAbort, { once: true })
-      record.waiters.push((status) => {
-        options.signal?.removeEventListener('abort', onAbort)
+      const waiter = (status: ExitStatus): void => {
+        signal?.removeEventListener('abort', onAbort)
         resolve(status)
-      })
+      }
+      const onAbort = (): void => {
+        // Forget the waiter, so that aborted waits do not pile up on a long-lived instance.
+        const index = record.waiters.indexOf(waiter)
+        if (index !== -1) record.waiters.splice(index, 1)
+        reject(signal?.reason ?? new Error('aborted'))
+      }
+      signal?.addEventListener('abort', onAbort, { once: true })
+      record.waiters.push(waiter)
     })
   }
 

@@ -1,11 +1,11 @@
 export { writeFileAtomic, writeJsonAtomic } from './atomic-write.js'
 export { createLabels, identityFromLabels, matchesSelector } from './create-labels.js'
-export { DriverError, isDriverError } from './errors.js'
 export type { DriverErrorCode } from './errors.js'
-export { FakeDriver, FakeRuntime } from './fake-driver.js'
+export { DriverError, isDriverError } from './errors.js'
 export type { FakeBehaviour, FakeEvent } from './fake-driver.js'
-export { LABELS, labelEnvName, labelFromEnvName } from './labels.js'
+export { FakeDriver, FakeRuntime } from './fake-driver.js'
 export type { LabelKey, Labels } from './labels.js'
+export { LABELS, labelEnvName, labelFromEnvName } from './labels.js'
 export { compileLogPattern, probeHttp, probeTcp } from './probes.js'
 export type {
   AtomicReadiness,

@@ -6,8 +6,18 @@ import type { ProbeResult } from './types.js'
  * connect, and an HTTP GET. Shared by the real drivers so their readiness means the same thing.
  */
 
-export function probeTcp(host: string, port: number, timeoutMs: number, signal?: AbortSignal): Promise<ProbeResult> {
+export function probeTcp(
+  host: string,
+  port: number,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<ProbeResult> {
   return new Promise((resolve) => {
+    // A listener added to an already aborted signal never fires: without this, the attempt would go on.
+    if (signal?.aborted) {
+      resolve({ ok: false, detail: 'aborted' })
+      return
+    }
     const socket = net.connect({ host, port })
     let settled = false
     const finish = (result: ProbeResult): void => {
@@ -19,11 +29,17 @@ export function probeTcp(host: string, port: number, timeoutMs: number, signal?:
       resolve(result)
     }
     const onAbort = (): void => finish({ ok: false, detail: 'aborted' })
-    const timer = setTimeout(() => finish({ ok: false, detail: `no answer on ${host}:${port} within ${timeoutMs} ms` }), timeoutMs)
+    const timer = setTimeout(
+      () => finish({ ok: false, detail: `no answer on ${host}:${port} within ${timeoutMs} ms` }),
+      timeoutMs,
+    )
     signal?.addEventListener('abort', onAbort, { once: true })
     socket.once('connect', () => finish({ ok: true, detail: `${host}:${port} accepts connections` }))
     socket.once('error', (error: NodeJS.ErrnoException) =>
-      finish({ ok: false, detail: `${host}:${port}: ${error.code === 'ECONNREFUSED' ? 'connection refused' : error.message}` }),
+      finish({
+        ok: false,
+        detail: `${host}:${port}: ${error.code === 'ECONNREFUSED' ? 'connection refused' : error.message}`,
+      }),
     )
   })
 }
@@ -39,16 +55,20 @@ export async function probeHttp(
   try {
     const response = await fetch(url, { signal: combined, redirect: 'manual' })
     await response.body?.cancel()
-    const ok = accepted === null ? response.status >= 200 && response.status < 400 : accepted.includes(response.status)
+    const ok =
+      accepted === null ? response.status >= 200 && response.status < 400 : accepted.includes(response.status)
     return { ok, detail: `GET ${url} → HTTP ${response.status}` }
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause
+    // Said as probeTcp says it: the abort's reason is the caller's, not something the probe saw.
     const detail =
       cause?.code === 'ECONNREFUSED'
         ? 'connection refused'
         : timeout.aborted
           ? `no answer within ${timeoutMs} ms`
-          : (error as Error).message
+          : signal?.aborted
+            ? 'aborted'
+            : (error as Error).message
     return { ok: false, detail: `GET ${url}: ${detail}` }
   }
 }

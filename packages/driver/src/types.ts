@@ -1,4 +1,9 @@
-import type { NormalizedCommand, NormalizedReadiness, NormalizedService, ServiceKind } from '@hearth/environments'
+import type {
+  NormalizedCommand,
+  NormalizedReadiness,
+  NormalizedService,
+  ServiceKind,
+} from '@hearth/environments'
 import type { Labels } from './labels.js'
 
 /**

@@ -57,16 +57,30 @@ export function describeDriverConformance(options: ConformanceOptions): void {
     const named = { ...definition, name: service, environment }
     const specHash = computeSpecHash(named)
     const identity = { project: PROJECT, projectId, environment, service }
-    return { identity, specHash, labels: createLabels(identity, named.kind, specHash, '0.0.0-conformance'), service: named, root: options.root }
+    return {
+      identity,
+      specHash,
+      labels: createLabels(identity, named.kind, specHash, '0.0.0-conformance'),
+      service: named,
+      root: options.root,
+    }
   }
 
-  const start = async (service: string, definition: NormalizedService, environment?: string): Promise<Instance> => {
+  const start = async (
+    service: string,
+    definition: NormalizedService,
+    environment?: string,
+  ): Promise<Instance> => {
     const instance = await (await driver()).start(spec(service, definition, environment))
     started.push(instance)
     return instance
   }
 
-  const eventually = async (what: string, check: () => Promise<boolean>, withinMs = 10_000): Promise<void> => {
+  const eventually = async (
+    what: string,
+    check: () => Promise<boolean>,
+    withinMs = 10_000,
+  ): Promise<void> => {
     const deadline = Date.now() + withinMs
     while (Date.now() < deadline) {
       if (await check()) return
@@ -116,7 +130,9 @@ export function describeDriverConformance(options: ConformanceOptions): void {
         expect(found.state.status).toBe('running')
 
         expect(await d.list({ projectId: `${projectId}-other` })).toEqual([])
-        expect((await d.list({ projectId, environment: 'other' })).map((item) => item.id)).not.toContain(instance.id)
+        expect((await d.list({ projectId, environment: 'other' })).map((item) => item.id)).not.toContain(
+          instance.id,
+        )
         expect((await d.list({ projectId, service: 'web' })).map((item) => item.id)).toEqual([instance.id])
       },
       timeout,
@@ -127,9 +143,15 @@ export function describeDriverConformance(options: ConformanceOptions): void {
       async () => {
         const instance = await start('probed', options.fixtures.server())
         await eventually('the tcp probe', () => probe(instance, { type: 'tcp', port: 'main', ...timing }))
-        expect(await probe(instance, { type: 'http', port: 'main', path: '/', status: null, ...timing })).toBe(true)
-        expect(await probe(instance, { type: 'log', pattern: { source: '^ready$', flags: '' }, ...timing })).toBe(true)
-        expect(await probe(instance, { type: 'log', pattern: { source: 'never printed', flags: '' }, ...timing })).toBe(false)
+        expect(
+          await probe(instance, { type: 'http', port: 'main', path: '/', status: null, ...timing }),
+        ).toBe(true)
+        expect(
+          await probe(instance, { type: 'log', pattern: { source: '^ready$', flags: '' }, ...timing }),
+        ).toBe(true)
+        expect(
+          await probe(instance, { type: 'log', pattern: { source: 'never printed', flags: '' }, ...timing }),
+        ).toBe(false)
         // The suite's own connection, not the driver's probe: the port must really answer on loopback.
         const port = instance.ports.main as number
         await new Promise<void>((resolve, reject) => {
@@ -167,7 +189,11 @@ export function describeDriverConformance(options: ConformanceOptions): void {
         const failed = await d.exec(instance, { argv: ['sh', '-c', 'echo failing >&2; exit 3'] })
         expect(failed.exitCode).toBe(3)
         expect(failed.output).toContain('failing')
-        const probed = await d.probe(instance, { type: 'command', command: { shell: 'exit 1' }, ...timing }, { timeoutMs: 5000 })
+        const probed = await d.probe(
+          instance,
+          { type: 'command', command: { shell: 'exit 1' }, ...timing },
+          { timeoutMs: 5000 },
+        )
         expect(probed.ok).toBe(false)
       },
       timeout,

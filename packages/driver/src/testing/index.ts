@@ -1,2 +1,2 @@
-export { describeDriverConformance } from './conformance.js'
 export type { ConformanceFixtures, ConformanceOptions } from './conformance.js'
+export { describeDriverConformance } from './conformance.js'

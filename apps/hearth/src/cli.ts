@@ -1,0 +1,103 @@
+import { isDriverError } from '@hearth/driver'
+import { isConfigError } from '@hearth/environments'
+import { type CommandSpec, formatCommandHelp, type ParsedArgs, parseCommandArgs, UsageError } from './args.js'
+import { downSpec, runDown } from './commands/down.js'
+import { runStatus, statusSpec } from './commands/status.js'
+import { runUp, upSpec } from './commands/up.js'
+import { errStyle, type Io, println, processIo } from './io.js'
+import { VERSION } from './version.js'
+
+interface Command {
+  spec: CommandSpec
+  run(args: ParsedArgs, io: Io): Promise<number>
+}
+
+const COMMANDS: Readonly<Record<string, Command>> = {
+  up: { spec: upSpec, run: runUp },
+  down: { spec: downSpec, run: runDown },
+  status: { spec: statusSpec, run: runStatus },
+}
+
+/** Exit code for a failure inside hearth itself (a bug), apart from the documented ones. */
+export const EXIT_INTERNAL = 70
+
+export function generalHelp(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length)) + 2
+  return [
+    'hearth keeps test environments warm and reruns only the integration tests a change affects.',
+    '',
+    'Usage: hearth <command> [options]',
+    '',
+    'Commands:',
+    ...Object.values(COMMANDS).map(({ spec }) => `  ${spec.name.padEnd(width)}${spec.summary}`),
+    '',
+    'Options:',
+    '  -h, --help     Show help (also `hearth <command> --help`)',
+    '  -v, --version  Print the version',
+    '',
+    'Exit codes: 0 ok, 1 tests failed, 2 usage or configuration error, 3 environment not ready, 130 interrupted.',
+    '',
+  ].join('\n')
+}
+
+/** Runs the CLI; resolves with the exit code. Errors print their cause and fix, not a stack trace. */
+export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+  const verbose = argv.includes('--verbose')
+  try {
+    const [name, ...rest] = argv
+    if (name === '--version' || name === '-v') {
+      println(io.stdout, VERSION)
+      return 0
+    }
+    if (name === '--help' || name === '-h' || name === 'help') {
+      const topic = name === 'help' && rest[0] !== undefined ? COMMANDS[rest[0]] : undefined
+      io.stdout.write(topic === undefined ? generalHelp() : formatCommandHelp(topic.spec))
+      return 0
+    }
+    if (name === undefined) {
+      io.stderr.write(generalHelp())
+      return 2
+    }
+    const command = COMMANDS[name]
+    if (command === undefined) {
+      const known = Object.keys(COMMANDS)
+      const guess = known.find((candidate) => candidate.startsWith(name.slice(0, 2)))
+      throw new UsageError(
+        `unknown command "${name}"`,
+        guess === undefined ? `use one of: ${known.join(', ')}` : `did you mean \`hearth ${guess}\`? Commands: ${known.join(', ')}`,
+      )
+    }
+    const args = parseCommandArgs(command.spec, rest)
+    if (args.values.help === true) {
+      io.stdout.write(formatCommandHelp(command.spec))
+      return 0
+    }
+    return await command.run(args, io)
+  } catch (error) {
+    return reportError(error, io, verbose)
+  }
+}
+
+function reportError(error: unknown, io: Io, verbose: boolean): number {
+  const style = errStyle(io)
+  if (isConfigError(error)) {
+    println(io.stderr, style.red(error.message))
+    return 2
+  }
+  if (error instanceof UsageError) {
+    println(io.stderr, `${style.red('hearth:')} ${error.message}`)
+    println(io.stderr, `  ${style.dim('fix:')} ${error.fix}`)
+    return 2
+  }
+  if (isDriverError(error)) {
+    println(io.stderr, `${style.red('hearth:')} ${error.message}`)
+    println(io.stderr, `  ${style.dim('fix:')} ${error.fix}`)
+    if (verbose && error.stack !== undefined) println(io.stderr, style.dim(error.stack))
+    return 3
+  }
+  const message = error instanceof Error ? error.message : String(error)
+  println(io.stderr, `${style.red('hearth: internal error:')} ${message}`)
+  if (verbose && error instanceof Error && error.stack !== undefined) println(io.stderr, style.dim(error.stack))
+  else println(io.stderr, style.dim('  run again with --verbose for the stack trace, and please report it'))
+  return EXIT_INTERNAL
+}

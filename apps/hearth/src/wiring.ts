@@ -1,0 +1,52 @@
+import { existsSync } from 'node:fs'
+import { mkdir, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { createSession, type Session } from '@hearth/core'
+import type { Driver } from '@hearth/driver'
+import { ProcessDriver } from '@hearth/driver-process'
+import { loadConfig, type NormalizedConfig } from '@hearth/environments'
+import { UsageError } from './args.js'
+import { VERSION } from './version.js'
+
+export interface GlobalOptions {
+  config?: string | undefined
+  cwd?: string | undefined
+  verbose?: boolean | undefined
+}
+
+/** The concrete drivers: the only place that chooses runtimes. */
+export function createDrivers(stateDir: string): Driver[] {
+  return [new ProcessDriver({ stateDir })]
+}
+
+/** Loads the config and opens a session on it with the real drivers. */
+export async function openSession(options: GlobalOptions): Promise<{ config: NormalizedConfig; session: Session; stateDir: string }> {
+  const cwd = path.resolve(options.cwd ?? process.cwd())
+  if (!existsSync(cwd)) throw new UsageError(`--cwd ${cwd} does not exist`, 'pass an existing folder')
+  const config = await loadConfig(options.config === undefined ? { cwd } : { cwd, file: options.config })
+  const stateDir = path.join(config.root, '.hearth')
+  await ensureStateDir(stateDir)
+  const session = createSession({ config, drivers: createDrivers(stateDir), version: VERSION, stateDir })
+  return { config, session, stateDir }
+}
+
+/** The state folder, ignored by git from the start so nobody commits it by accident. */
+async function ensureStateDir(stateDir: string): Promise<void> {
+  await mkdir(stateDir, { recursive: true })
+  const ignore = path.join(stateDir, '.gitignore')
+  if (!existsSync(ignore)) await writeFile(ignore, '# hearth state: process records, output, locks\n*\n')
+}
+
+/** The environments named on the command line, checked against the config; all when none named. */
+export function pickEnvironments(config: NormalizedConfig, operands: readonly string[]): string[] {
+  const known = Object.keys(config.environments)
+  if (operands.length === 0) return known
+  const unknown = operands.filter((name) => !known.includes(name))
+  if (unknown.length > 0) {
+    throw new UsageError(
+      `unknown environment${unknown.length > 1 ? 's' : ''} ${unknown.map((name) => `"${name}"`).join(', ')}`,
+      `use one of: ${known.join(', ')} (defined in ${config.file})`,
+    )
+  }
+  return [...new Set(operands)]
+}

@@ -1,0 +1,11 @@
+import { defineConfig } from '@hearth/environments'
+import { backend } from './environments/backend.js'
+
+export default defineConfig({
+  project: 'hearth-demo',
+  environments: [backend],
+  tests: [
+    { name: 'api', include: ['tests/**/*.test.ts'], environment: 'backend' },
+    { name: 'unit', include: ['packages/*/src/**/*.test.ts'] },
+  ],
+})

@@ -1,0 +1,24 @@
+import { selectFailures } from './features/environments/selectors.js'
+import type { HearthState } from './store/state.js'
+
+/** The documented exit codes (design.md §4). */
+export const EXIT = {
+  ok: 0,
+  testsFailed: 1,
+  usage: 2,
+  environment: 3,
+  interrupted: 130,
+} as const
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT]
+
+/**
+ * The process exit code, as a pure function of the final state: hearth's own failure first, then
+ * an interruption, then an environment that could not be made ready.
+ */
+export function selectExitCode(state: HearthState): ExitCode {
+  if (state.session.fatal !== null) return state.session.fatal.code
+  if (state.session.interrupted !== null) return EXIT.interrupted
+  if (selectFailures(state).length > 0) return EXIT.environment
+  return EXIT.ok
+}

@@ -1,0 +1,41 @@
+import type { InstanceSummary, ServiceFailure, ServiceKey } from '../../store/state.js'
+
+export type EnvironmentAction =
+  /** Start these environments (all their services), attaching to what already runs. */
+  | { type: 'environment/up-requested'; at: number; environments: readonly string[] }
+  /**
+   * Stop these environments. `only: 'started'` stops what this session created and leaves what it
+   * found running (Ctrl-C, a failed `up`); `all` stops everything of theirs.
+   */
+  | { type: 'environment/down-requested'; at: number; environments: readonly string[]; only: 'all' | 'started' }
+  | { type: 'environment/lock-waiting'; at: number; environment: string; holder: string }
+  | { type: 'environment/lock-acquired'; at: number; environment: string }
+  | { type: 'environment/lock-released'; at: number; environment: string }
+
+export type ServiceAction =
+  /** Its dependencies are ready: hearth begins to find or create its instance. */
+  | { type: 'service/starting'; at: number; key: ServiceKey }
+  /** An instance runs (created, or found and attached to): readiness probing begins. */
+  | { type: 'service/started'; at: number; key: ServiceKey; instance: InstanceSummary }
+  | { type: 'service/ready'; at: number; key: ServiceKey; outputs: Readonly<Record<string, string>> }
+  /** A job exited 0 (now, or in an earlier run whose result is reused). */
+  | { type: 'service/completed'; at: number; key: ServiceKey; outputs: Readonly<Record<string, string>> }
+  | { type: 'service/failed'; at: number; key: ServiceKey; failure: ServiceFailure; exitCode?: number | null }
+  /** A start was called off before it created anything (Ctrl-C while looking for an instance). */
+  | { type: 'service/aborted'; at: number; key: ServiceKey }
+  | { type: 'service/stopping'; at: number; key: ServiceKey }
+  | { type: 'service/stopped'; at: number; key: ServiceKey }
+  /**
+   * What `observe` found in the runtime for a service this session did not start: an instance
+   * (running or exited, current or outdated) or none.
+   */
+  | {
+      type: 'service/observed'
+      at: number
+      key: ServiceKey
+      instance: InstanceSummary | null
+      running: boolean
+      exitCode: number | null
+      outdated: boolean
+      outputs: Readonly<Record<string, string>>
+    }

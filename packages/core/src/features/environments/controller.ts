@@ -1,0 +1,491 @@
+import {
+  createLabels,
+  type Driver,
+  DriverError,
+  type Instance,
+  type InstanceSpec,
+  isDriverError,
+} from '@hearth/driver'
+import { computeSpecHash, formatDuration, type NormalizedService } from '@hearth/environments'
+import type { Clock } from '../../clock.js'
+import type { ChangeSummary, Controller } from '../../store/controller.js'
+import type { HearthStore } from '../../store/create-store.js'
+import type { HearthState, InstanceSummary, ServiceFailure, ServiceKey, ServiceState } from '../../store/state.js'
+import { waitUntilReady } from '../readiness/wait-until-ready.js'
+import type { EnvironmentLocks, LockHandle } from './environment-locks.js'
+import { IN_FLIGHT } from './reducer.js'
+import { computeOutputs, renderDependencies } from './render-service.js'
+import { selectDependents, selectServices } from './selectors.js'
+
+export interface EnvironmentControllerOptions {
+  store: HearthStore
+  /** Tried in order; the first whose `supports` accepts a service runs it. */
+  drivers: readonly Driver[]
+  locks: EnvironmentLocks
+  clock: Clock
+  /** hearth's version, carried in labels. */
+  version: string
+  /** How many of a failed service's last output lines to keep. Default 20. */
+  logTailLines?: number
+}
+
+interface Task {
+  controller: AbortController
+  done: Promise<void>
+}
+
+const DEFAULT_TAIL = 20
+
+/**
+ * Reconciles environments with what the session asked for: starts services in dependency order
+ * (independent ones in parallel) once their dependencies are ready, attaches to a running instance
+ * with the same spec hash rather than creating one, probes readiness, hands outputs on, records
+ * failures with their cause and last output lines, and stops services dependents first.
+ */
+export class EnvironmentController implements Controller {
+  readonly name = 'environments'
+  private readonly store: HearthStore
+  private readonly drivers: readonly Driver[]
+  private readonly locks: EnvironmentLocks
+  private readonly clock: Clock
+  private readonly version: string
+  private readonly tailLines: number
+  /** Start and stop work under way, per service. */
+  private readonly tasks = new Map<ServiceKey, Task>()
+  /** Runtime handles of the instances in state (state holds only their summaries). */
+  private readonly instances = new Map<ServiceKey, Instance>()
+  private readonly lockTasks = new Map<string, { controller: AbortController; handle: Promise<LockHandle | null> }>()
+  private readonly releases = new Set<Promise<void>>()
+
+  constructor(options: EnvironmentControllerOptions) {
+    this.store = options.store
+    this.drivers = options.drivers
+    this.locks = options.locks
+    this.clock = options.clock
+    this.version = options.version
+    this.tailLines = options.logTailLines ?? DEFAULT_TAIL
+  }
+
+  onChange(state: HearthState, _change: ChangeSummary): void {
+    for (const environment of Object.values(state.environments)) {
+      const services = selectServices(state, environment.name)
+      const pending = services.filter((service) => service.desired === 'running' && service.status === 'waiting')
+      const busy = services.some((service) => IN_FLIGHT.has(service.status) || service.status === 'stopping')
+
+      if (pending.length > 0 && environment.lock === 'none' && !this.lockTasks.has(environment.name)) {
+        this.acquireLock(environment.name)
+      }
+      if (environment.lock === 'held' && pending.length === 0 && !busy) this.releaseLock(environment.name)
+      if (pending.length > 0 && environment.lock !== 'held' && state.session.interrupted !== null) {
+        this.abortLock(environment.name)
+      }
+
+      if (environment.lock === 'held') {
+        for (const service of pending) this.advance(state, service)
+      }
+      for (const service of services) {
+        if (service.desired === 'stopped') this.stopWhenFree(state, service)
+      }
+    }
+  }
+
+  /** No start, stop or lock release under way. */
+  isIdle(): boolean {
+    return this.tasks.size === 0 && this.releases.size === 0
+  }
+
+  /** Resolves when every start and stop under way has finished. */
+  async idle(): Promise<void> {
+    while (this.tasks.size > 0 || this.releases.size > 0) {
+      await Promise.allSettled([...this.tasks.values()].map((task) => task.done))
+      await Promise.allSettled([...this.releases])
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+  }
+
+  /**
+   * Reads what runs for these environments from the runtimes and records it (without starting or
+   * stopping anything): for `status`, and before `down` so it knows what to stop.
+   */
+  async observe(environments: readonly string[]): Promise<void> {
+    for (const name of environments) {
+      for (const service of selectServices(this.store.getState(), name)) {
+        const state = this.store.getState()
+        const definition = this.definitionOf(state, service.key)
+        const driver = this.driverFor(definition)
+        if (driver === null) {
+          this.store.dispatch({ type: 'service/observed', at: this.clock.now(), key: service.key, instance: null, running: false, exitCode: null, outdated: false, outputs: {} })
+          continue
+        }
+        const project = state.project as NonNullable<HearthState['project']>
+        const found = await driver.list({ projectId: project.id, environment: name, service: definition.name })
+        // With a dependency down there is nothing to compare with: the hash covers its outputs.
+        const dependenciesUp = definition.dependsOn.every((dep) => Object.keys(state.services[`${name}/${dep}`]?.outputs ?? {}).length > 0)
+        const rendered = dependenciesUp ? renderDependencies(definition, (dep) => state.services[`${name}/${dep}`]?.outputs) : null
+        const specHash = rendered === null ? null : computeSpecHash(rendered)
+        const rank = (instance: Instance): number =>
+          (instance.state.status === 'running' ? 2 : 0) + (instance.specHash === specHash ? 1 : 0)
+        const best = [...found].sort((a, b) => rank(b) - rank(a))[0]
+        if (best === undefined) {
+          this.instances.delete(service.key)
+          this.store.dispatch({ type: 'service/observed', at: this.clock.now(), key: service.key, instance: null, running: false, exitCode: null, outdated: false, outputs: {} })
+          continue
+        }
+        this.instances.set(service.key, best)
+        const running = best.state.status === 'running'
+        this.store.dispatch({
+          type: 'service/observed',
+          at: this.clock.now(),
+          key: service.key,
+          instance: summarize(best, true),
+          running,
+          exitCode: best.state.status === 'exited' ? best.state.exitCode : null,
+          outdated: specHash !== null && best.specHash !== specHash,
+          outputs: rendered !== null && (running || definition.kind === 'job') ? computeOutputs(rendered, best) : {},
+        })
+      }
+    }
+  }
+
+  /**
+   * Stops instances of these environments that no service in state accounts for: duplicates,
+   * leftovers of a killed hearth, services removed from the config. Dependents are not known for
+   * those, so they go in reverse creation order.
+   */
+  async sweep(environments: readonly string[]): Promise<number> {
+    const state = this.store.getState()
+    const project = state.project as NonNullable<HearthState['project']>
+    const tracked = new Set([...this.instances.values()].map((instance) => instance.id))
+    let stopped = 0
+    for (const driver of this.drivers) {
+      for (const name of environments) {
+        const found = await driver.list({ projectId: project.id, environment: name })
+        for (const instance of found.filter((item) => !tracked.has(item.id)).sort((a, b) => b.createdAt - a.createdAt)) {
+          await driver.stop(instance)
+          stopped++
+        }
+      }
+    }
+    return stopped
+  }
+
+  private acquireLock(environment: string): void {
+    const controller = new AbortController()
+    const handle = this.locks
+      .acquire(environment, {
+        signal: controller.signal,
+        onWait: (holder) => this.store.dispatch({ type: 'environment/lock-waiting', at: this.clock.now(), environment, holder }),
+      })
+      .then(
+        (lock) => {
+          this.store.dispatch({ type: 'environment/lock-acquired', at: this.clock.now(), environment })
+          return lock
+        },
+        () => {
+          this.lockTasks.delete(environment)
+          this.store.dispatch({ type: 'environment/lock-released', at: this.clock.now(), environment })
+          return null
+        },
+      )
+    this.lockTasks.set(environment, { controller, handle })
+  }
+
+  private releaseLock(environment: string): void {
+    const task = this.lockTasks.get(environment)
+    if (task === undefined) return
+    this.lockTasks.delete(environment)
+    const release = task.handle
+      .then(async (lock) => {
+        await lock?.release()
+        this.store.dispatch({ type: 'environment/lock-released', at: this.clock.now(), environment })
+      })
+      .finally(() => this.releases.delete(release))
+    this.releases.add(release)
+  }
+
+  private abortLock(environment: string): void {
+    this.lockTasks.get(environment)?.controller.abort(new Error('interrupted'))
+  }
+
+  /** A waiting service: start it once its dependencies are ready; fail it if one failed. */
+  private advance(state: HearthState, service: ServiceState): void {
+    const dependencies = service.dependsOn.map((key) => state.services[key]).filter((dep): dep is ServiceState => dep !== undefined)
+    const failed = dependencies.find((dep) => dep.failure !== null)
+    if (failed !== undefined) {
+      this.store.dispatch({
+        type: 'service/failed',
+        at: this.clock.now(),
+        key: service.key,
+        failure: {
+          cause: `not started: ${failed.name} failed`,
+          fix: null,
+          logTail: [],
+          blockedBy: failed.key,
+        },
+      })
+      return
+    }
+    if (!dependencies.every((dep) => dep.status === 'ready' || dep.status === 'completed')) return
+    this.store.dispatch({ type: 'service/starting', at: this.clock.now(), key: service.key })
+    this.run(service.key, (signal) => this.ensure(service.key, signal))
+  }
+
+  /** A service asked to stop: abort its start, or stop its instance once no dependent runs. */
+  private stopWhenFree(state: HearthState, service: ServiceState): void {
+    if (IN_FLIGHT.has(service.status)) {
+      this.tasks.get(service.key)?.controller.abort(new Error('stop requested'))
+      return
+    }
+    if (service.instance === null || service.status === 'stopping') return
+    const dependentRuns = selectDependents(state, service.key).some(
+      (dependent) => dependent.instance !== null || IN_FLIGHT.has(dependent.status) || dependent.status === 'stopping',
+    )
+    if (dependentRuns) return
+    this.store.dispatch({ type: 'service/stopping', at: this.clock.now(), key: service.key })
+    this.run(service.key, () => this.stop(service.key))
+  }
+
+  private run(key: ServiceKey, work: (signal: AbortSignal) => Promise<void>): void {
+    const controller = new AbortController()
+    const task: Task = {
+      controller,
+      done: work(controller.signal)
+        .catch((error: unknown) => {
+          // ensure/stop report their own failures; reaching here is a bug, but the service must
+          // still leave its in-flight state or the session would never settle.
+          this.fail(key, { cause: `internal error: ${(error as Error).message}`, fix: 'run again with --verbose and report it', logTail: [], blockedBy: null })
+        })
+        .finally(() => {
+          if (this.tasks.get(key) === task) this.tasks.delete(key)
+        }),
+    }
+    this.tasks.set(key, task)
+  }
+
+  /** Find or create the instance, then wait until it is ready (or, for a job, has completed). */
+  private async ensure(key: ServiceKey, signal: AbortSignal): Promise<void> {
+    const state = this.store.getState()
+    const project = state.project as NonNullable<HearthState['project']>
+    const config = state.config as NonNullable<HearthState['config']>
+    const definition = this.definitionOf(state, key)
+    const driver = this.driverFor(definition)
+    if (driver === null) {
+      this.fail(key, noDriver(definition))
+      return
+    }
+    const rendered = renderDependencies(definition, (dep) => state.services[`${definition.environment}/${dep}`]?.outputs)
+    const specHash = computeSpecHash(rendered)
+    const identity = { project: project.name, projectId: project.id, environment: definition.environment, service: definition.name }
+    const spec: InstanceSpec = {
+      identity,
+      specHash,
+      labels: createLabels(identity, definition.kind, specHash, this.version),
+      service: rendered,
+      root: config.root,
+    }
+
+    let instance: Instance | null = null
+    let created = false
+    try {
+      const existing = await driver.list({ projectId: project.id, environment: definition.environment, service: definition.name })
+      const reusable = existing.find((candidate) => isReusable(candidate, specHash, definition.kind))
+      for (const other of existing) {
+        if (other.id !== reusable?.id) await driver.stop(other, { timeoutMs: stopTimeoutOf(definition) })
+      }
+      signal.throwIfAborted()
+      if (reusable !== undefined) {
+        instance = reusable
+      } else {
+        instance = await driver.start(spec, { signal })
+        created = true
+      }
+      this.instances.set(key, instance)
+      this.store.dispatch({ type: 'service/started', at: this.clock.now(), key, instance: summarize(instance, !created) })
+
+      if (definition.kind === 'job') {
+        await this.awaitJob(key, driver, instance, rendered, created, signal)
+        return
+      }
+      const outcome = await this.awaitReadiness(driver, instance, definition, signal)
+      if (outcome.ready) {
+        this.store.dispatch({ type: 'service/ready', at: this.clock.now(), key, outputs: computeOutputs(rendered, instance) })
+        return
+      }
+      this.fail(key, { cause: outcome.cause, fix: outcome.fix, logTail: await this.tail(driver, instance), blockedBy: null }, outcome.exitCode)
+    } catch (error) {
+      if (signal.aborted) {
+        await this.afterAbort(key, driver, instance, created)
+        return
+      }
+      const failure: ServiceFailure = isDriverError(error)
+        ? { cause: error.message, fix: error.fix, logTail: instance === null ? [] : await this.tail(driver, instance), blockedBy: null }
+        : { cause: (error as Error).message, fix: null, logTail: [], blockedBy: null }
+      this.fail(key, failure)
+    }
+  }
+
+  private async awaitJob(
+    key: ServiceKey,
+    driver: Driver,
+    instance: Instance,
+    definition: NormalizedService,
+    created: boolean,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const timeoutMs = definition.kind === 'job' ? definition.timeoutMs : 0
+    const exit = created
+      ? await raceTimeout(driver.wait(instance, { signal }), timeoutMs, this.clock, signal)
+      : { exitCode: 0, signal: null }
+    if (exit === 'timeout') {
+      const logTail = await this.tail(driver, instance)
+      await driver.stop(instance, { timeoutMs: 2_000 })
+      this.fail(key, { cause: `did not finish within ${formatDuration(timeoutMs)}`, fix: `raise timeoutMs, or find out why it hangs`, logTail, blockedBy: null })
+      return
+    }
+    if (exit.exitCode === 0) {
+      this.store.dispatch({ type: 'service/completed', at: this.clock.now(), key, outputs: computeOutputs(definition, instance) })
+      return
+    }
+    const how = exit.exitCode === null ? `was killed${exit.signal === null ? '' : ` by ${exit.signal}`}` : `exited with code ${exit.exitCode}`
+    this.fail(key, { cause: `${how}`, fix: 'see its output below', logTail: await this.tail(driver, instance), blockedBy: null }, exit.exitCode)
+  }
+
+  /** Readiness probing, raced against the instance exiting (a crash while starting). */
+  private async awaitReadiness(
+    driver: Driver,
+    instance: Instance,
+    definition: NormalizedService,
+    signal: AbortSignal,
+  ): Promise<{ ready: true } | { ready: false; cause: string; fix: string | null; exitCode: number | null }> {
+    const local = new AbortController()
+    const both = AbortSignal.any([signal, local.signal])
+    try {
+      const readiness = waitUntilReady(driver, instance, definition.readiness, { clock: this.clock, signal: both }).then((outcome) => ({ kind: 'probed' as const, outcome }))
+      const exited = driver.wait(instance, { signal: both }).then((status) => ({ kind: 'exited' as const, status }))
+      const first = await Promise.race([readiness, exited])
+      if (first.kind === 'exited') {
+        const { exitCode, signal: killedBy } = first.status
+        const how = exitCode === null ? `was killed${killedBy === null ? '' : ` by ${killedBy}`}` : `exited with code ${exitCode}`
+        return { ready: false, cause: `${how} before it was ready`, fix: 'see its output below', exitCode }
+      }
+      if (first.outcome.ready) return { ready: true }
+      return {
+        ready: false,
+        cause: `not ready after ${formatDuration(definition.readiness.timeoutMs)} (${first.outcome.attempts} probes; last: ${first.outcome.detail})`,
+        fix: 'check the readiness settings and the output below; raise readiness.timeoutMs if it is only slow',
+        exitCode: null,
+      }
+    } finally {
+      local.abort()
+    }
+  }
+
+  private async afterAbort(key: ServiceKey, driver: Driver, instance: Instance | null, created: boolean): Promise<void> {
+    if (instance !== null && created) {
+      await driver.stop(instance, { timeoutMs: 2_000 }).catch(() => undefined)
+      this.instances.delete(key)
+      this.store.dispatch({ type: 'service/stopped', at: this.clock.now(), key })
+      return
+    }
+    this.store.dispatch({ type: 'service/aborted', at: this.clock.now(), key })
+  }
+
+  private async stop(key: ServiceKey): Promise<void> {
+    const state = this.store.getState()
+    const service = state.services[key] as ServiceState
+    const definition = this.definitionOf(state, key)
+    const driver = this.driverFor(definition)
+    const instance = this.instances.get(key) ?? (driver === null ? undefined : await this.findInstance(driver, service))
+    try {
+      if (driver !== null && instance !== undefined) await driver.stop(instance, { timeoutMs: stopTimeoutOf(definition) })
+      this.instances.delete(key)
+      this.store.dispatch({ type: 'service/stopped', at: this.clock.now(), key })
+    } catch (error) {
+      this.fail(key, {
+        cause: `could not stop: ${(error as Error).message}`,
+        fix: isDriverError(error) ? error.fix : null,
+        logTail: [],
+        blockedBy: null,
+      })
+    }
+  }
+
+  private async findInstance(driver: Driver, service: ServiceState): Promise<Instance | undefined> {
+    const project = this.store.getState().project as NonNullable<HearthState['project']>
+    const found = await driver.list({ projectId: project.id, environment: service.environment, service: service.name })
+    return found.find((instance) => instance.id === service.instance?.id)
+  }
+
+  private async tail(driver: Driver, instance: Instance): Promise<string[]> {
+    const lines: string[] = []
+    try {
+      for await (const line of driver.logs(instance)) {
+        lines.push(line.text)
+        if (lines.length > this.tailLines) lines.shift()
+      }
+    } catch {
+      // The output is a courtesy on a failure that is already reported.
+    }
+    return lines
+  }
+
+  private fail(key: ServiceKey, failure: ServiceFailure, exitCode: number | null = null): void {
+    this.store.dispatch({ type: 'service/failed', at: this.clock.now(), key, failure, exitCode })
+  }
+
+  private definitionOf(state: HearthState, key: ServiceKey): NormalizedService {
+    const service = state.services[key] as ServiceState
+    const definition = state.config?.environments[service.environment]?.services[service.name]
+    if (definition === undefined) throw new Error(`no definition for ${key}`)
+    return definition
+  }
+
+  private driverFor(service: NormalizedService): Driver | null {
+    return this.drivers.find((driver) => driver.supports(service)) ?? null
+  }
+}
+
+function isReusable(instance: Instance, specHash: string, kind: NormalizedService['kind']): boolean {
+  if (instance.specHash !== specHash) return false
+  if (kind === 'job') return instance.state.status === 'exited' && instance.state.exitCode === 0
+  return instance.state.status === 'running'
+}
+
+function summarize(instance: Instance, reused: boolean): InstanceSummary {
+  return {
+    id: instance.id,
+    driver: instance.driver,
+    host: instance.host,
+    ports: instance.ports,
+    specHash: instance.specHash,
+    createdAt: instance.createdAt,
+    reused,
+  }
+}
+
+function stopTimeoutOf(service: NormalizedService): number {
+  return service.kind === 'process' ? service.stopTimeoutMs : 10_000
+}
+
+function noDriver(service: NormalizedService): ServiceFailure {
+  const error =
+    service.kind === 'process' || service.kind === 'job'
+      ? new DriverError('runtime-unavailable', `no driver here runs local ${service.kind}es`, 'this is a bug in hearth; report it')
+      : new DriverError(
+          'runtime-unavailable',
+          `${service.name} is a container, and no container runtime is available`,
+          'install Docker and start it, or define the service as a local process',
+        )
+  return { cause: error.message, fix: error.fix, logTail: [], blockedBy: null }
+}
+
+async function raceTimeout<T>(promise: Promise<T>, timeoutMs: number, clock: Clock, signal: AbortSignal): Promise<T | 'timeout'> {
+  const local = new AbortController()
+  const timer = clock.sleep(timeoutMs, AbortSignal.any([signal, local.signal])).then(() => 'timeout' as const)
+  try {
+    return await Promise.race([promise, timer])
+  } finally {
+    local.abort()
+    timer.catch(() => undefined)
+  }
+}

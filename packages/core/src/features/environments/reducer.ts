@@ -1,0 +1,128 @@
+import type { HearthState, ServiceKey, ServiceState, ServiceStatus } from '../../store/state.js'
+import type { EnvironmentAction, ServiceAction } from './actions.js'
+
+/** Statuses in which a start is under way: its task must be aborted, not its instance stopped. */
+export const IN_FLIGHT: ReadonlySet<ServiceStatus> = new Set(['starting', 'probing'])
+
+export function environmentReducer(state: HearthState, action: EnvironmentAction): HearthState {
+  switch (action.type) {
+    case 'environment/up-requested':
+      return requestUp(state, action.environments, action.at)
+    case 'environment/down-requested':
+      return requestDown(state, action.environments, action.only, action.at)
+    case 'environment/lock-waiting':
+      return updateEnvironment(state, action.environment, { lock: 'waiting', lockHolder: action.holder })
+    case 'environment/lock-acquired':
+      return updateEnvironment(state, action.environment, { lock: 'held', lockHolder: null })
+    case 'environment/lock-released':
+      return updateEnvironment(state, action.environment, { lock: 'none', lockHolder: null })
+  }
+}
+
+export function serviceReducer(state: HearthState, action: ServiceAction): HearthState {
+  const { key, at } = action
+  switch (action.type) {
+    case 'service/starting':
+      return updateService(state, key, { status: 'starting', since: at, failure: null, exitCode: null, outdated: false })
+    case 'service/started':
+      return updateService(state, key, { status: 'probing', since: at, startedAt: at, instance: action.instance })
+    case 'service/ready':
+      return updateService(state, key, { status: 'ready', since: at, readyAt: at, outputs: action.outputs })
+    case 'service/completed':
+      return updateService(state, key, { status: 'completed', since: at, readyAt: at, outputs: action.outputs, exitCode: 0 })
+    case 'service/failed':
+      return updateService(state, key, {
+        status: 'failed',
+        since: at,
+        failure: action.failure,
+        exitCode: action.exitCode ?? null,
+      })
+    case 'service/aborted':
+      return updateService(state, key, { status: 'idle', since: at, instance: null })
+    case 'service/stopping':
+      return updateService(state, key, { status: 'stopping', since: at, stoppingAt: at })
+    case 'service/stopped':
+      return updateService(state, key, { status: 'stopped', since: at, instance: null, outputs: {} })
+    case 'service/observed': {
+      const service = state.services[key]
+      if (service === undefined) return state
+      let status: ServiceStatus = 'stopped'
+      if (action.instance !== null && action.running) status = 'ready'
+      else if (action.instance !== null && service.kind === 'job' && action.exitCode === 0) status = 'completed'
+      return updateService(state, key, {
+        status,
+        since: at,
+        instance: action.instance,
+        exitCode: action.exitCode,
+        outdated: action.outdated,
+        outputs: action.outputs,
+      })
+    }
+  }
+}
+
+function requestUp(state: HearthState, environments: readonly string[], at: number): HearthState {
+  let next = state
+  for (const key of servicesOf(state, environments)) {
+    const service = next.services[key] as ServiceState
+    const restart = service.status === 'idle' || service.status === 'stopped' || service.status === 'failed'
+    next = updateService(
+      next,
+      key,
+      restart
+        ? { desired: 'running', status: 'waiting', since: at, requestedAt: at, failure: null, exitCode: null }
+        : { desired: 'running' },
+    )
+  }
+  return next
+}
+
+/**
+ * Marks services to stop. A service with nothing to stop (no instance, no start under way) is
+ * stopped at once; the controller stops the rest, dependents first.
+ */
+export function requestDown(
+  state: HearthState,
+  environments: readonly string[],
+  only: 'all' | 'started',
+  at: number,
+): HearthState {
+  let next = state
+  for (const key of servicesOf(state, environments)) {
+    const service = next.services[key] as ServiceState
+    const ours = IN_FLIGHT.has(service.status) || (service.instance !== null && !service.instance.reused)
+    if (only === 'started' && !ours) {
+      next = updateService(next, key, service.status === 'waiting' ? { desired: null, status: 'idle', since: at } : { desired: null })
+      continue
+    }
+    const nothingToStop = service.instance === null && !IN_FLIGHT.has(service.status)
+    next = updateService(
+      next,
+      key,
+      nothingToStop && service.status !== 'stopped'
+        ? { desired: 'stopped', status: service.status === 'failed' ? 'failed' : 'stopped', since: at }
+        : { desired: 'stopped' },
+    )
+  }
+  return next
+}
+
+function servicesOf(state: HearthState, environments: readonly string[]): ServiceKey[] {
+  return environments.flatMap((name) => state.environments[name]?.services ?? [])
+}
+
+function updateService(state: HearthState, key: ServiceKey, patch: Partial<ServiceState>): HearthState {
+  const service = state.services[key]
+  if (service === undefined) return state
+  return { ...state, services: { ...state.services, [key]: { ...service, ...patch } } }
+}
+
+function updateEnvironment(
+  state: HearthState,
+  name: string,
+  patch: Partial<HearthState['environments'][string]>,
+): HearthState {
+  const environment = state.environments[name]
+  if (environment === undefined) return state
+  return { ...state, environments: { ...state.environments, [name]: { ...environment, ...patch } } }
+}

@@ -1,0 +1,60 @@
+import type { AtomicReadiness, Driver, Instance } from '@hearth/driver'
+import type { NormalizedReadiness } from '@hearth/environments'
+import type { Clock } from '../../clock.js'
+
+/** The first wait between probes; it grows by half each time up to the check's `intervalMs`. */
+export const FIRST_PROBE_INTERVAL_MS = 50
+const BACKOFF = 1.5
+/** One probe attempt never waits longer than this, whatever time is left. */
+const MAX_ATTEMPT_MS = 5_000
+
+export type ReadinessOutcome =
+  | { ready: true; attempts: number }
+  | { ready: false; attempts: number; detail: string }
+
+/**
+ * Probes until the readiness check passes or its timeout passes: fast at first (a service that is
+ * ready in 80 ms is seen at ~100 ms, not after a fixed 1 s interval), then backing off. For `all`,
+ * a check that passed is not probed again. Rejects only when `signal` aborts.
+ */
+export async function waitUntilReady(
+  driver: Driver,
+  instance: Instance,
+  readiness: NormalizedReadiness,
+  options: { clock: Clock; signal: AbortSignal },
+): Promise<ReadinessOutcome> {
+  if (readiness.type === 'none') return { ready: true, attempts: 0 }
+  const { clock, signal } = options
+  const checks = flatten(readiness)
+  const passed = new Set<number>()
+  const deadline = clock.now() + readiness.timeoutMs
+  let interval = FIRST_PROBE_INTERVAL_MS
+  let attempts = 0
+  let detail = 'not probed yet'
+  for (;;) {
+    signal.throwIfAborted()
+    attempts++
+    const remaining = Math.max(0, deadline - clock.now())
+    const timeoutMs = Math.max(100, Math.min(remaining, MAX_ATTEMPT_MS))
+    const results = await Promise.all(
+      checks.map(async (check, index) => {
+        if (passed.has(index)) return { ok: true, detail: '' }
+        const result = await driver.probe(instance, check, { timeoutMs, signal })
+        if (result.ok) passed.add(index)
+        return result
+      }),
+    )
+    const failing = results.find((result) => !result.ok)
+    if (failing === undefined) return { ready: true, attempts }
+    detail = failing.detail
+    if (clock.now() + interval > deadline) return { ready: false, attempts, detail }
+    await clock.sleep(interval, signal)
+    interval = Math.min(interval * BACKOFF, readiness.intervalMs)
+  }
+}
+
+function flatten(readiness: NormalizedReadiness): AtomicReadiness[] {
+  if (readiness.type === 'none') return []
+  if (readiness.type === 'all') return readiness.checks.flatMap(flatten)
+  return [readiness]
+}

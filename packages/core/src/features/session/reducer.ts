@@ -1,0 +1,16 @@
+import type { HearthState } from '../../store/state.js'
+import { requestDown } from '../environments/reducer.js'
+import type { SessionAction } from './actions.js'
+
+export function sessionReducer(state: HearthState, action: SessionAction): HearthState {
+  switch (action.type) {
+    case 'session/interrupted': {
+      if (state.session.interrupted !== null) return state
+      const interrupted = { ...state, session: { ...state.session, interrupted: { signal: action.signal, at: action.at } } }
+      // Stop what this session started; leave warm what it found.
+      return requestDown(interrupted, Object.keys(state.environments), 'started', action.at)
+    }
+    case 'session/failed':
+      return { ...state, session: { ...state.session, fatal: { cause: action.cause, fix: action.fix, code: action.code } } }
+  }
+}

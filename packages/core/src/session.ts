@@ -1,0 +1,130 @@
+import { createHash } from 'node:crypto'
+import { realpathSync } from 'node:fs'
+import path from 'node:path'
+import type { Driver } from '@hearth/driver'
+import type { NormalizedConfig } from '@hearth/environments'
+import { type Clock, systemClock } from './clock.js'
+import { type ExitCode, selectExitCode } from './exit-code.js'
+import { EnvironmentController } from './features/environments/controller.js'
+import { createFileLocks, type EnvironmentLocks } from './features/environments/environment-locks.js'
+import { selectFailures, selectSettled } from './features/environments/selectors.js'
+import { attachControllers, type Controller } from './store/controller.js'
+import { createHearthStore, type HearthStore } from './store/create-store.js'
+import { type HearthState, initialState, type ProjectIdentity } from './store/state.js'
+
+export interface SessionOptions {
+  config: NormalizedConfig
+  drivers: readonly Driver[]
+  /** hearth's version, carried in labels. */
+  version: string
+  /** Where hearth keeps its state (locks, process records): default `<root>/.hearth`. */
+  stateDir?: string
+  clock?: Clock
+  locks?: EnvironmentLocks
+  /** Called when a controller throws (a bug): the session goes on. */
+  onControllerError?: (controller: Controller, error: unknown) => void
+}
+
+/**
+ * One hearth command's run: the store, the controllers attached to it, and the operations the CLI
+ * composes (`up`, `down`, `observe`). Views subscribe to `store`.
+ */
+export interface Session {
+  readonly store: HearthStore
+  readonly project: ProjectIdentity
+  /** Start these environments (default: all) and resolve once they are ready or have failed. */
+  up(environments?: readonly string[]): Promise<HearthState>
+  /**
+   * Stop these environments: by default everything of theirs (found in the runtimes), with
+   * `only: 'started'` just what this session created.
+   */
+  down(environments?: readonly string[], options?: { only?: 'all' | 'started' }): Promise<HearthState>
+  /** Record what runs now, starting and stopping nothing. */
+  observe(environments?: readonly string[]): Promise<HearthState>
+  /** Ctrl-C: stop what this session started; `settled()` then resolves and the exit code is 130. */
+  interrupt(signal: string): void
+  /** Resolves once nothing is under way. */
+  settled(): Promise<HearthState>
+  exitCode(): ExitCode
+  close(): Promise<void>
+}
+
+export function createSession(options: SessionOptions): Session {
+  const clock = options.clock ?? systemClock
+  const { config } = options
+  const project = projectIdentity(config)
+  const stateDir = options.stateDir ?? path.join(config.root, '.hearth')
+  const store = createHearthStore(initialState(clock.now()))
+  const environments = new EnvironmentController({
+    store,
+    drivers: options.drivers,
+    locks: options.locks ?? createFileLocks(path.join(stateDir, 'locks')),
+    clock,
+    version: options.version,
+  })
+  const detach = attachControllers(store, [environments], options.onControllerError ?? (() => undefined))
+  store.dispatch({ type: 'project/loaded', at: clock.now(), project, config })
+
+  const all = (): string[] => Object.keys(config.environments)
+
+  const settled = async (): Promise<HearthState> => {
+    for (;;) {
+      // Queued controller runs go first (they are microtasks), then the work they started.
+      await new Promise((resolve) => setImmediate(resolve))
+      await environments.idle()
+      await new Promise((resolve) => setImmediate(resolve))
+      if (environments.isIdle() && selectSettled(store.getState())) return store.getState()
+      await nextChange(store)
+    }
+  }
+
+  return {
+    store,
+    project,
+    async up(names = all()) {
+      store.dispatch({ type: 'environment/up-requested', at: clock.now(), environments: names })
+      return settled()
+    },
+    async down(names = all(), { only = 'all' } = {}) {
+      if (only === 'all') await environments.observe(names)
+      store.dispatch({ type: 'environment/down-requested', at: clock.now(), environments: names, only })
+      await settled()
+      if (only === 'all' && selectFailures(store.getState()).length === 0) await environments.sweep(names)
+      return store.getState()
+    },
+    async observe(names = all()) {
+      await environments.observe(names)
+      return store.getState()
+    },
+    interrupt(signal) {
+      store.dispatch({ type: 'session/interrupted', at: clock.now(), signal })
+    },
+    settled,
+    exitCode: () => selectExitCode(store.getState()),
+    async close() {
+      await environments.idle()
+      detach()
+    },
+  }
+}
+
+/** `<name>-<8 hex of the root's real path>`: stable for a checkout, different across worktrees. */
+export function projectIdentity(config: NormalizedConfig): ProjectIdentity {
+  let root = config.root
+  try {
+    root = realpathSync(config.root)
+  } catch {
+    // A root that does not resolve still has a stable spelling.
+  }
+  const digest = createHash('sha256').update(root).digest('hex').slice(0, 8)
+  return { name: config.project, id: `${config.project}-${digest}`, root: config.root }
+}
+
+function nextChange(store: HearthStore): Promise<void> {
+  return new Promise((resolve) => {
+    const unsubscribe = store.subscribe(() => {
+      unsubscribe()
+      resolve()
+    })
+  })
+}

@@ -1,0 +1,118 @@
+import type { NormalizedConfig, ServiceKind } from '@hearth/environments'
+
+/** `environment/service`: a service's identity inside one project. */
+export type ServiceKey = `${string}/${string}`
+
+export function serviceKey(environment: string, service: string): ServiceKey {
+  return `${environment}/${service}`
+}
+
+export interface ProjectIdentity {
+  name: string
+  /** Name plus a digest of the root: labels use it, so two checkouts never share instances. */
+  id: string
+  root: string
+}
+
+/**
+ * A service's lifecycle as the views show it.
+ * - `idle`: nothing asked of it this session.
+ * - `waiting`: asked to run, its dependencies are not ready yet.
+ * - `starting`: hearth is finding, replacing or creating its instance.
+ * - `probing`: the instance runs; readiness checks have not passed yet.
+ * - `ready`: it answers (services); `completed`: it ran and exited 0 (jobs).
+ * - `failed`: see `failure`.
+ * - `stopping` / `stopped`.
+ */
+export type ServiceStatus =
+  | 'idle'
+  | 'waiting'
+  | 'starting'
+  | 'probing'
+  | 'ready'
+  | 'completed'
+  | 'failed'
+  | 'stopping'
+  | 'stopped'
+
+/** What the views need to know of an instance: never a runtime object. */
+export interface InstanceSummary {
+  id: string
+  driver: string
+  host: string
+  ports: Readonly<Record<string, number>>
+  specHash: string
+  createdAt: number
+  /** Found running from an earlier run and attached to, rather than created now. */
+  reused: boolean
+}
+
+export interface ServiceFailure {
+  cause: string
+  fix: string | null
+  /** The last lines the service printed, oldest first. */
+  logTail: readonly string[]
+  /** Set when the service never started because this dependency failed. */
+  blockedBy: ServiceKey | null
+}
+
+export interface ServiceState {
+  key: ServiceKey
+  environment: string
+  name: string
+  kind: ServiceKind
+  dependsOn: readonly ServiceKey[]
+  /** What this session wants of it: running, stopped, or nothing (leave it as it is). */
+  desired: 'running' | 'stopped' | null
+  status: ServiceStatus
+  /** When `status` last changed (epoch ms). */
+  since: number
+  /** When this session asked for it to start, for "ready in 1.2 s". */
+  requestedAt: number | null
+  startedAt: number | null
+  readyAt: number | null
+  stoppingAt: number | null
+  instance: InstanceSummary | null
+  /** Connection information once ready: declared outputs plus `host` and `<port>Port`. */
+  outputs: Readonly<Record<string, string>>
+  failure: ServiceFailure | null
+  /** Exit code of a job, or of a service found exited. */
+  exitCode: number | null
+  /** The instance runs an older definition than the config (from `observe`). */
+  outdated: boolean
+}
+
+export interface EnvironmentState {
+  name: string
+  /** Services in start order. */
+  services: readonly ServiceKey[]
+  /** The cross-process lock this session holds or waits for while it changes the environment. */
+  lock: 'none' | 'waiting' | 'held'
+  /** Who holds the lock while we wait (pid and command), for the views. */
+  lockHolder: string | null
+}
+
+export interface SessionState {
+  startedAt: number
+  interrupted: { signal: string; at: number } | null
+  /** A failure of hearth itself (config, usage), with the exit code it calls for. */
+  fatal: { cause: string; fix: string | null; code: 2 | 3 } | null
+}
+
+export interface HearthState {
+  project: ProjectIdentity | null
+  config: NormalizedConfig | null
+  environments: Readonly<Record<string, EnvironmentState>>
+  services: Readonly<Record<ServiceKey, ServiceState>>
+  session: SessionState
+}
+
+export function initialState(at = 0): HearthState {
+  return {
+    project: null,
+    config: null,
+    environments: {},
+    services: {},
+    session: { startedAt: at, interrupted: null, fatal: null },
+  }
+}
