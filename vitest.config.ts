@@ -20,7 +20,11 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['packages/*/src/**/*.test.ts', 'apps/*/src/**/*.test.ts', 'environments/*/src/**/*.test.ts'],
+          include: [
+            'packages/*/src/**/*.test.ts',
+            'apps/*/src/**/*.test.ts',
+            'environments/*/src/**/*.test.ts',
+          ],
           exclude: ['**/*.integration.test.ts', '**/node_modules/**', '**/dist/**'],
         },
       },
@@ -28,7 +32,10 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'integration',
-          include: ['packages/*/{src,test}/**/*.integration.test.ts', 'apps/*/{src,test}/**/*.integration.test.ts'],
+          include: [
+            'packages/*/{src,test}/**/*.integration.test.ts',
+            'apps/*/{src,test}/**/*.integration.test.ts',
+          ],
           exclude: ['**/node_modules/**', '**/dist/**'],
           testTimeout: 30_000,
           hookTimeout: 30_000,
@@ -39,6 +46,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['apps/*/test/e2e/**/*.test.ts'],
+          globalSetup: ['apps/hearth/test/e2e/global-setup.ts'],
           exclude: ['**/node_modules/**'],
           testTimeout: 60_000,
           hookTimeout: 60_000,

@@ -21,7 +21,11 @@ export interface CommandSpec {
 
 /** Options every command takes. */
 export const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
-  config: { type: 'string', value: '<file>', description: 'Use this config file instead of finding hearth.config.ts' },
+  config: {
+    type: 'string',
+    value: '<file>',
+    description: 'Use this config file instead of finding hearth.config.ts',
+  },
   cwd: { type: 'string', short: 'C', value: '<dir>', description: 'Run as if hearth was started in <dir>' },
   verbose: { type: 'boolean', description: 'Show stack traces and more detail on errors' },
   help: { type: 'boolean', short: 'h', description: 'Show help for the command' },
@@ -52,7 +56,12 @@ export function parseCommandArgs(spec: CommandSpec, argv: readonly string[]): Pa
     ]),
   )
   try {
-    const { values, positionals } = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true })
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      options,
+      allowPositionals: true,
+      strict: true,
+    })
     return { values: values as ParsedArgs['values'], operands: positionals }
   } catch (error) {
     const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '')

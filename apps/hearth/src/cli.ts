@@ -64,7 +64,9 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       const guess = known.find((candidate) => candidate.startsWith(name.slice(0, 2)))
       throw new UsageError(
         `unknown command "${name}"`,
-        guess === undefined ? `use one of: ${known.join(', ')}` : `did you mean \`hearth ${guess}\`? Commands: ${known.join(', ')}`,
+        guess === undefined
+          ? `use one of: ${known.join(', ')}`
+          : `did you mean \`hearth ${guess}\`? Commands: ${known.join(', ')}`,
       )
     }
     const args = parseCommandArgs(command.spec, rest)
@@ -97,7 +99,8 @@ function reportError(error: unknown, io: Io, verbose: boolean): number {
   }
   const message = error instanceof Error ? error.message : String(error)
   println(io.stderr, `${style.red('hearth: internal error:')} ${message}`)
-  if (verbose && error instanceof Error && error.stack !== undefined) println(io.stderr, style.dim(error.stack))
+  if (verbose && error instanceof Error && error.stack !== undefined)
+    println(io.stderr, style.dim(error.stack))
   else println(io.stderr, style.dim('  run again with --verbose for the stack trace, and please report it'))
   return EXIT_INTERNAL
 }

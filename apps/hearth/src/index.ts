@@ -1,5 +1,5 @@
 export { EXIT_INTERNAL, generalHelp, main } from './cli.js'
 export type { Io } from './io.js'
 export { attachLineReporter, formatAction } from './reporters/line-reporter.js'
-export { formatStatusTable, toStatusJson } from './reporters/status-table.js'
 export type { StatusJson } from './reporters/status-table.js'
+export { formatStatusTable, toStatusJson } from './reporters/status-table.js'

@@ -11,7 +11,14 @@ export interface Style {
   cyan(text: string): string
 }
 
-const codes = { bold: [1, 22], dim: [2, 22], red: [31, 39], green: [32, 39], yellow: [33, 39], cyan: [36, 39] } as const
+const codes = {
+  bold: [1, 22],
+  dim: [2, 22],
+  red: [31, 39],
+  green: [32, 39],
+  yellow: [33, 39],
+  cyan: [36, 39],
+} as const
 
 export function createStyle(stream: NodeJS.WriteStream | { isTTY?: boolean }, env = process.env): Style {
   const enabled =

@@ -20,7 +20,9 @@ export function createDrivers(stateDir: string): Driver[] {
 }
 
 /** Loads the config and opens a session on it with the real drivers. */
-export async function openSession(options: GlobalOptions): Promise<{ config: NormalizedConfig; session: Session; stateDir: string }> {
+export async function openSession(
+  options: GlobalOptions,
+): Promise<{ config: NormalizedConfig; session: Session; stateDir: string }> {
   const cwd = path.resolve(options.cwd ?? process.cwd())
   if (!existsSync(cwd)) throw new UsageError(`--cwd ${cwd} does not exist`, 'pass an existing folder')
   const config = await loadConfig(options.config === undefined ? { cwd } : { cwd, file: options.config })

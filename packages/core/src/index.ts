@@ -1,13 +1,14 @@
 export type { Clock } from './clock.js'
 export { systemClock } from './clock.js'
-export { EXIT, selectExitCode } from './exit-code.js'
 export type { ExitCode } from './exit-code.js'
+export { EXIT, selectExitCode } from './exit-code.js'
 export type { EnvironmentAction, ServiceAction } from './features/environments/actions.js'
-export { EnvironmentController } from './features/environments/controller.js'
 export type { EnvironmentControllerOptions } from './features/environments/controller.js'
-export { createFileLocks, createMemoryLocks } from './features/environments/environment-locks.js'
+export { EnvironmentController } from './features/environments/controller.js'
 export type { EnvironmentLocks, LockHandle } from './features/environments/environment-locks.js'
+export { createFileLocks, createMemoryLocks } from './features/environments/environment-locks.js'
 export { computeOutputs, renderDependencies } from './features/environments/render-service.js'
+export type { EnvironmentStatus } from './features/environments/selectors.js'
 export {
   selectDependents,
   selectEnvironmentStatus,
@@ -16,20 +17,18 @@ export {
   selectSettled,
   selectStartDuration,
 } from './features/environments/selectors.js'
-export type { EnvironmentStatus } from './features/environments/selectors.js'
 export type { ProjectAction } from './features/project/actions.js'
-export { FIRST_PROBE_INTERVAL_MS, waitUntilReady } from './features/readiness/wait-until-ready.js'
 export type { ReadinessOutcome } from './features/readiness/wait-until-ready.js'
+export { FIRST_PROBE_INTERVAL_MS, waitUntilReady } from './features/readiness/wait-until-ready.js'
 export type { SessionAction } from './features/session/actions.js'
-export { createSession, projectIdentity } from './session.js'
 export type { Session, SessionOptions } from './session.js'
+export { createSession, projectIdentity } from './session.js'
 export type { Action, ActionType } from './store/actions.js'
-export { attachControllers } from './store/controller.js'
 export type { ChangeSummary, Controller } from './store/controller.js'
-export { createHearthStore } from './store/create-store.js'
+export { attachControllers } from './store/controller.js'
 export type { HearthStore } from './store/create-store.js'
+export { createHearthStore } from './store/create-store.js'
 export { reduce } from './store/reducer.js'
-export { initialState, serviceKey } from './store/state.js'
 export type {
   EnvironmentState,
   HearthState,
@@ -41,3 +40,4 @@ export type {
   ServiceStatus,
   SessionState,
 } from './store/state.js'
+export { initialState, serviceKey } from './store/state.js'

@@ -1,3 +1,3 @@
-export { ProcessDriver } from './process-driver.js'
-export type { ProcessDriverOptions } from './process-driver.js'
 export { allocatePort } from './ports.js'
+export type { ProcessDriverOptions } from './process-driver.js'
+export { ProcessDriver } from './process-driver.js'

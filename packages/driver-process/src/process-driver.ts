@@ -10,11 +10,11 @@ import {
   type ExecOptions,
   type ExecResult,
   type ExitStatus,
-  identityFromLabels,
   type Instance,
   type InstanceSelector,
   type InstanceSpec,
   type InstanceState,
+  identityFromLabels,
   LABELS,
   type Labels,
   type LogLine,
@@ -39,7 +39,15 @@ import {
 import { execa } from 'execa'
 import { readLogLines } from './log-file.js'
 import { allocatePort, isPortTaken } from './ports.js'
-import { groupMembers, isAlive, pidsWithEnv, readEnviron, signalGroup, signalPid, startTimeOf } from './proc.js'
+import {
+  groupMembers,
+  isAlive,
+  pidsWithEnv,
+  readEnviron,
+  signalGroup,
+  signalPid,
+  startTimeOf,
+} from './proc.js'
 
 /** Every process hearth starts carries its instance id, so strays outside its group are found too. */
 const INSTANCE_ENV = 'HEARTH_INSTANCE_ID'
@@ -109,7 +117,9 @@ export class ProcessDriver implements Driver {
 
   async list(selector: InstanceSelector): Promise<Instance[]> {
     const records = await this.readRecords()
-    const instances = records.filter((record) => matchesSelector(record.labels, selector)).map((record) => this.toInstance(record))
+    const instances = records
+      .filter((record) => matchesSelector(record.labels, selector))
+      .map((record) => this.toInstance(record))
     const known = new Set(records.map((record) => record.id))
     return [...instances, ...this.findStrays(selector, known)]
   }
@@ -172,7 +182,11 @@ export class ProcessDriver implements Driver {
     if (pid === undefined) {
       const result = await child
       await rm(dir, { recursive: true, force: true })
-      throw new DriverError('start-failed', `could not start ${identity.service}: ${result.message}`, 'check the command and cwd')
+      throw new DriverError(
+        'start-failed',
+        `could not start ${identity.service}: ${result.message}`,
+        'check the command and cwd',
+      )
     }
     child.unref()
     this.children.set(
@@ -206,7 +220,10 @@ export class ProcessDriver implements Driver {
     // reused); anything carrying the instance id, wherever it moved, in every case.
     const leaderAlive = (): boolean => record !== null && isAlive(record.pid, record.startTime)
     const members = (): number[] => [
-      ...new Set([...(leaderAlive() ? groupMembers((record as ProcessRecord).pid) : []), ...pidsWithEnv(INSTANCE_ENV, instance.id)]),
+      ...new Set([
+        ...(leaderAlive() ? groupMembers((record as ProcessRecord).pid) : []),
+        ...pidsWithEnv(INSTANCE_ENV, instance.id),
+      ]),
     ]
     const signalAll = (signal: NodeJS.Signals): void => {
       if (leaderAlive()) signalGroup((record as ProcessRecord).pid, signal)
@@ -242,7 +259,12 @@ export class ProcessDriver implements Driver {
       case 'tcp':
         return probeTcp(HOST, this.portOf(instance, check.port), options.timeoutMs, options.signal)
       case 'http':
-        return probeHttp(`http://${HOST}:${this.portOf(instance, check.port)}${check.path}`, check.status, options.timeoutMs, options.signal)
+        return probeHttp(
+          `http://${HOST}:${this.portOf(instance, check.port)}${check.path}`,
+          check.status,
+          options.timeoutMs,
+          options.signal,
+        )
       case 'log': {
         const pattern = compileLogPattern(check.pattern)
         for await (const line of this.logs(instance)) {
@@ -251,9 +273,15 @@ export class ProcessDriver implements Driver {
         return { ok: false, detail: `no output line matches /${check.pattern.source}/` }
       }
       case 'command': {
-        const result = await this.exec(instance, check.command, { timeoutMs: options.timeoutMs, ...(options.signal ? { signal: options.signal } : {}) })
+        const result = await this.exec(instance, check.command, {
+          timeoutMs: options.timeoutMs,
+          ...(options.signal ? { signal: options.signal } : {}),
+        })
         const last = result.output.trim().split('\n').at(-1) ?? ''
-        return { ok: result.exitCode === 0, detail: `exit ${result.exitCode}${last === '' ? '' : `: ${last}`}` }
+        return {
+          ok: result.exitCode === 0,
+          detail: `exit ${result.exitCode}${last === '' ? '' : `: ${last}`}`,
+        }
       }
       case 'healthcheck':
         return { ok: false, detail: 'a local process has no engine healthcheck' }
@@ -273,7 +301,11 @@ export class ProcessDriver implements Driver {
   async exec(instance: Instance, command: NormalizedCommand, options: ExecOptions = {}): Promise<ExecResult> {
     const record = await this.readRecord(instance.id)
     if (record === null) {
-      throw new DriverError('exited', `${instance.identity.service} is not running`, 'start it with `hearth up`')
+      throw new DriverError(
+        'exited',
+        `${instance.identity.service} is not running`,
+        'start it with `hearth up`',
+      )
     }
     const [file, ...args] = toArgv(command, lookupIn({ host: HOST, ports: record.ports }))
     const result = await execa(file as string, args, {
@@ -287,7 +319,8 @@ export class ProcessDriver implements Driver {
       ...(options.signal === undefined ? {} : { cancelSignal: options.signal }),
     })
     const output = (result.all ?? '').slice(-OUTPUT_LIMIT)
-    if (result.timedOut) return { exitCode: 124, output: `${output}\n(timed out after ${options.timeoutMs} ms)`.trim() }
+    if (result.timedOut)
+      return { exitCode: 124, output: `${output}\n(timed out after ${options.timeoutMs} ms)`.trim() }
     if (result.isCanceled) throw options.signal?.reason ?? new Error('aborted')
     if (result.exitCode === undefined && result.failed && result.signal === undefined) {
       return { exitCode: 127, output: result.shortMessage ?? '' }
@@ -331,7 +364,12 @@ export class ProcessDriver implements Driver {
 
   private portOf(instance: Instance, name: string): number {
     const port = instance.ports[name]
-    if (port === undefined) throw new DriverError('start-failed', `${instance.identity.service} has no port named ${name}`, `declare ports.${name}`)
+    if (port === undefined)
+      throw new DriverError(
+        'start-failed',
+        `${instance.identity.service} has no port named ${name}`,
+        `declare ports.${name}`,
+      )
     return port
   }
 
@@ -403,7 +441,9 @@ export class ProcessDriver implements Driver {
 
   private async readRecord(id: string): Promise<ProcessRecord | null> {
     try {
-      const record = JSON.parse(await readFile(path.join(this.instanceDir(id), 'record.json'), 'utf8')) as ProcessRecord
+      const record = JSON.parse(
+        await readFile(path.join(this.instanceDir(id), 'record.json'), 'utf8'),
+      ) as ProcessRecord
       return record.format === RECORD_FORMAT ? record : null
     } catch {
       return null

@@ -6,7 +6,12 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createLabels, type Instance, type InstanceSpec, isDriverError } from '@hearth/driver'
 import { describeDriverConformance } from '@hearth/driver/testing'
-import { computeSpecHash, type NormalizedService, type ServiceDefinition, validateConfig } from '@hearth/environments'
+import {
+  computeSpecHash,
+  type NormalizedService,
+  type ServiceDefinition,
+  validateConfig,
+} from '@hearth/environments'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { ProcessDriver } from '../src/index.js'
 import { pidsWithEnv } from '../src/proc.js'
@@ -26,7 +31,11 @@ function service(definition: ServiceDefinition, name = 'svc'): NormalizedService
   return result.config.environments.env?.services[name] as NormalizedService
 }
 
-const node = (script: string, ...args: string[]): string[] => [process.execPath, path.join(fixtures, script), ...args]
+const node = (script: string, ...args: string[]): string[] => [
+  process.execPath,
+  path.join(fixtures, script),
+  ...args,
+]
 
 describeDriverConformance({
   name: 'process',
@@ -35,10 +44,22 @@ describeDriverConformance({
   stopTimeoutMs: 500,
   fixtures: {
     server: () =>
-      service({ kind: 'process', command: node('server.mjs'), ports: { main: { env: 'PORT' } }, env: { GREETING: 'conformance' } }),
-    crash: (code) => service({ kind: 'process', command: node('crash.mjs', String(code)), env: { GREETING: 'conformance' } }),
-    stubborn: () => service({ kind: 'process', command: node('stubborn.mjs'), env: { GREETING: 'conformance' } }),
-    job: (code) => service({ kind: 'job', command: node('job.mjs', String(code)), env: { GREETING: 'conformance' } }),
+      service({
+        kind: 'process',
+        command: node('server.mjs'),
+        ports: { main: { env: 'PORT' } },
+        env: { GREETING: 'conformance' },
+      }),
+    crash: (code) =>
+      service({
+        kind: 'process',
+        command: node('crash.mjs', String(code)),
+        env: { GREETING: 'conformance' },
+      }),
+    stubborn: () =>
+      service({ kind: 'process', command: node('stubborn.mjs'), env: { GREETING: 'conformance' } }),
+    job: (code) =>
+      service({ kind: 'job', command: node('job.mjs', String(code)), env: { GREETING: 'conformance' } }),
   },
 })
 
@@ -50,7 +71,13 @@ describe('ProcessDriver', () => {
   const spec = (definition: NormalizedService, name = definition.name): InstanceSpec => {
     const specHash = computeSpecHash(definition)
     const identity = { project: 'test', projectId, environment: 'env', service: name }
-    return { identity, specHash, labels: createLabels(identity, definition.kind, specHash, '0.0.0-test'), service: definition, root }
+    return {
+      identity,
+      specHash,
+      labels: createLabels(identity, definition.kind, specHash, '0.0.0-test'),
+      service: definition,
+      root,
+    }
   }
   const start = async (definition: NormalizedService, name?: string, using = driver): Promise<Instance> => {
     const instance = await using.start(spec(definition, name))
@@ -97,7 +124,10 @@ describe('ProcessDriver', () => {
   })
 
   it('lets a second driver (another hearth process) find, inspect, follow and stop what the first started', async () => {
-    const first = await start(service({ kind: 'process', command: node('server.mjs'), ports: { main: { env: 'PORT' } } }), 'shared')
+    const first = await start(
+      service({ kind: 'process', command: node('server.mjs'), ports: { main: { env: 'PORT' } } }),
+      'shared',
+    )
     const later = new ProcessDriver({ stateDir })
     const [found] = await later.list({ projectId, service: 'shared' })
     expect(found?.id).toBe(first.id)
@@ -131,7 +161,11 @@ describe('ProcessDriver', () => {
     const port = (blocker.address() as net.AddressInfo).port
     try {
       const error = await start(
-        service({ kind: 'process', command: node('server.mjs'), ports: { main: { env: 'PORT', host: port } } }),
+        service({
+          kind: 'process',
+          command: node('server.mjs'),
+          ports: { main: { env: 'PORT', host: port } },
+        }),
         'taken',
       ).catch((caught: unknown) => caught)
       expect(isDriverError(error)).toBe(true)
@@ -150,7 +184,10 @@ describe('ProcessDriver', () => {
   })
 
   it('finds and stops a labelled process whose record was lost', async () => {
-    const instance = await start(service({ kind: 'process', command: node('server.mjs'), ports: { main: { env: 'PORT' } } }), 'stray')
+    const instance = await start(
+      service({ kind: 'process', command: node('server.mjs'), ports: { main: { env: 'PORT' } } }),
+      'stray',
+    )
     await waitForLine(instance, 'ready')
     await rm(path.join(stateDir, 'processes', instance.id), { recursive: true })
     const listed = await driver.list({ projectId, service: 'stray' })

@@ -1,3 +1,4 @@
+import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type {
   AllReadinessDefinition,
@@ -27,9 +28,14 @@ export function defineConfig<const T extends ConfigDefinition>(config: T): T {
 
 /** Declares an environment: a set of services with dependencies, readiness and outputs. */
 export function defineEnvironment<const T extends EnvironmentDefinition>(environment: T): T {
-  const file = callerFile()
-  if (file !== null && typeof environment === 'object' && environment !== null) {
-    Object.defineProperty(environment, SOURCE_FILE, { value: file, enumerable: false })
+  // The first record wins: an environment passed through defineEnvironment twice (a preset's result,
+  // wrapped again by the user) was written where it was first defined, and redefining the
+  // non-writable property would throw. A frozen object cannot take the mark; it goes unattributed.
+  if (typeof environment === 'object' && environment !== null && Object.isExtensible(environment)) {
+    if (!Object.hasOwn(environment, SOURCE_FILE)) {
+      const file = callerFile()
+      if (file !== null) Object.defineProperty(environment, SOURCE_FILE, { value: file, enumerable: false })
+    }
   }
   return environment
 }
@@ -49,7 +55,10 @@ function callerFile(): string | null {
     Error.captureStackTrace(holder, defineEnvironment)
     const name = holder.stack?.[0]?.getFileName() ?? null
     if (name === null) return null
-    return name.startsWith('file:') ? fileURLToPath(name) : name
+    if (name.startsWith('file:')) return fileURLToPath(name)
+    // Anything else that is not a path (tsx runs a CommonJS entry file as a `data:` URL, Node has
+    // `node:` frames) names no file a user could open: the caller falls back to the config file.
+    return path.isAbsolute(name) ? name : null
   } catch {
     return null
   } finally {

@@ -3,8 +3,11 @@
 export type DependencyGraph = ReadonlyMap<string, readonly string[]>
 
 /**
- * Every elementary cycle reachable in the graph, each once, as a closed path
- * (`['api', 'worker', 'api']`), rotated to start at its smallest name so output is stable.
+ * The cycles a depth-first search meets, each once, as a closed path (`['api', 'worker', 'api']`),
+ * rotated to start at its smallest name. Every group of nodes that depend on each other in a circle
+ * yields at least one cycle, which is all validation needs to point at; it is not every elementary
+ * cycle (that can be exponentially many). Nodes and edges are visited in name order, so the result
+ * depends only on the graph, not on the order its edges were written in.
  * Edges to unknown nodes are ignored (validation reports those separately).
  */
 export function findCycles(graph: DependencyGraph): string[][] {
@@ -15,7 +18,7 @@ export function findCycles(graph: DependencyGraph): string[][] {
   const visit = (node: string): void => {
     state.set(node, 'visiting')
     stack.push(node)
-    for (const next of graph.get(node) ?? []) {
+    for (const next of [...(graph.get(node) ?? [])].sort()) {
       if (!graph.has(next)) continue
       const seen = state.get(next)
       if (seen === 'visiting') {
@@ -33,7 +36,17 @@ export function findCycles(graph: DependencyGraph): string[][] {
   for (const node of [...graph.keys()].sort()) {
     if (!state.has(node)) visit(node)
   }
-  return [...cycles.values()].sort((a, b) => a.join(' ').localeCompare(b.join(' ')))
+  // Code-unit order, not localeCompare: the same on every machine whatever its locale.
+  return [...cycles.values()].sort((a, b) => compareArrays(a, b))
+}
+
+function compareArrays(a: readonly string[], b: readonly string[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const x = a[i] as string
+    const y = b[i] as string
+    if (x !== y) return x < y ? -1 : 1
+  }
+  return a.length - b.length
 }
 
 function rotateToSmallest(cycle: string[]): string[] {
@@ -46,7 +59,8 @@ function rotateToSmallest(cycle: string[]): string[] {
 
 /**
  * A start order: every node after its dependencies, ties broken by name (Kahn's algorithm with a
- * sorted ready set), so the order is the same on every machine. Nodes on a cycle are left out.
+ * sorted ready set), so the order is the same on every machine. Nodes on a cycle, and nodes that
+ * depend on one, are left out.
  */
 export function topologicalOrder(graph: DependencyGraph): string[] {
   const remaining = new Map<string, number>()

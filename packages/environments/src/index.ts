@@ -1,16 +1,16 @@
 export { defineConfig, defineEnvironment, ready, ref, sourceFileOf } from './define.js'
 export { formatDuration, parseDuration } from './duration.js'
-export { findCycles, topologicalOrder } from './graph.js'
 export type { DependencyGraph } from './graph.js'
-export { ConfigError, formatIssues, isConfigError } from './issues.js'
+export { findCycles, topologicalOrder } from './graph.js'
 export type { ConfigIssue } from './issues.js'
-export { CONFIG_FILES, defaultProjectName, findConfigFile, loadConfig } from './load-config.js'
+export { ConfigError, formatIssues, isConfigError } from './issues.js'
 export type { LoadConfigOptions } from './load-config.js'
+export { CONFIG_FILES, defaultProjectName, findConfigFile, loadConfig } from './load-config.js'
 export { outputEnvName } from './names.js'
-export { computeSpecHash, hashValue, SPEC_FORMAT, stableStringify } from './spec-hash.js'
 export type { ResolvedSpecInputs } from './spec-hash.js'
-export { lookupIn, parseTemplate, renderTemplate } from './template.js'
+export { computeSpecHash, hashValue, SPEC_FORMAT, stableStringify } from './spec-hash.js'
 export type { TemplateParse, TemplateReference } from './template.js'
+export { lookupIn, parseTemplate, renderTemplate } from './template.js'
 export type {
   AllReadinessDefinition,
   CommandDefinition,
@@ -45,5 +45,5 @@ export type {
   TcpReadinessDefinition,
   TestGroupDefinition,
 } from './types.js'
-export { DEFAULTS, validateConfig } from './validate.js'
 export type { ValidateOptions, ValidationResult } from './validate.js'
+export { DEFAULTS, validateConfig } from './validate.js'

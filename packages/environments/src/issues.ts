@@ -20,7 +20,9 @@ export class ConfigError extends Error {
 }
 
 export function isConfigError(error: unknown): error is ConfigError {
-  return error instanceof Error && error.name === 'ConfigError' && Array.isArray((error as ConfigError).issues)
+  return (
+    error instanceof Error && error.name === 'ConfigError' && Array.isArray((error as ConfigError).issues)
+  )
 }
 
 /**

@@ -6,7 +6,12 @@ import type { NormalizedConfig } from './types.js'
 import { validateConfig } from './validate.js'
 
 /** The names hearth looks for, in this order, in the project root. */
-export const CONFIG_FILES = ['hearth.config.ts', 'hearth.config.mts', 'hearth.config.js', 'hearth.config.mjs'] as const
+export const CONFIG_FILES = [
+  'hearth.config.ts',
+  'hearth.config.mts',
+  'hearth.config.js',
+  'hearth.config.mjs',
+] as const
 
 /** The nearest folder, from `cwd` upwards, holding a hearth config file, or null. */
 export function findConfigFile(cwd: string): string | null {
@@ -47,32 +52,51 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Norma
     ])
   }
   if (!existsSync(file)) {
-    throw new ConfigError([{ file, path: '(file)', message: 'the file does not exist', fix: 'check the path given to --config' }])
+    throw new ConfigError([
+      { file, path: '(file)', message: 'the file does not exist', fix: 'check the path given to --config' },
+    ])
   }
   const root = path.dirname(file)
   const relativeFile = path.basename(file)
-  const exported = await importConfigModule(file, relativeFile)
-  const result = validateConfig(exported, { root, file: relativeFile, defaultProject: defaultProjectName(root) })
+  const exported = await importConfigModule(file, root, relativeFile)
+  const result = validateConfig(exported, {
+    root,
+    file: relativeFile,
+    defaultProject: defaultProjectName(root),
+  })
   if (!result.ok) throw new ConfigError(result.issues)
   return result.config
 }
 
-async function importConfigModule(file: string, relativeFile: string): Promise<unknown> {
+async function importConfigModule(file: string, root: string, relativeFile: string): Promise<unknown> {
   let namespace: Record<string, unknown>
   try {
     const { tsImport } = await import('tsx/esm/api')
     namespace = (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>
   } catch (error) {
+    const description = describeLoadError(error, root)
+    // A syntax error names its file (`environments/backend.ts:3:9: …`): attribute it there.
+    const located = /^([^\s:][^:]*\.[cm]?[jt]sx?):\d+:\d+: /.exec(description)?.[1]
     throw new ConfigError([
       {
-        file: relativeFile,
+        file: located !== undefined && !path.isAbsolute(located) ? located : relativeFile,
         path: '(file)',
-        message: `could not load the file: ${describeLoadError(error)}`,
+        message: `could not load the file: ${description}`,
         fix: 'fix the error above; the file must run as an ES module and `export default defineConfig({ … })`',
       },
     ])
   }
-  if (!('default' in namespace) || namespace.default === undefined) {
+  let value = namespace.default
+  // Outside a `"type": "module"` package tsx compiles the file to CommonJS: the namespace's default
+  // is then `module.exports`, marked `__esModule`, and the file's own default export is inside it.
+  if (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { __esModule?: unknown }).__esModule === true
+  ) {
+    value = (value as { default?: unknown }).default
+  }
+  if (value === undefined) {
     throw new ConfigError([
       {
         file: relativeFile,
@@ -82,18 +106,23 @@ async function importConfigModule(file: string, relativeFile: string): Promise<u
       },
     ])
   }
-  const value = namespace.default
-  // A module compiled to CommonJS and imported from ESM nests its exports under `default`.
-  if (typeof value === 'object' && value !== null && 'default' in value && !('environments' in value)) {
-    return (value as { default: unknown }).default
-  }
   return value
 }
 
-function describeLoadError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error)
-  const first = error.message.split('\n').find((line) => line.trim() !== '') ?? error.message
-  return first.trim()
+/** The first useful line of a load error, paths inside the root made relative. Never a stack. */
+function describeLoadError(error: unknown, root: string): string {
+  const message = error instanceof Error ? error.message : String(error)
+  const lines = message
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '')
+  // esbuild (under tsx) heads its message with a count; the error itself is on the next line.
+  const useful =
+    lines.length > 1 && /^Transform failed with \d+ errors?:?$/.test(lines[0] as string)
+      ? lines.slice(1)
+      : lines
+  const first = useful[0] ?? message.trim()
+  return first.split(root + path.sep).join('')
 }
 
 /** The root package.json's name made label-safe (`@acme/shop` → `acme-shop`), else the folder name. */

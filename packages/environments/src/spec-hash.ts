@@ -12,11 +12,13 @@ export const SPEC_FORMAT = 1
  * `{source, flags}`: the same value gives the same text whatever order its keys were written in.
  */
 export function stableStringify(value: unknown): string {
-  return JSON.stringify(canonical(value))
+  // JSON.stringify gives undefined (not a string) for undefined and functions at the top level.
+  return JSON.stringify(canonical(value)) ?? 'null'
 }
 
 function canonical(value: unknown): unknown {
-  if (value instanceof RegExp) return { source: value.source, flags: value.flags }
+  // Keys in sorted order like any other object, so a RegExp and its normalized form agree.
+  if (value instanceof RegExp) return { flags: value.flags, source: value.source }
   if (Array.isArray(value)) return value.map((item) => (item === undefined ? null : canonical(item)))
   if (typeof value === 'object' && value !== null) {
     const out: Record<string, unknown> = {}

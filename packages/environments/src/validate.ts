@@ -158,7 +158,9 @@ function expectStringArray(r: Report, at: At, value: unknown): string[] | null {
       at.file,
       at.path,
       `expected an array of strings, got ${typeName(value)}`,
-      typeof value === 'string' ? `wrap it in an array: [${JSON.stringify(value)}]` : `write ${at.path} as ['…']`,
+      typeof value === 'string'
+        ? `wrap it in an array: [${JSON.stringify(value)}]`
+        : `write ${at.path} as ['…']`,
     )
     return null
   }
@@ -196,7 +198,8 @@ function expectPositiveInt(r: Report, at: At, value: unknown, unit = 'millisecon
   return null
 }
 
-function expectPort(r: Report, at: At, value: unknown): number | null {
+/** `optional`: a host port, which may be left unset to have a free one chosen. */
+function expectPort(r: Report, at: At, value: unknown, optional: boolean): number | null {
   if (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 65535) return value
   r.add(
     at.file,
@@ -204,9 +207,11 @@ function expectPort(r: Report, at: At, value: unknown): number | null {
     typeof value === 'number'
       ? `invalid port ${value}: a port is a whole number from 1 to 65535`
       : `expected a port number, got ${typeName(value)}`,
-    typeof value === 'number' && value > 65535
-      ? 'use a port from 1 to 65535, or leave it unset to have a free one chosen'
-      : 'use a port from 1 to 65535',
+    typeof value === 'string' && /^\d+$/.test(value.trim())
+      ? `write it as a number: ${value.trim()}`
+      : optional
+        ? 'use a port from 1 to 65535, or leave it unset to have a free one chosen'
+        : 'use a port from 1 to 65535',
   )
   return null
 }
@@ -218,7 +223,9 @@ function expectOneOf<T extends string>(r: Report, at: At, value: unknown, option
     at.file,
     at.path,
     `expected one of ${options.map(quote).join(', ')}, got ${typeof value === 'string' ? quote(value) : typeName(value)}`,
-    suggestion === null ? `use one of ${options.map(quote).join(', ')}` : `did you mean ${quote(suggestion)}?`,
+    suggestion === null
+      ? `use one of ${options.map(quote).join(', ')}`
+      : `did you mean ${quote(suggestion)}?`,
   )
   return null
 }
@@ -239,7 +246,8 @@ function checkGlobs(r: Report, at: At, value: unknown): string[] | null {
 }
 
 function globProblem(glob: string): { message: string; fix: string } | null {
-  if (glob.trim() === '') return { message: 'it is empty', fix: 'remove it or write a pattern such as "src/**"' }
+  if (glob.trim() === '')
+    return { message: 'it is empty', fix: 'remove it or write a pattern such as "src/**"' }
   if (glob.includes('\\')) return { message: 'it contains "\\"', fix: 'use forward slashes: "src/**/*.ts"' }
   if (glob.startsWith('/') || /^[A-Za-z]:/.test(glob)) {
     return { message: 'it is absolute', fix: 'write it relative to the project root, e.g. "src/**"' }
@@ -257,7 +265,8 @@ function globProblem(glob: string): { message: string; fix: string } | null {
     if (char === ']') brackets--
     if (braces < 0 || brackets < 0) break
   }
-  if (braces !== 0) return { message: 'unbalanced "{" and "}"', fix: 'close every "{" with "}", e.g. "src/**/*.{ts,tsx}"' }
+  if (braces !== 0)
+    return { message: 'unbalanced "{" and "}"', fix: 'close every "{" with "}", e.g. "src/**/*.{ts,tsx}"' }
   if (brackets !== 0) return { message: 'unbalanced "[" and "]"', fix: 'close every "[" with "]"' }
   return null
 }
@@ -347,7 +356,9 @@ function checkConfig(r: Report, input: unknown, options: ValidateOptions): Norma
   }
 
   const environments: Record<string, NormalizedEnvironment> = {}
-  if (requireField(r, at, input, 'environments', 'add `environments: [defineEnvironment({ name, services })]`')) {
+  if (
+    requireField(r, at, input, 'environments', 'add `environments: [defineEnvironment({ name, services })]`')
+  ) {
     const envAt = child(at, 'environments')
     if (!Array.isArray(input.environments)) {
       r.add(
@@ -430,7 +441,12 @@ function checkTestGroup(r: Report, at: At, raw: unknown, environments: string[])
   if (requireField(r, at, group, 'include', 'list its test files, e.g. include: ["tests/**/*.test.ts"]')) {
     include = checkGlobs(r, child(at, 'include'), group.include)
     if (include !== null && include.length === 0) {
-      r.add(at.file, child(at, 'include').path, 'no globs given', 'list its test files, e.g. ["tests/**/*.test.ts"]')
+      r.add(
+        at.file,
+        child(at, 'include').path,
+        'no globs given',
+        'list its test files, e.g. ["tests/**/*.test.ts"]',
+      )
     }
   }
   const exclude = group.exclude === undefined ? [] : checkGlobs(r, child(at, 'exclude'), group.exclude)
@@ -439,13 +455,16 @@ function checkTestGroup(r: Report, at: At, raw: unknown, environments: string[])
   if (group.environment !== undefined) {
     environment = expectNonEmptyString(r, child(at, 'environment'), group.environment)
     if (environment !== null && !environments.includes(environment)) {
+      const suggestion = closest(environment, environments)
       r.add(
         at.file,
         child(at, 'environment').path,
         `unknown environment ${quote(environment)}`,
         environments.length === 0
           ? 'define the environment under environments'
-          : `use one of ${environments.map(quote).join(', ')}`,
+          : suggestion !== null
+            ? `did you mean ${quote(suggestion)}?`
+            : `use one of ${environments.map(quote).join(', ')}`,
       )
     }
   }
@@ -474,7 +493,8 @@ function checkEnvironment(r: Report, at: At, raw: unknown, root: string): Normal
       name = null
     }
   }
-  const description = env.description === undefined ? null : expectString(r, child(at, 'description'), env.description)
+  const description =
+    env.description === undefined ? null : expectString(r, child(at, 'description'), env.description)
 
   const services: Record<string, NormalizedService> = {}
   if (requireField(r, at, env, 'services', 'add services: { name: { kind: "process", command: [...] } }')) {
@@ -483,11 +503,22 @@ function checkEnvironment(r: Report, at: At, raw: unknown, root: string): Normal
     if (rawServices !== null) {
       const names = Object.keys(rawServices)
       if (names.length === 0) {
-        r.add(at.file, servicesAt.path, 'the environment has no services', 'add a service or remove the environment')
+        r.add(
+          at.file,
+          servicesAt.path,
+          'the environment has no services',
+          'add a service or remove the environment',
+        )
       }
       const context: ServiceContext = { root, environment: name ?? '', services: rawServices }
       for (const serviceName of names) {
-        const service = checkService(r, child(servicesAt, serviceName), serviceName, rawServices[serviceName], context)
+        const service = checkService(
+          r,
+          child(servicesAt, serviceName),
+          serviceName,
+          rawServices[serviceName],
+          context,
+        )
         if (service !== null) services[serviceName] = service
       }
       checkCycles(r, servicesAt, rawServices)
@@ -502,35 +533,39 @@ function checkEnvironment(r: Report, at: At, raw: unknown, root: string): Normal
 
 function checkCycles(r: Report, at: At, services: Record<string, unknown>): void {
   const graph = new Map<string, string[]>()
+  const written = new Map<string, unknown[]>()
   for (const [name, raw] of Object.entries(services)) {
-    const deps = isRecord(raw) && Array.isArray(raw.dependsOn) ? raw.dependsOn : []
+    const deps: unknown[] = isRecord(raw) && Array.isArray(raw.dependsOn) ? raw.dependsOn : []
+    written.set(name, deps)
     graph.set(
       name,
       deps.filter((dep): dep is string => typeof dep === 'string'),
     )
   }
   for (const cycle of findCycles(graph)) {
-    const first = cycle[0] as string
+    // A service on its own dependsOn is reported by checkDependsOn, at its entry.
+    if (cycle.length === 2) continue
+    const [first, second] = cycle as [string, string]
+    // Point at the entry that closes the first edge of the cycle: `a.dependsOn[1]` for `a → b`.
+    const index = (written.get(first) ?? []).indexOf(second)
     r.add(
       at.file,
-      `${child(at, first).path}.dependsOn`,
-      cycle.length === 2
-        ? `${quote(first)} depends on itself`
-        : `dependency cycle: ${cycle.join(' → ')}`,
-      cycle.length === 2
-        ? `remove ${quote(first)} from its own dependsOn`
-        : 'remove one of these dependsOn entries so that the services can start in order',
+      child(child(child(at, first), 'dependsOn'), index).path,
+      `dependency cycle: ${cycle.join(' → ')}`,
+      'remove one of these dependsOn entries so that the services can start in order',
     )
   }
 }
 
 function checkFixedPorts(r: Report, at: At, services: Record<string, NormalizedService>): void {
-  const owners = new Map<number, string>()
+  // Keyed by protocol too: TCP 53 and UDP 53 are two different ports.
+  const owners = new Map<string, string>()
   for (const service of Object.values(services)) {
     for (const port of service.ports) {
       if (port.host === null) continue
       const where = `${child(child(at, service.name), 'ports').path}.${port.name}`
-      const owner = owners.get(port.host)
+      const key = `${port.protocol}/${port.host}`
+      const owner = owners.get(key)
       if (owner !== undefined) {
         r.add(
           at.file,
@@ -538,7 +573,7 @@ function checkFixedPorts(r: Report, at: At, services: Record<string, NormalizedS
           `host port ${port.host} is also taken by ${owner}`,
           'give one of them another port, or leave host unset to have a free one chosen',
         )
-      } else owners.set(port.host, where)
+      } else owners.set(key, where)
     }
   }
 }
@@ -550,58 +585,119 @@ interface ServiceContext {
   services: Record<string, unknown>
 }
 
-const COMMON_FIELDS = ['kind', 'description', 'dependsOn', 'env', 'readiness', 'outputs', 'watch', 'reset', 'ports']
+const COMMON_FIELDS = [
+  'kind',
+  'description',
+  'dependsOn',
+  'env',
+  'readiness',
+  'outputs',
+  'watch',
+  'reset',
+  'ports',
+]
 const KIND_FIELDS: Record<ServiceKind, readonly string[]> = {
   container: [...COMMON_FIELDS, 'image', 'build', 'pull', 'command', 'volumes', 'healthcheck'],
   process: [...COMMON_FIELDS, 'command', 'cwd', 'stopTimeoutMs'],
-  job: [...COMMON_FIELDS.filter((field) => field !== 'readiness' && field !== 'ports'), 'command', 'cwd', 'image', 'timeoutMs'],
+  job: [
+    ...COMMON_FIELDS.filter((field) => field !== 'readiness' && field !== 'ports'),
+    'command',
+    'cwd',
+    'image',
+    'timeoutMs',
+  ],
 }
 
-function checkService(r: Report, at: At, name: string, raw: unknown, ctx: ServiceContext): NormalizedService | null {
+function checkService(
+  r: Report,
+  at: At,
+  name: string,
+  raw: unknown,
+  ctx: ServiceContext,
+): NormalizedService | null {
   const service = expectRecord(r, at, raw, 'a service object')
   if (service === null) return null
   const before = r.issues.length
 
   if (!NAME.test(name)) {
-    r.add(at.file, at.path, `invalid service name ${quote(name)}`, 'use lowercase letters, digits and "-", starting with a letter')
+    r.add(
+      at.file,
+      at.path,
+      `invalid service name ${quote(name)}`,
+      'use lowercase letters, digits and "-", starting with a letter',
+    )
   } else if (RESERVED_SERVICE_NAMES.has(name)) {
-    r.add(at.file, at.path, `${quote(name)} is a reserved name`, `rename the service; ${[...RESERVED_SERVICE_NAMES].map(quote).join(', ')} mean something else in templates`)
+    r.add(
+      at.file,
+      at.path,
+      `${quote(name)} is a reserved name`,
+      `rename the service; ${[...RESERVED_SERVICE_NAMES].map(quote).join(', ')} mean something else in templates`,
+    )
   }
 
   let kind: ServiceKind | null = null
   if (requireField(r, at, service, 'kind', 'set kind: "container", "process" or "job"')) {
     kind = expectOneOf(r, child(at, 'kind'), service.kind, SERVICE_KINDS)
   }
-  checkKeys(r, at, service, kind === null ? [...new Set(Object.values(KIND_FIELDS).flat())] : (KIND_FIELDS[kind] as string[]))
+  checkKeys(
+    r,
+    at,
+    service,
+    kind === null ? [...new Set(Object.values(KIND_FIELDS).flat())] : (KIND_FIELDS[kind] as string[]),
+  )
 
-  const description = service.description === undefined ? null : expectString(r, child(at, 'description'), service.description)
+  const description =
+    service.description === undefined ? null : expectString(r, child(at, 'description'), service.description)
   const dependsOn = checkDependsOn(r, child(at, 'dependsOn'), name, service.dependsOn, ctx)
-  const ports = kind === null || service.ports === undefined ? [] : checkPorts(r, child(at, 'ports'), kind, service.ports)
+  // A field this kind does not have is reported once, by checkKeys, and not validated on top.
+  const allowed = (field: string): boolean =>
+    kind !== null && (KIND_FIELDS[kind] as readonly string[]).includes(field)
+  const ports =
+    service.ports === undefined || !allowed('ports')
+      ? []
+      : checkPorts(r, child(at, 'ports'), kind as ServiceKind, service.ports)
   const env = service.env === undefined ? {} : (expectStringRecord(r, child(at, 'env'), service.env) ?? {})
   for (const key of Object.keys(env)) {
     if (!ENV_NAME.test(key)) {
-      r.add(at.file, child(child(at, 'env'), key).path, `invalid environment variable name ${quote(key)}`, 'use letters, digits and "_", not starting with a digit')
+      r.add(
+        at.file,
+        child(child(at, 'env'), key).path,
+        `invalid environment variable name ${quote(key)}`,
+        'use letters, digits and "_", not starting with a digit',
+      )
     }
   }
   const portNames = ports.map((port) => port.name)
-  const scope: Omit<TemplateScope, 'allowEnv'> = { portNames, envNames: Object.keys(env), dependsOn, ctx }
-  for (const [key, value] of Object.entries(env)) {
-    checkTemplate(r, child(child(at, 'env'), key), value, { ...scope, allowEnv: false })
+  const scope: Omit<TemplateScope, 'field'> = {
+    portNames,
+    envNames: Object.keys(env),
+    dependsOn,
+    ctx,
+    self: name,
   }
-  const outputs = service.outputs === undefined ? {} : (expectStringRecord(r, child(at, 'outputs'), service.outputs) ?? {})
+  for (const [key, value] of Object.entries(env)) {
+    checkTemplate(r, child(child(at, 'env'), key), value, { ...scope, field: 'env' })
+  }
+  const outputs =
+    service.outputs === undefined ? {} : (expectStringRecord(r, child(at, 'outputs'), service.outputs) ?? {})
   for (const [key, value] of Object.entries(outputs)) {
     const outAt = child(child(at, 'outputs'), key)
     if (!/^[A-Za-z][A-Za-z0-9]*$/.test(key)) {
-      r.add(at.file, outAt.path, `invalid output name ${quote(key)}`, 'use letters and digits, starting with a letter (e.g. url, adminUrl)')
+      r.add(
+        at.file,
+        outAt.path,
+        `invalid output name ${quote(key)}`,
+        'use letters and digits, starting with a letter (e.g. url, adminUrl)',
+      )
     }
-    checkTemplate(r, outAt, value, { ...scope, allowEnv: true })
+    checkTemplate(r, outAt, value, { ...scope, field: 'output' })
   }
   const watch = service.watch === undefined ? [] : (checkGlobs(r, child(at, 'watch'), service.watch) ?? [])
   const reset = service.reset === undefined ? null : checkReset(r, child(at, 'reset'), service.reset)
 
   if (kind === null) return null
   const readiness =
-    service.readiness === undefined
+    service.readiness === undefined || !allowed('readiness')
       ? defaultReadiness(kind, ports, service)
       : checkReadiness(r, child(at, 'readiness'), service.readiness, kind, portNames)
 
@@ -626,40 +722,65 @@ function checkService(r: Report, at: At, name: string, raw: unknown, ctx: Servic
   const command = result?.command ?? null
   if (command !== null) {
     const commandAt = child(at, 'command')
-    const commandScope = { ...scope, allowEnv: false }
-    if ('argv' in command) command.argv.forEach((arg, index) => checkTemplate(r, child(commandAt, index), arg, commandScope))
-    else checkTemplate(r, commandAt, command.shell, commandScope)
+    const commandScope: TemplateScope = { ...scope, field: 'command' }
+    if ('argv' in command) {
+      for (const [index, arg] of command.argv.entries())
+        checkTemplate(r, child(commandAt, index), arg, commandScope)
+    } else checkTemplate(r, commandAt, command.shell, commandScope)
   }
   return r.issues.length > before ? null : result
 }
 
 type ServiceBase = Omit<NormalizedService, 'kind' | 'command' | 'image'>
 
-function checkProcess(r: Report, at: At, raw: Record<string, unknown>, base: ServiceBase, ctx: ServiceContext): NormalizedService | null {
+function checkProcess(
+  r: Report,
+  at: At,
+  raw: Record<string, unknown>,
+  base: ServiceBase,
+  ctx: ServiceContext,
+): NormalizedService | null {
   let command: NormalizedCommand | null = null
   if (requireField(r, at, raw, 'command', 'set command: ["node", "server.js"] (or a shell string)')) {
     command = checkCommand(r, child(at, 'command'), raw.command)
   }
   const cwd = raw.cwd === undefined ? '.' : checkRelativePath(r, child(at, 'cwd'), raw.cwd, ctx.root)
   const stopTimeoutMs =
-    raw.stopTimeoutMs === undefined ? DEFAULTS.stopTimeoutMs : expectPositiveInt(r, child(at, 'stopTimeoutMs'), raw.stopTimeoutMs)
+    raw.stopTimeoutMs === undefined
+      ? DEFAULTS.stopTimeoutMs
+      : expectPositiveInt(r, child(at, 'stopTimeoutMs'), raw.stopTimeoutMs)
   if (command === null || cwd === null || stopTimeoutMs === null) return null
   return { ...base, kind: 'process', command, cwd, stopTimeoutMs }
 }
 
-function checkJob(r: Report, at: At, raw: Record<string, unknown>, base: ServiceBase, ctx: ServiceContext): NormalizedService | null {
+function checkJob(
+  r: Report,
+  at: At,
+  raw: Record<string, unknown>,
+  base: ServiceBase,
+  ctx: ServiceContext,
+): NormalizedService | null {
   let command: NormalizedCommand | null = null
   if (requireField(r, at, raw, 'command', 'set command: ["node", "migrate.js"] (or a shell string)')) {
     command = checkCommand(r, child(at, 'command'), raw.command)
   }
   const cwd = raw.cwd === undefined ? '.' : checkRelativePath(r, child(at, 'cwd'), raw.cwd, ctx.root)
   const image = raw.image === undefined ? null : expectNonEmptyString(r, child(at, 'image'), raw.image)
-  const timeoutMs = raw.timeoutMs === undefined ? DEFAULTS.jobTimeoutMs : expectPositiveInt(r, child(at, 'timeoutMs'), raw.timeoutMs)
+  const timeoutMs =
+    raw.timeoutMs === undefined
+      ? DEFAULTS.jobTimeoutMs
+      : expectPositiveInt(r, child(at, 'timeoutMs'), raw.timeoutMs)
   if (command === null || cwd === null || timeoutMs === null) return null
   return { ...base, kind: 'job', readiness: NONE, command, cwd, image, timeoutMs }
 }
 
-function checkContainer(r: Report, at: At, raw: Record<string, unknown>, base: ServiceBase, ctx: ServiceContext): NormalizedService | null {
+function checkContainer(
+  r: Report,
+  at: At,
+  raw: Record<string, unknown>,
+  base: ServiceBase,
+  ctx: ServiceContext,
+): NormalizedService | null {
   const image = raw.image === undefined ? null : expectNonEmptyString(r, child(at, 'image'), raw.image)
   let build: { context: string; dockerfile: string; args: Record<string, string> } | null = null
   if (raw.build !== undefined) {
@@ -667,23 +788,45 @@ function checkContainer(r: Report, at: At, raw: Record<string, unknown>, base: S
     const spec = expectRecord(r, buildAt, raw.build, 'a build object ({ context, dockerfile?, args? })')
     if (spec !== null) {
       checkKeys(r, buildAt, spec, ['context', 'dockerfile', 'args'])
-      const context = requireField(r, buildAt, spec, 'context', 'set context to a folder with a Dockerfile, e.g. "docker/api"')
+      const context = requireField(
+        r,
+        buildAt,
+        spec,
+        'context',
+        'set context to a folder with a Dockerfile, e.g. "docker/api"',
+      )
         ? checkRelativePath(r, child(buildAt, 'context'), spec.context, ctx.root)
         : null
-      const dockerfile = spec.dockerfile === undefined ? 'Dockerfile' : expectNonEmptyString(r, child(buildAt, 'dockerfile'), spec.dockerfile)
+      const dockerfile =
+        spec.dockerfile === undefined
+          ? 'Dockerfile'
+          : expectNonEmptyString(r, child(buildAt, 'dockerfile'), spec.dockerfile)
       const args = spec.args === undefined ? {} : expectStringRecord(r, child(buildAt, 'args'), spec.args)
       if (context !== null && dockerfile !== null && args !== null) build = { context, dockerfile, args }
     }
   }
   if (raw.image === undefined && raw.build === undefined) {
-    r.add(at.file, child(at, 'image').path, 'a container needs an image or a build', 'set image: "postgres:16-alpine", or build: { context: "…" }')
+    r.add(
+      at.file,
+      child(at, 'image').path,
+      'a container needs an image or a build',
+      'set image: "postgres:16-alpine", or build: { context: "…" }',
+    )
   }
-  const pull = raw.pull === undefined ? 'missing' : expectOneOf(r, child(at, 'pull'), raw.pull, ['missing', 'always', 'never'] as const)
+  const pull =
+    raw.pull === undefined
+      ? 'missing'
+      : expectOneOf(r, child(at, 'pull'), raw.pull, ['missing', 'always', 'never'] as const)
   const command = raw.command === undefined ? null : checkCommand(r, child(at, 'command'), raw.command)
   const volumes = raw.volumes === undefined ? [] : expectStringArray(r, child(at, 'volumes'), raw.volumes)
   volumes?.forEach((volume, index) => {
     if (!/^[^:]+:\/[^:]*(:(ro|rw))?$/.test(volume)) {
-      r.add(at.file, child(child(at, 'volumes'), index).path, `invalid volume ${quote(volume)}`, 'write "source:/path/in/container" or "source:/path:ro"')
+      r.add(
+        at.file,
+        child(child(at, 'volumes'), index).path,
+        `invalid volume ${quote(volume)}`,
+        'write "source:/path/in/container" or "source:/path:ro"',
+      )
     }
   })
   let healthcheck: NormalizedContainerHealthcheck | null = null
@@ -692,10 +835,21 @@ function checkContainer(r: Report, at: At, raw: Record<string, unknown>, base: S
     const spec = expectRecord(r, hcAt, raw.healthcheck, 'a healthcheck object ({ command, intervalMs? })')
     if (spec !== null) {
       checkKeys(r, hcAt, spec, ['command', 'intervalMs', 'timeoutMs', 'retries'])
-      const hcCommand = requireField(r, hcAt, spec, 'command', 'set command: ["pg_isready"]') ? checkCommand(r, child(hcAt, 'command'), spec.command) : null
-      const intervalMs = spec.intervalMs === undefined ? DEFAULTS.healthcheckIntervalMs : expectPositiveInt(r, child(hcAt, 'intervalMs'), spec.intervalMs)
-      const timeoutMs = spec.timeoutMs === undefined ? DEFAULTS.healthcheckTimeoutMs : expectPositiveInt(r, child(hcAt, 'timeoutMs'), spec.timeoutMs)
-      const retries = spec.retries === undefined ? DEFAULTS.healthcheckRetries : expectPositiveInt(r, child(hcAt, 'retries'), spec.retries, 'retries')
+      const hcCommand = requireField(r, hcAt, spec, 'command', 'set command: ["pg_isready"]')
+        ? checkCommand(r, child(hcAt, 'command'), spec.command)
+        : null
+      const intervalMs =
+        spec.intervalMs === undefined
+          ? DEFAULTS.healthcheckIntervalMs
+          : expectPositiveInt(r, child(hcAt, 'intervalMs'), spec.intervalMs)
+      const timeoutMs =
+        spec.timeoutMs === undefined
+          ? DEFAULTS.healthcheckTimeoutMs
+          : expectPositiveInt(r, child(hcAt, 'timeoutMs'), spec.timeoutMs)
+      const retries =
+        spec.retries === undefined
+          ? DEFAULTS.healthcheckRetries
+          : expectPositiveInt(r, child(hcAt, 'retries'), spec.retries, 'retries')
       if (hcCommand !== null && intervalMs !== null && timeoutMs !== null && retries !== null) {
         healthcheck = { command: hcCommand, intervalMs, timeoutMs, retries }
       }
@@ -705,7 +859,9 @@ function checkContainer(r: Report, at: At, raw: Record<string, unknown>, base: S
   return { ...base, kind: 'container', image, build, pull, command, volumes, healthcheck }
 }
 
-type NormalizedContainerHealthcheck = NonNullable<Extract<NormalizedService, { kind: 'container' }>['healthcheck']>
+type NormalizedContainerHealthcheck = NonNullable<
+  Extract<NormalizedService, { kind: 'container' }>['healthcheck']
+>
 
 function checkDependsOn(r: Report, at: At, self: string, value: unknown, ctx: ServiceContext): string[] {
   if (value === undefined) return []
@@ -715,8 +871,16 @@ function checkDependsOn(r: Report, at: At, self: string, value: unknown, ctx: Se
   const seen = new Set<string>()
   deps.forEach((dep, index) => {
     const depAt = child(at, index)
-    if (dep === self) return // reported as a cycle of one
-    if (!known.includes(dep)) {
+    if (dep === self && !seen.has(dep)) {
+      r.add(
+        at.file,
+        depAt.path,
+        `${quote(dep)} depends on itself`,
+        `remove ${quote(dep)} from its own dependsOn`,
+      )
+    } else if (seen.has(dep)) {
+      r.add(at.file, depAt.path, `${quote(dep)} is listed twice`, 'remove the repeated entry')
+    } else if (!known.includes(dep)) {
       const suggestion = closest(dep, known)
       r.add(
         at.file,
@@ -726,12 +890,10 @@ function checkDependsOn(r: Report, at: At, self: string, value: unknown, ctx: Se
           ? `name one of those services, or add a service named ${quote(dep)}`
           : `did you mean ${quote(suggestion)}?`,
       )
-    } else if (seen.has(dep)) {
-      r.add(at.file, depAt.path, `${quote(dep)} is listed twice`, 'remove the repeated entry')
     }
     seen.add(dep)
   })
-  return [...seen].filter((dep) => known.includes(dep))
+  return [...seen].filter((dep) => dep !== self && known.includes(dep))
 }
 
 function checkPorts(r: Report, at: At, kind: ServiceKind, value: unknown): NormalizedPort[] {
@@ -741,23 +903,37 @@ function checkPorts(r: Report, at: At, kind: ServiceKind, value: unknown): Norma
   for (const [name, spec] of Object.entries(record)) {
     const portAt = child(at, name)
     if (!/^[a-z][a-zA-Z0-9]*$/.test(name)) {
-      r.add(at.file, portAt.path, `invalid port name ${quote(name)}`, 'use letters and digits, starting with a lowercase letter (e.g. http, pg)')
+      r.add(
+        at.file,
+        portAt.path,
+        `invalid port name ${quote(name)}`,
+        'use letters and digits, starting with a lowercase letter (e.g. http, pg)',
+      )
       continue
     }
     if (kind === 'container') {
-      if (typeof spec === 'number') {
-        const container = expectPort(r, portAt, spec)
+      if (typeof spec === 'number' || typeof spec === 'string') {
+        const container = expectPort(r, portAt, spec, false)
         if (container !== null) ports.push({ name, container, host: null, protocol: 'tcp', env: null })
         continue
       }
       const object = expectRecord(r, portAt, spec, 'a container port (a number, or { container, host? })')
       if (object === null) continue
       checkKeys(r, portAt, object, ['container', 'host', 'protocol'])
-      const container = requireField(r, portAt, object, 'container', 'set container to the port the container listens on')
-        ? expectPort(r, child(portAt, 'container'), object.container)
+      const container = requireField(
+        r,
+        portAt,
+        object,
+        'container',
+        'set container to the port the container listens on',
+      )
+        ? expectPort(r, child(portAt, 'container'), object.container, false)
         : null
-      const host = object.host === undefined ? null : expectPort(r, child(portAt, 'host'), object.host)
-      const protocol = object.protocol === undefined ? 'tcp' : expectOneOf(r, child(portAt, 'protocol'), object.protocol, ['tcp', 'udp'] as const)
+      const host = object.host === undefined ? null : expectPort(r, child(portAt, 'host'), object.host, true)
+      const protocol =
+        object.protocol === undefined
+          ? 'tcp'
+          : expectOneOf(r, child(portAt, 'protocol'), object.protocol, ['tcp', 'udp'] as const)
       if (container !== null && protocol !== null) ports.push({ name, container, host, protocol, env: null })
     } else {
       const object = expectRecord(r, portAt, spec, 'a port object ({ env?, host? })')
@@ -765,10 +941,16 @@ function checkPorts(r: Report, at: At, kind: ServiceKind, value: unknown): Norma
       checkKeys(r, portAt, object, ['env', 'host'])
       const env = object.env === undefined ? null : expectNonEmptyString(r, child(portAt, 'env'), object.env)
       if (env !== null && !ENV_NAME.test(env)) {
-        r.add(at.file, child(portAt, 'env').path, `invalid environment variable name ${quote(env)}`, 'use letters, digits and "_", e.g. "PORT"')
+        r.add(
+          at.file,
+          child(portAt, 'env').path,
+          `invalid environment variable name ${quote(env)}`,
+          'use letters, digits and "_", e.g. "PORT"',
+        )
       }
-      const host = object.host === undefined ? null : expectPort(r, child(portAt, 'host'), object.host)
-      if (object.host === undefined || host !== null) ports.push({ name, container: null, host, protocol: 'tcp', env })
+      const host = object.host === undefined ? null : expectPort(r, child(portAt, 'host'), object.host, true)
+      if (object.host === undefined || host !== null)
+        ports.push({ name, container: null, host, protocol: 'tcp', env })
     }
   }
   return ports
@@ -779,13 +961,21 @@ interface TemplateScope {
   envNames: readonly string[]
   dependsOn: readonly string[]
   ctx: ServiceContext
-  allowEnv: boolean
+  /** The service whose field this is. */
+  self: string
+  /** What kind of field holds the template: only outputs may use `{{env.<NAME>}}`. */
+  field: 'env' | 'output' | 'command'
 }
 
 function checkTemplate(r: Report, at: At, template: string, scope: TemplateScope): void {
   const parsed = parseTemplate(template)
   if (!parsed.ok) {
-    r.add(at.file, at.path, `invalid template: ${parsed.error}`, 'write references as {{host}}, {{ports.<name>}} or {{<service>.<output>}}')
+    r.add(
+      at.file,
+      at.path,
+      `invalid template: ${parsed.error}`,
+      'write references as {{host}}, {{ports.<name>}} or {{<service>.<output>}}',
+    )
     return
   }
   for (const { path: refPath, segments } of parsed.references) {
@@ -797,30 +987,80 @@ function checkTemplate(r: Report, at: At, template: string, scope: TemplateScope
         at.file,
         at.path,
         `{{${refPath}}} names no port of this service`,
-        scope.portNames.length === 0 ? 'declare the port under ports first' : `use one of ${scope.portNames.map((p) => `{{ports.${p}}}`).join(', ')}`,
+        scope.portNames.length === 0
+          ? 'declare the port under ports first'
+          : `use one of ${scope.portNames.map((p) => `{{ports.${p}}}`).join(', ')}`,
       )
       continue
     }
     if (head === 'env') {
-      if (!scope.allowEnv) {
-        r.add(at.file, at.path, `{{${refPath}}}: env values cannot reference other env values`, 'write the value out, or reference {{host}}, {{ports.<name>}} or a dependency output')
+      if (scope.field === 'env') {
+        r.add(
+          at.file,
+          at.path,
+          `{{${refPath}}}: env values cannot reference other env values`,
+          'write the value out, or reference {{host}}, {{ports.<name>}} or a dependency output',
+        )
+      } else if (scope.field === 'command') {
+        r.add(
+          at.file,
+          at.path,
+          `{{${refPath}}}: commands cannot reference env values`,
+          'the command runs with the env set: use $NAME in a shell string, or reference {{host}}, {{ports.<name>}} or a dependency output',
+        )
       } else if (second === undefined || rest.length > 0 || !scope.envNames.includes(second)) {
-        r.add(at.file, at.path, `{{${refPath}}} names no env variable of this service`, `use one of ${scope.envNames.map((e) => `{{env.${e}}}`).join(', ') || '(none defined)'}`)
+        r.add(
+          at.file,
+          at.path,
+          `{{${refPath}}} names no env variable of this service`,
+          `use one of ${scope.envNames.map((e) => `{{env.${e}}}`).join(', ') || '(none defined)'}`,
+        )
       }
       continue
     }
     const target = scope.ctx.services[head]
     if (target === undefined || second === undefined || rest.length > 0) {
-      r.add(at.file, at.path, `{{${refPath}}} is not a known reference`, 'use {{host}}, {{ports.<name>}}, {{env.<NAME>}} (outputs only) or {{<service>.<output>}}')
+      const suggestion =
+        target === undefined
+          ? closest(head, [...Object.keys(scope.ctx.services), 'host', 'ports', 'env'])
+          : null
+      r.add(
+        at.file,
+        at.path,
+        `{{${refPath}}} is not a known reference`,
+        suggestion === null
+          ? 'use {{host}}, {{ports.<name>}}, {{env.<NAME>}} (outputs only) or {{<service>.<output>}}'
+          : `did you mean {{${[suggestion, ...segments.slice(1)].join('.')}}}? References are {{host}}, {{ports.<name>}}, {{env.<NAME>}} (outputs only) or {{<service>.<output>}}`,
+      )
+      continue
+    }
+    if (head === scope.self) {
+      // Adding itself to dependsOn would be a cycle: its own values come from host and ports.
+      r.add(
+        at.file,
+        at.path,
+        `{{${refPath}}}: a service cannot reference its own outputs`,
+        'use {{host}} and {{ports.<name>}} directly',
+      )
       continue
     }
     if (!scope.dependsOn.includes(head)) {
-      r.add(at.file, at.path, `{{${refPath}}} uses service ${quote(head)}, which this service does not depend on`, `add ${quote(head)} to dependsOn`)
+      r.add(
+        at.file,
+        at.path,
+        `{{${refPath}}} uses service ${quote(head)}, which this service does not depend on`,
+        `add ${quote(head)} to dependsOn`,
+      )
       continue
     }
     const available = outputNamesOf(target)
     if (!available.includes(second)) {
-      r.add(at.file, at.path, `service ${quote(head)} has no output ${quote(second)}`, `use one of ${available.map(quote).join(', ')}`)
+      r.add(
+        at.file,
+        at.path,
+        `service ${quote(head)} has no output ${quote(second)}`,
+        `use one of ${available.map(quote).join(', ')}`,
+      )
     }
   }
 }
@@ -833,9 +1073,17 @@ function outputNamesOf(raw: unknown): string[] {
   return [...new Set(['host', ...ports, ...declared])]
 }
 
-const NONE: NormalizedReadiness = { type: 'none', timeoutMs: DEFAULTS.readinessTimeoutMs, intervalMs: DEFAULTS.readinessIntervalMs }
+const NONE: NormalizedReadiness = {
+  type: 'none',
+  timeoutMs: DEFAULTS.readinessTimeoutMs,
+  intervalMs: DEFAULTS.readinessIntervalMs,
+}
 
-function defaultReadiness(kind: ServiceKind, ports: NormalizedPort[], raw: Record<string, unknown>): NormalizedReadiness {
+function defaultReadiness(
+  kind: ServiceKind,
+  ports: NormalizedPort[],
+  raw: Record<string, unknown>,
+): NormalizedReadiness {
   const timing = { timeoutMs: DEFAULTS.readinessTimeoutMs, intervalMs: DEFAULTS.readinessIntervalMs }
   if (kind === 'container' && raw.healthcheck !== undefined) return { type: 'healthcheck', ...timing }
   // A TCP connect proves readiness for a local process; through Docker's port proxy it does not
@@ -853,27 +1101,42 @@ const READINESS_FIELDS: Record<string, readonly string[]> = {
   all: ['type', 'checks', 'timeoutMs', 'intervalMs'],
 }
 
-function checkReadiness(r: Report, at: At, value: unknown, kind: ServiceKind, portNames: readonly string[]): NormalizedReadiness | null {
+function checkReadiness(
+  r: Report,
+  at: At,
+  value: unknown,
+  kind: ServiceKind,
+  portNames: readonly string[],
+): NormalizedReadiness | null {
   const spec = expectRecord(r, at, value, 'a readiness check (ready.http(…), ready.tcp(…), …)')
   if (spec === null) return null
   if (!requireField(r, at, spec, 'type', 'use a helper such as ready.http("http", "/health")')) return null
   const type = expectOneOf(r, child(at, 'type'), spec.type, Object.keys(READINESS_FIELDS))
   if (type === null) return null
   checkKeys(r, at, spec, READINESS_FIELDS[type] as readonly string[])
-  const timeoutMs = spec.timeoutMs === undefined ? DEFAULTS.readinessTimeoutMs : expectPositiveInt(r, child(at, 'timeoutMs'), spec.timeoutMs)
-  const intervalMs = spec.intervalMs === undefined ? DEFAULTS.readinessIntervalMs : expectPositiveInt(r, child(at, 'intervalMs'), spec.intervalMs)
-  if (timeoutMs === null || intervalMs === null) return null
-  const timing = { timeoutMs, intervalMs }
+  const timeoutMs =
+    spec.timeoutMs === undefined
+      ? DEFAULTS.readinessTimeoutMs
+      : expectPositiveInt(r, child(at, 'timeoutMs'), spec.timeoutMs)
+  const intervalMs =
+    spec.intervalMs === undefined
+      ? DEFAULTS.readinessIntervalMs
+      : expectPositiveInt(r, child(at, 'intervalMs'), spec.intervalMs)
+  // Timing problems do not stop the checks below: every problem is reported at once.
+  const timingOk = timeoutMs !== null && intervalMs !== null
+  const timing = { timeoutMs: timeoutMs ?? 0, intervalMs: intervalMs ?? 0 }
 
   const portRef = (): string | null => {
-    if (!requireField(r, at, spec, 'port', 'name one of the service\'s ports')) return null
+    if (!requireField(r, at, spec, 'port', "name one of the service's ports")) return null
     const port = expectNonEmptyString(r, child(at, 'port'), spec.port)
     if (port !== null && !portNames.includes(port)) {
       r.add(
         at.file,
         child(at, 'port').path,
         `unknown port ${quote(port)}`,
-        portNames.length === 0 ? 'declare it under ports first' : `use one of ${portNames.map(quote).join(', ')}`,
+        portNames.length === 0
+          ? 'declare it under ports first'
+          : `use one of ${portNames.map(quote).join(', ')}`,
       )
       return null
     }
@@ -883,61 +1146,120 @@ function checkReadiness(r: Report, at: At, value: unknown, kind: ServiceKind, po
   switch (type) {
     case 'tcp': {
       const port = portRef()
-      return port === null ? null : { type, port, ...timing }
+      return port === null || !timingOk ? null : { type, port, ...timing }
     }
     case 'http': {
       const port = portRef()
-      const requestPath = spec.path === undefined ? '/' : expectString(r, child(at, 'path'), spec.path)
+      let requestPath = spec.path === undefined ? '/' : expectString(r, child(at, 'path'), spec.path)
       if (requestPath !== null && !requestPath.startsWith('/')) {
-        r.add(at.file, child(at, 'path').path, `path ${quote(requestPath)} does not start with "/"`, `write "/${requestPath}"`)
-        return null
+        r.add(
+          at.file,
+          child(at, 'path').path,
+          `path ${quote(requestPath)} does not start with "/"`,
+          `write "/${requestPath}"`,
+        )
+        requestPath = null
       }
       let status: number[] | null = null
+      let statusOk = true
       if (spec.status !== undefined) {
-        const list = Array.isArray(spec.status) ? spec.status : [spec.status]
+        const list: unknown[] = Array.isArray(spec.status) ? spec.status : [spec.status]
         status = []
+        if (list.length === 0) {
+          statusOk = false
+          r.add(
+            at.file,
+            child(at, 'status').path,
+            'no status codes given',
+            'list at least one code, or leave status unset to accept any 2xx or 3xx',
+          )
+        }
         for (const [index, code] of list.entries()) {
-          if (typeof code === 'number' && Number.isInteger(code) && code >= 100 && code <= 599) status.push(code)
+          if (typeof code === 'number' && Number.isInteger(code) && code >= 100 && code <= 599)
+            status.push(code)
           else {
-            r.add(at.file, Array.isArray(spec.status) ? child(child(at, 'status'), index).path : child(at, 'status').path, `invalid HTTP status ${quote(code)}`, 'use status codes from 100 to 599')
-            return null
+            statusOk = false
+            r.add(
+              at.file,
+              Array.isArray(spec.status) ? child(child(at, 'status'), index).path : child(at, 'status').path,
+              `invalid HTTP status ${quote(code)}`,
+              'use status codes from 100 to 599',
+            )
           }
         }
       }
-      return port === null || requestPath === null ? null : { type, port, path: requestPath, status, ...timing }
+      if (port === null || requestPath === null || !statusOk || !timingOk) return null
+      return { type, port, path: requestPath, status, ...timing }
     }
     case 'log': {
-      if (!requireField(r, at, spec, 'pattern', 'set pattern to a RegExp or string, e.g. /listening/')) return null
-      if (spec.pattern instanceof RegExp) return { type, pattern: { source: spec.pattern.source, flags: spec.pattern.flags }, ...timing }
+      if (!requireField(r, at, spec, 'pattern', 'set pattern to a RegExp or string, e.g. /listening/'))
+        return null
+      if (spec.pattern instanceof RegExp) {
+        return timingOk
+          ? { type, pattern: { source: spec.pattern.source, flags: spec.pattern.flags }, ...timing }
+          : null
+      }
       const source = expectNonEmptyString(r, child(at, 'pattern'), spec.pattern)
       if (source === null) return null
       try {
         new RegExp(source)
       } catch (error) {
-        r.add(at.file, child(at, 'pattern').path, `invalid regular expression: ${(error as Error).message}`, 'fix the pattern, or escape its special characters')
+        // V8 says `Invalid regular expression: /(/: Unterminated group`; keep only the reason.
+        const reason = (error as Error).message.split(': ').at(-1) ?? (error as Error).message
+        r.add(
+          at.file,
+          child(at, 'pattern').path,
+          `invalid regular expression ${quote(source)}: ${reason}`,
+          'fix the pattern, or escape its special characters',
+        )
         return null
       }
-      return { type, pattern: { source, flags: '' }, ...timing }
+      return timingOk ? { type, pattern: { source, flags: '' }, ...timing } : null
     }
     case 'command': {
       if (!requireField(r, at, spec, 'command', 'set command to a check that exits 0 when ready')) return null
       const command = checkCommand(r, child(at, 'command'), spec.command)
-      return command === null ? null : { type, command, ...timing }
+      return command === null || !timingOk ? null : { type, command, ...timing }
     }
     case 'healthcheck':
       if (kind !== 'container') {
-        r.add(at.file, child(at, 'type').path, 'only containers have an engine healthcheck', 'use ready.tcp, ready.http, ready.log or ready.command')
+        r.add(
+          at.file,
+          child(at, 'type').path,
+          'only containers have an engine healthcheck',
+          'use ready.tcp, ready.http, ready.log or ready.command',
+        )
         return null
       }
-      return { type, ...timing }
+      return timingOk ? { type, ...timing } : null
     case 'all': {
-      if (!requireField(r, at, spec, 'checks', 'list the checks: ready.all(ready.tcp("pg"), ready.log(/ready/))')) return null
+      if (
+        !requireField(
+          r,
+          at,
+          spec,
+          'checks',
+          'list the checks: ready.all(ready.tcp("pg"), ready.log(/ready/))',
+        )
+      )
+        return null
       if (!Array.isArray(spec.checks) || spec.checks.length === 0) {
-        r.add(at.file, child(at, 'checks').path, `expected a non-empty array of checks, got ${typeName(spec.checks)}`, 'list at least one check')
+        r.add(
+          at.file,
+          child(at, 'checks').path,
+          Array.isArray(spec.checks)
+            ? 'no checks given'
+            : `expected an array of checks, got ${typeName(spec.checks)}`,
+          'list at least one check: ready.all(ready.tcp("pg"), ready.log(/ready/))',
+        )
         return null
       }
-      const checks = spec.checks.map((item, index) => checkReadiness(r, child(child(at, 'checks'), index), item, kind, portNames))
-      return checks.every((check) => check !== null) ? { type, checks: checks as NormalizedReadiness[], ...timing } : null
+      const checks = spec.checks.map((item, index) =>
+        checkReadiness(r, child(child(at, 'checks'), index), item, kind, portNames),
+      )
+      return timingOk && checks.every((check) => check !== null)
+        ? { type, checks: checks as NormalizedReadiness[], ...timing }
+        : null
     }
     default:
       return null
@@ -955,8 +1277,13 @@ function checkReset(r: Report, at: At, value: unknown): NormalizedReset | null {
     return { type }
   }
   checkKeys(r, at, spec, ['type', 'command', 'timeoutMs'])
-  const command = requireField(r, at, spec, 'command', 'set the command that resets the service') ? checkCommand(r, child(at, 'command'), spec.command) : null
-  const timeoutMs = spec.timeoutMs === undefined ? DEFAULTS.resetTimeoutMs : expectPositiveInt(r, child(at, 'timeoutMs'), spec.timeoutMs)
+  const command = requireField(r, at, spec, 'command', 'set the command that resets the service')
+    ? checkCommand(r, child(at, 'command'), spec.command)
+    : null
+  const timeoutMs =
+    spec.timeoutMs === undefined
+      ? DEFAULTS.resetTimeoutMs
+      : expectPositiveInt(r, child(at, 'timeoutMs'), spec.timeoutMs)
   return command === null || timeoutMs === null ? null : { type, command, timeoutMs }
 }
 
@@ -974,18 +1301,33 @@ function closest(word: string, candidates: readonly string[]): string | null {
       bestDistance = distance
     }
   }
+  // Short words get one edit, but never all of them: "x" is no typo of "c".
   const limit = Math.max(1, Math.min(3, Math.floor(word.length / 3)))
-  return bestDistance <= limit ? best : null
+  return bestDistance <= limit && bestDistance < word.length ? best : null
 }
 
+/**
+ * Edit distance counting a swap of two neighbours as one edit (optimal string alignment), because
+ * `paht`, `evn` and `hots` are the typos people make, and plain Levenshtein scores them 2.
+ */
 function editDistance(a: string, b: string): number {
+  let before: number[] = []
   let previous = Array.from({ length: b.length + 1 }, (_, i) => i)
   for (let i = 1; i <= a.length; i++) {
     const current = [i]
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1
-      current.push(Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, (previous[j - 1] as number) + cost))
+      let distance = Math.min(
+        (previous[j] as number) + 1,
+        (current[j - 1] as number) + 1,
+        (previous[j - 1] as number) + cost,
+      )
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        distance = Math.min(distance, (before[j - 2] as number) + 1)
+      }
+      current.push(distance)
     }
+    before = previous
     previous = current
   }
   return previous[b.length] as number

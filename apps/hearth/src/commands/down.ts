@@ -11,7 +11,8 @@ export const downSpec: CommandSpec = {
   usage: 'hearth down [environment…] [options]',
   operands: 'Environments to stop (default: all of them). Dependents stop before what they depend on.',
   options: {},
-  details: 'Only resources that carry this project\'s hearth labels are touched.\n\nExit codes: 0 stopped, 2 usage or configuration error, 3 something could not be stopped.',
+  details:
+    "Only resources that carry this project's hearth labels are touched.\n\nExit codes: 0 stopped, 2 usage or configuration error, 3 something could not be stopped.",
 }
 
 export async function runDown(args: ParsedArgs, io: Io): Promise<number> {
@@ -20,7 +21,11 @@ export async function runDown(args: ParsedArgs, io: Io): Promise<number> {
   const style = outStyle(io)
   println(io.stdout, style.bold(`hearth down · ${session.project.name} · ${environments.join(', ')}`))
   let stoppedCount = 0
-  const detach = attachLineReporter({ store: session.store, write: (line) => println(io.stdout, line), style })
+  const detach = attachLineReporter({
+    store: session.store,
+    write: (line) => println(io.stdout, line),
+    style,
+  })
   const count = session.store.subscribeActions((action) => {
     if (action.type === 'service/stopped') stoppedCount++
   })
@@ -37,7 +42,12 @@ export async function runDown(args: ParsedArgs, io: Io): Promise<number> {
   } else if (stoppedCount === 0) {
     println(io.stdout, style.dim(`nothing was running in ${environments.join(', ')}`))
   } else {
-    println(io.stdout, style.green(`✓ stopped ${environments.join(', ')} (${stoppedCount} ${stoppedCount === 1 ? 'service' : 'services'})`))
+    println(
+      io.stdout,
+      style.green(
+        `✓ stopped ${environments.join(', ')} (${stoppedCount} ${stoppedCount === 1 ? 'service' : 'services'})`,
+      ),
+    )
   }
   return session.exitCode()
 }

@@ -23,7 +23,10 @@ export async function withInterrupts<T>(io: Io, session: Session, work: () => Pr
       session.interrupt(signal)
       return
     }
-    println(io.stderr, errStyle(io).red('interrupted again: exiting without cleaning up; `hearth down` stops what is left'))
+    println(
+      io.stderr,
+      errStyle(io).red('interrupted again: exiting without cleaning up; `hearth down` stops what is left'),
+    )
     process.exit(130)
   })
   try {

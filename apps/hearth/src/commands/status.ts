@@ -10,7 +10,10 @@ export const statusSpec: CommandSpec = {
   usage: 'hearth status [environment…] [--json] [options]',
   operands: 'Environments to show (default: all of them).',
   options: {
-    json: { type: 'boolean', description: 'Print JSON (a versioned schema: see `version`) instead of a table' },
+    json: {
+      type: 'boolean',
+      description: 'Print JSON (a versioned schema: see `version`) instead of a table',
+    },
   },
   details: 'Reads the runtimes; starts and stops nothing.',
 }

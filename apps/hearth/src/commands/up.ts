@@ -1,9 +1,4 @@
-import {
-  type HearthState,
-  selectEnvironmentStatus,
-  selectFailures,
-  selectServices,
-} from '@hearth/core'
+import { type HearthState, selectEnvironmentStatus, selectFailures, selectServices } from '@hearth/core'
 import { formatDuration } from '@hearth/environments'
 import type { CommandSpec, ParsedArgs } from '../args.js'
 import { type Io, outStyle, println } from '../io.js'
@@ -15,7 +10,8 @@ export const upSpec: CommandSpec = {
   name: 'up',
   summary: 'Start environments, attaching to what is already warm, and wait until they are ready.',
   usage: 'hearth up [environment…] [options]',
-  operands: 'Environments to start (default: all of them). Dependencies start first; independent services in parallel.',
+  operands:
+    'Environments to start (default: all of them). Dependencies start first; independent services in parallel.',
   options: {},
   details: [
     'The services keep running after hearth exits: the next `hearth up` (or test run) attaches to them.',
@@ -30,7 +26,11 @@ export async function runUp(args: ParsedArgs, io: Io): Promise<number> {
   const environments = pickEnvironments(config, args.operands)
   const style = outStyle(io)
   println(io.stdout, style.bold(`hearth up · ${session.project.name} · ${environments.join(', ')}`))
-  const detach = attachLineReporter({ store: session.store, write: (line) => println(io.stdout, line), style })
+  const detach = attachLineReporter({
+    store: session.store,
+    write: (line) => println(io.stdout, line),
+    style,
+  })
   try {
     await withInterrupts(io, session, async () => {
       const state = await session.up(environments)
@@ -56,13 +56,19 @@ function summarize(state: HearthState, environment: string, style: ReturnType<ty
   const status = selectEnvironmentStatus(state, environment)
   if (state.session.interrupted !== null) return style.yellow(`! ${environment} interrupted`)
   if (status !== 'ready') {
-    const failed = services.filter((service) => service.failure !== null && service.failure.blockedBy === null)
+    const failed = services.filter(
+      (service) => service.failure !== null && service.failure.blockedBy === null,
+    )
     return style.red(`✗ ${environment} failed: ${failed.map((service) => service.name).join(', ')}`)
   }
   const requested = Math.min(...services.map((service) => service.requestedAt ?? Number.POSITIVE_INFINITY))
   const ready = Math.max(...services.map((service) => service.readyAt ?? 0))
   const attached = services.filter((service) => service.instance?.reused).length
   const started = services.length - attached
-  const parts = [started > 0 ? `${started} started` : '', attached > 0 ? `${attached} attached` : ''].filter(Boolean)
-  return style.green(`✓ ${environment} ready in ${formatDuration(Math.max(0, ready - requested))} (${parts.join(', ')})`)
+  const parts = [started > 0 ? `${started} started` : '', attached > 0 ? `${attached} attached` : ''].filter(
+    Boolean,
+  )
+  return style.green(
+    `✓ ${environment} ready in ${formatDuration(Math.max(0, ready - requested))} (${parts.join(', ')})`,
+  )
 }

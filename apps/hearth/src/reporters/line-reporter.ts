@@ -58,14 +58,32 @@ export function formatAction(action: Action, state: HearthState, style: Style): 
       const where = Object.entries(instance.ports)
         .map(([port, number]) => `${port} ${instance.host}:${number}`)
         .join(', ')
+      if (service.kind === 'job') return instance.reused ? [] : [row(' ', name, 'running')]
       if (instance.reused) {
-        return [row(' ', name, 'attached', style.dim(`running for ${formatDuration(action.at - instance.createdAt)}${where === '' ? '' : ` · ${where}`}`))]
+        return [
+          row(
+            ' ',
+            name,
+            'attached',
+            style.dim(
+              `running for ${formatDuration(action.at - instance.createdAt)}${where === '' ? '' : ` · ${where}`}`,
+            ),
+          ),
+        ]
       }
-      const doing = service.kind === 'job' ? 'running' : 'started'
-      return [row(' ', name, doing, style.dim(where === '' ? 'waiting until ready' : `${where} · waiting until ready`))]
+      return [
+        row(
+          ' ',
+          name,
+          'started',
+          style.dim(where === '' ? 'waiting until ready' : `${where} · waiting until ready`),
+        ),
+      ]
     }
     case 'service/ready':
-      return [row(style.green('✓'), name, 'ready', [took(service), endpoint(service)].filter(Boolean).join('  '))]
+      return [
+        row(style.green('✓'), name, 'ready', [took(service), endpoint(service)].filter(Boolean).join('  ')),
+      ]
     case 'service/completed':
       return [
         row(
@@ -77,12 +95,17 @@ export function formatAction(action: Action, state: HearthState, style: Style): 
       ]
     case 'service/failed': {
       const failure = action.failure
-      if (failure.blockedBy !== null) return [row(style.dim('-'), name, 'not started', style.dim(failure.cause.replace(/^not started: /, '')))]
+      if (failure.blockedBy !== null)
+        return [
+          row(style.dim('-'), name, 'not started', style.dim(failure.cause.replace(/^not started: /, ''))),
+        ]
       const indent = ' '.repeat(width + 4)
       const lines = [row(style.red('✗'), name, 'failed', failure.cause)]
       if (failure.fix !== null) lines.push(`${indent}${style.dim('fix:')} ${failure.fix}`)
       if (failure.logTail.length > 0) {
-        lines.push(`${indent}${style.dim(`last ${failure.logTail.length === 1 ? 'line' : `${failure.logTail.length} lines`} of its output:`)}`)
+        lines.push(
+          `${indent}${style.dim(`last ${failure.logTail.length === 1 ? 'line' : `${failure.logTail.length} lines`} of its output:`)}`,
+        )
         for (const line of failure.logTail) lines.push(`${indent}${style.dim('│')} ${line}`)
       }
       return lines
@@ -92,7 +115,14 @@ export function formatAction(action: Action, state: HearthState, style: Style): 
     case 'service/stopping':
       return [row(' ', name, 'stopping')]
     case 'service/stopped':
-      return [row(' ', name, 'stopped', service.stoppingAt === null ? '' : formatDuration(action.at - service.stoppingAt))]
+      return [
+        row(
+          ' ',
+          name,
+          'stopped',
+          service.stoppingAt === null ? '' : formatDuration(action.at - service.stoppingAt),
+        ),
+      ]
   }
 }
 
@@ -111,6 +141,9 @@ function endpoint(service: ServiceState): string {
 }
 
 function nameWidth(state: HearthState): number {
-  const names = [...Object.values(state.services).map((service) => service.name), ...Object.keys(state.environments)]
+  const names = [
+    ...Object.values(state.services).map((service) => service.name),
+    ...Object.keys(state.environments),
+  ]
   return Math.max(8, ...names.map((name) => name.length))
 }

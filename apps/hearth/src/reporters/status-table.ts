@@ -1,4 +1,4 @@
-import { type HearthState, selectEnvironmentStatus, selectServices, type ServiceState } from '@hearth/core'
+import { type HearthState, type ServiceState, selectEnvironmentStatus, selectServices } from '@hearth/core'
 import { formatDuration } from '@hearth/environments'
 import type { Style } from '../style.js'
 import { stripAnsi } from '../style.js'
@@ -16,7 +16,13 @@ export interface StatusJson {
       state: ServiceRunState
       outdated: boolean
       exitCode: number | null
-      instance: { id: string; driver: string; host: string; ports: Record<string, number>; createdAt: string } | null
+      instance: {
+        id: string
+        driver: string
+        host: string
+        ports: Record<string, number>
+        createdAt: string
+      } | null
       outputs: Record<string, string>
     }>
   }>
@@ -63,7 +69,12 @@ export function toStatusJson(state: HearthState, environments: readonly string[]
 }
 
 /** The status table for people. */
-export function formatStatusTable(state: HearthState, environments: readonly string[], style: Style, now: number): string {
+export function formatStatusTable(
+  state: HearthState,
+  environments: readonly string[],
+  style: Style,
+  now: number,
+): string {
   const header = ['ENVIRONMENT', 'SERVICE', 'KIND', 'STATE', 'UP', 'ENDPOINTS']
   const rows: string[][] = []
   for (const name of environments) {
@@ -74,7 +85,10 @@ export function formatStatusTable(state: HearthState, environments: readonly str
       if (runState === 'exited') shown = style.red(`exited (${service.exitCode ?? 'killed'})`)
       if (runState === 'stopped') shown = style.dim('stopped')
       if (service.outdated) shown = `${shown} ${style.yellow('(outdated)')}`
-      const up = runState === 'running' && service.instance !== null ? formatDuration(now - service.instance.createdAt) : ''
+      const up =
+        runState === 'running' && service.instance !== null
+          ? formatDuration(now - service.instance.createdAt)
+          : ''
       const endpoints = Object.entries(service.outputs)
         .filter(([key]) => key !== 'host')
         .map(([key, value]) => `${key}=${value}`)
@@ -82,10 +96,16 @@ export function formatStatusTable(state: HearthState, environments: readonly str
       rows.push([name, service.name, service.kind, shown, up, endpoints])
     }
   }
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => stripAnsi(row[column] ?? '').length)))
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => stripAnsi(row[column] ?? '').length)),
+  )
   const render = (cells: string[]): string =>
     cells
-      .map((cell, column) => (column === cells.length - 1 ? cell : cell + ' '.repeat((widths[column] ?? 0) - stripAnsi(cell).length)))
+      .map((cell, column) =>
+        column === cells.length - 1
+          ? cell
+          : cell + ' '.repeat((widths[column] ?? 0) - stripAnsi(cell).length),
+      )
       .join('  ')
       .trimEnd()
   return [style.bold(render(header)), ...rows.map(render)].join('\n')

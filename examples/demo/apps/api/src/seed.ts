@@ -4,7 +4,11 @@ if (api === undefined) throw new Error('API_URL is not set')
 
 const samples = [
   { customer: 'Acme', currency: 'EUR', lines: [{ description: 'Anvils', quantity: 2, unitCents: 4999 }] },
-  { customer: 'Globex', currency: 'USD', lines: [{ description: 'Consulting', quantity: 3, unitCents: 12000 }] },
+  {
+    customer: 'Globex',
+    currency: 'USD',
+    lines: [{ description: 'Consulting', quantity: 3, unitCents: 12000 }],
+  },
 ]
 
 for (const sample of samples) {

@@ -29,14 +29,25 @@ const server = http.createServer(async (request, response) => {
   if (request.method === 'POST' && id === undefined) {
     const parsed = parseInvoiceInput(await readJson(request))
     if (!parsed.ok) return send(response, 400, { errors: parsed.errors })
-    const invoice: Invoice = { ...parsed.input, id: randomUUID(), totalCents: invoiceTotal(parsed.input.lines), status: 'open' }
+    const invoice: Invoice = {
+      ...parsed.input,
+      id: randomUUID(),
+      totalCents: invoiceTotal(parsed.input.lines),
+      status: 'open',
+    }
     invoices.set(invoice.id, invoice)
-    console.log(`created invoice ${invoice.id} for ${invoice.customer}: ${formatMoney(invoice.totalCents, invoice.currency)}`)
+    console.log(
+      `created invoice ${invoice.id} for ${invoice.customer}: ${formatMoney(invoice.totalCents, invoice.currency)}`,
+    )
     return send(response, 201, invoice)
   }
   if (request.method === 'GET' && id === undefined) {
     const status = url.searchParams.get('status')
-    return send(response, 200, [...invoices.values()].filter((invoice) => status === null || invoice.status === status))
+    return send(
+      response,
+      200,
+      [...invoices.values()].filter((invoice) => status === null || invoice.status === status),
+    )
   }
   const invoice = id === undefined ? undefined : invoices.get(id)
   if (invoice === undefined) return send(response, 404, { error: 'no such invoice' })

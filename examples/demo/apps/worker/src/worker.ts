@@ -15,7 +15,9 @@ async function sendOpenInvoices(): Promise<void> {
   for (const invoice of open) {
     await fetch(`${api}/invoices/${invoice.id}/sent`, { method: 'POST' })
     sent++
-    console.log(`sent invoice ${invoice.id} to ${invoice.customer} (${formatMoney(invoice.totalCents, invoice.currency)})`)
+    console.log(
+      `sent invoice ${invoice.id} to ${invoice.customer} (${formatMoney(invoice.totalCents, invoice.currency)})`,
+    )
   }
 }
 

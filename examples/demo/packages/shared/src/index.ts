@@ -1,2 +1,2 @@
-export { formatMoney, invoiceTotal, parseInvoiceInput } from './invoice.js'
 export type { Invoice, InvoiceInput, InvoiceLine } from './invoice.js'
+export { formatMoney, invoiceTotal, parseInvoiceInput } from './invoice.js'

@@ -7,7 +7,12 @@ export type EnvironmentAction =
    * Stop these environments. `only: 'started'` stops what this session created and leaves what it
    * found running (Ctrl-C, a failed `up`); `all` stops everything of theirs.
    */
-  | { type: 'environment/down-requested'; at: number; environments: readonly string[]; only: 'all' | 'started' }
+  | {
+      type: 'environment/down-requested'
+      at: number
+      environments: readonly string[]
+      only: 'all' | 'started'
+    }
   | { type: 'environment/lock-waiting'; at: number; environment: string; holder: string }
   | { type: 'environment/lock-acquired'; at: number; environment: string }
   | { type: 'environment/lock-released'; at: number; environment: string }

@@ -15,7 +15,12 @@ import { selectEnvironmentStatus } from './selectors.js'
 const backend = {
   name: 'backend',
   services: {
-    db: { kind: 'process', command: 'db', ports: { pg: {} }, outputs: { url: 'pg://{{host}}:{{ports.pg}}/app' } },
+    db: {
+      kind: 'process',
+      command: 'db',
+      ports: { pg: {} },
+      outputs: { url: 'pg://{{host}}:{{ports.pg}}/app' },
+    },
     cache: { kind: 'process', command: 'cache', ports: { redis: {} } },
     migrate: { kind: 'job', command: 'migrate', dependsOn: ['db'], env: { DATABASE_URL: '{{db.url}}' } },
     api: {
@@ -34,7 +39,8 @@ function setup(driver = new FakeDriver(), config = configOf(backend)) {
   const session = createSession({ config, drivers: [driver], version: 'test', locks: createMemoryLocks() })
   const actions: Action[] = []
   session.store.subscribeActions((action) => actions.push(action))
-  const of = (type: Action['type']) => actions.filter((action) => action.type === type).map((action) => ('key' in action ? action.key : null))
+  const of = (type: Action['type']) =>
+    actions.filter((action) => action.type === type).map((action) => ('key' in action ? action.key : null))
   return { session, driver, actions, of }
 }
 
@@ -48,12 +54,19 @@ describe('EnvironmentController', () => {
     const state = await session.up()
 
     expect(of('service/starting')).toEqual(['backend/cache', 'backend/db', 'backend/migrate', 'backend/api'])
-    expect(of('service/ready')).toEqual(expect.arrayContaining(['backend/db', 'backend/cache', 'backend/api']))
+    expect(of('service/ready')).toEqual(
+      expect.arrayContaining(['backend/db', 'backend/cache', 'backend/api']),
+    )
     expect(of('service/completed')).toEqual(['backend/migrate'])
 
     // db and cache start together: each begins before the other has finished starting.
     const events = driver.events.filter((event) => event.type === 'start' || event.type === 'started')
-    expect(events.slice(0, 2).map((event) => `${event.type}:${event.service}`).sort()).toEqual(['start:cache', 'start:db'])
+    expect(
+      events
+        .slice(0, 2)
+        .map((event) => `${event.type}:${event.service}`)
+        .sort(),
+    ).toEqual(['start:cache', 'start:db'])
     // migrate starts only once db is ready, api only once migrate completed and cache is ready.
     const order = driver.events.filter((event) => event.type === 'start').map((event) => event.service)
     expect(order.indexOf('migrate')).toBeGreaterThan(order.indexOf('db'))
@@ -61,7 +74,11 @@ describe('EnvironmentController', () => {
 
     const db = state.services['backend/db']
     const api = state.services['backend/api']
-    expect(db?.outputs).toEqual({ host: '127.0.0.1', pgPort: String(db?.instance?.ports.pg), url: `pg://127.0.0.1:${db?.instance?.ports.pg}/app` })
+    expect(db?.outputs).toEqual({
+      host: '127.0.0.1',
+      pgPort: String(db?.instance?.ports.pg),
+      url: `pg://127.0.0.1:${db?.instance?.ports.pg}/app`,
+    })
     expect(api?.outputs.url).toBe(`http://127.0.0.1:${api?.instance?.ports.http}`)
     expect(selectEnvironmentStatus(state, 'backend')).toBe('ready')
     expect(selectExitCode(state)).toBe(0)
@@ -89,7 +106,12 @@ describe('EnvironmentController', () => {
     const began = Date.now()
     const state = await session.up()
     const probes = driver.events.filter((event) => event.type === 'probe' && event.service === 'api')
-    expect(probes.map((event) => (event.type === 'probe' ? event.ok : null))).toEqual([false, false, false, true])
+    expect(probes.map((event) => (event.type === 'probe' ? event.ok : null))).toEqual([
+      false,
+      false,
+      false,
+      true,
+    ])
     expect(state.services['backend/api']?.status).toBe('ready')
     // 50 + 75 + 112 ms of backoff: well under the 1 s a fixed interval would take.
     expect(Date.now() - began).toBeLessThan(1000)
@@ -100,18 +122,33 @@ describe('EnvironmentController', () => {
     const config = configOf({
       name: 'backend',
       services: {
-        db: { kind: 'process', command: 'db', ports: { pg: {} }, readiness: ready.tcp('pg', { timeoutMs: 300, intervalMs: 50 }) },
+        db: {
+          kind: 'process',
+          command: 'db',
+          ports: { pg: {} },
+          readiness: ready.tcp('pg', { timeoutMs: 300, intervalMs: 50 }),
+        },
         api: { kind: 'process', command: 'api', dependsOn: ['db'] },
       },
     })
-    const driver = new FakeDriver().behave('db', { neverReady: true, logs: ['starting db', 'FATAL: no space left'] })
+    const driver = new FakeDriver().behave('db', {
+      neverReady: true,
+      logs: ['starting db', 'FATAL: no space left'],
+    })
     const { session, of } = setup(driver, config)
     const state = await session.up()
     const db = state.services['backend/db']
     expect(db?.status).toBe('failed')
-    expect(db?.failure?.cause).toMatch(/^not ready after 300 ms \(\d+ probes; last: tcp check failed \(attempt \d+\)\)$/)
+    expect(db?.failure?.cause).toMatch(
+      /^not ready after 300 ms \(\d+ probes; last: tcp check failed \(attempt \d+\)\)$/,
+    )
     expect(db?.failure?.logTail).toEqual(['starting db', 'FATAL: no space left'])
-    expect(state.services['backend/api']?.failure).toEqual({ cause: 'not started: db failed', fix: null, logTail: [], blockedBy: 'backend/db' })
+    expect(state.services['backend/api']?.failure).toEqual({
+      cause: 'not started: db failed',
+      fix: null,
+      logTail: [],
+      blockedBy: 'backend/db',
+    })
     expect(of('service/starting')).toEqual(['backend/db'])
     expect(selectEnvironmentStatus(state, 'backend')).toBe('failed')
     expect(selectExitCode(state)).toBe(3)
@@ -119,19 +156,31 @@ describe('EnvironmentController', () => {
   })
 
   it('reports a crash while starting with the exit code and output', async () => {
-    const driver = new FakeDriver().behave('cache', { neverReady: true, exitAfterMs: 20, exitCode: 1, logs: ['bind: address in use'] })
+    const driver = new FakeDriver().behave('cache', {
+      neverReady: true,
+      exitAfterMs: 20,
+      exitCode: 1,
+      logs: ['bind: address in use'],
+    })
     const { session } = setup(driver)
     const state = await session.up()
     expect(state.services['backend/cache']).toMatchObject({
       status: 'failed',
       exitCode: 1,
-      failure: { cause: 'exited with code 1 before it was ready', logTail: ['bind: address in use'], blockedBy: null },
+      failure: {
+        cause: 'exited with code 1 before it was ready',
+        logTail: ['bind: address in use'],
+        blockedBy: null,
+      },
     })
     await session.close()
   })
 
   it('fails a job that exits non-zero, with its output', async () => {
-    const driver = new FakeDriver().behave('migrate', { exitCode: 2, logs: ['relation "users" already exists'] })
+    const driver = new FakeDriver().behave('migrate', {
+      exitCode: 2,
+      logs: ['relation "users" already exists'],
+    })
     const { session } = setup(driver)
     const state = await session.up()
     expect(state.services['backend/migrate']).toMatchObject({
@@ -145,7 +194,11 @@ describe('EnvironmentController', () => {
 
   it('reports a driver error with its fix', async () => {
     const driver = new FakeDriver().behave('db', {
-      startError: { code: 'port-conflict', message: 'port 5432 is already in use', fix: 'stop whatever listens on 5432' },
+      startError: {
+        code: 'port-conflict',
+        message: 'port 5432 is already in use',
+        fix: 'stop whatever listens on 5432',
+      },
     })
     const { session } = setup(driver)
     const state = await session.up()
@@ -164,13 +217,24 @@ describe('EnvironmentController', () => {
     await session.up()
     const state = await session.down()
     const stops = driver.events.filter((event) => event.type === 'stop' || event.type === 'stopped')
-    const at = (type: string, service: string) => stops.findIndex((event) => event.type === type && event.service === service)
+    const at = (type: string, service: string) =>
+      stops.findIndex((event) => event.type === type && event.service === service)
     expect(at('stop', 'api')).toBe(0)
     expect(at('stop', 'migrate')).toBeGreaterThan(at('stopped', 'api'))
     expect(at('stop', 'cache')).toBeGreaterThan(at('stopped', 'api'))
     expect(at('stop', 'db')).toBeGreaterThan(at('stopped', 'migrate'))
-    expect(of('service/stopped').sort()).toEqual(['backend/api', 'backend/cache', 'backend/db', 'backend/migrate'])
-    expect(Object.values(state.services).map((service) => service.status)).toEqual(['stopped', 'stopped', 'stopped', 'stopped'])
+    expect(of('service/stopped').sort()).toEqual([
+      'backend/api',
+      'backend/cache',
+      'backend/db',
+      'backend/migrate',
+    ])
+    expect(Object.values(state.services).map((service) => service.status)).toEqual([
+      'stopped',
+      'stopped',
+      'stopped',
+      'stopped',
+    ])
     expect(await driver.list({ projectId: session.project.id })).toEqual([])
     await session.close()
   })
@@ -185,7 +249,13 @@ describe('EnvironmentController', () => {
     const second = setup(new FakeDriver({ runtime }))
     const state = await second.session.up()
     expect(runtime.events.filter((event) => event.type === 'start').length).toBe(startsBefore)
-    expect(Object.values(state.services).map((service) => [service.name, service.status, service.instance?.reused])).toEqual([
+    expect(
+      Object.values(state.services).map((service) => [
+        service.name,
+        service.status,
+        service.instance?.reused,
+      ]),
+    ).toEqual([
       ['cache', 'ready', true],
       ['db', 'ready', true],
       ['migrate', 'completed', true],
@@ -198,10 +268,15 @@ describe('EnvironmentController', () => {
     const runtime = new FakeRuntime()
     const first = setup(new FakeDriver({ runtime }))
     await first.session.up()
-    const changed = configOf({ ...backend, services: { ...backend.services, cache: { ...backend.services.cache, env: { MAXMEMORY: '64mb' } } } })
+    const changed = configOf({
+      ...backend,
+      services: { ...backend.services, cache: { ...backend.services.cache, env: { MAXMEMORY: '64mb' } } },
+    })
     const second = setup(new FakeDriver({ runtime }), changed)
     const state = await second.session.up()
-    const reused = Object.fromEntries(Object.values(state.services).map((service) => [service.name, service.instance?.reused]))
+    const reused = Object.fromEntries(
+      Object.values(state.services).map((service) => [service.name, service.instance?.reused]),
+    )
     // cache changed; api's env holds cache's new port, so it is replaced too; db and migrate stay.
     expect(reused).toEqual({ cache: false, db: true, migrate: true, api: false })
     expect((await second.driver.list({ projectId: second.session.project.id })).length).toBe(4)
@@ -241,10 +316,20 @@ describe('EnvironmentController', () => {
     const locks = createMemoryLocks()
     const config = configOf(backend)
     const sessions = [0, 1, 2, 3].map(() =>
-      createSession({ config, drivers: [new FakeDriver({ runtime }).behave('db', { startDelayMs: 20 })], version: 'test', locks }),
+      createSession({
+        config,
+        drivers: [new FakeDriver({ runtime }).behave('db', { startDelayMs: 20 })],
+        version: 'test',
+        locks,
+      }),
     )
     const states = await Promise.all(sessions.map((session) => session.up()))
-    expect(runtime.events.filter((event) => event.type === 'start').map((event) => event.service).sort()).toEqual(['api', 'cache', 'db', 'migrate'])
+    expect(
+      runtime.events
+        .filter((event) => event.type === 'start')
+        .map((event) => event.service)
+        .sort(),
+    ).toEqual(['api', 'cache', 'db', 'migrate'])
     for (const state of states) expect(selectEnvironmentStatus(state, 'backend')).toBe('ready')
     await Promise.all(sessions.map((session) => session.close()))
   })

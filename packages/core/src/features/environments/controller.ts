@@ -10,7 +10,13 @@ import { computeSpecHash, formatDuration, type NormalizedService } from '@hearth
 import type { Clock } from '../../clock.js'
 import type { ChangeSummary, Controller } from '../../store/controller.js'
 import type { HearthStore } from '../../store/create-store.js'
-import type { HearthState, InstanceSummary, ServiceFailure, ServiceKey, ServiceState } from '../../store/state.js'
+import type {
+  HearthState,
+  InstanceSummary,
+  ServiceFailure,
+  ServiceKey,
+  ServiceState,
+} from '../../store/state.js'
 import { waitUntilReady } from '../readiness/wait-until-ready.js'
 import type { EnvironmentLocks, LockHandle } from './environment-locks.js'
 import { IN_FLIGHT } from './reducer.js'
@@ -54,7 +60,10 @@ export class EnvironmentController implements Controller {
   private readonly tasks = new Map<ServiceKey, Task>()
   /** Runtime handles of the instances in state (state holds only their summaries). */
   private readonly instances = new Map<ServiceKey, Instance>()
-  private readonly lockTasks = new Map<string, { controller: AbortController; handle: Promise<LockHandle | null> }>()
+  private readonly lockTasks = new Map<
+    string,
+    { controller: AbortController; handle: Promise<LockHandle | null> }
+  >()
   private readonly releases = new Set<Promise<void>>()
 
   constructor(options: EnvironmentControllerOptions) {
@@ -69,7 +78,9 @@ export class EnvironmentController implements Controller {
   onChange(state: HearthState, _change: ChangeSummary): void {
     for (const environment of Object.values(state.environments)) {
       const services = selectServices(state, environment.name)
-      const pending = services.filter((service) => service.desired === 'running' && service.status === 'waiting')
+      const pending = services.filter(
+        (service) => service.desired === 'running' && service.status === 'waiting',
+      )
       const busy = services.some((service) => IN_FLIGHT.has(service.status) || service.status === 'stopping')
 
       if (pending.length > 0 && environment.lock === 'none' && !this.lockTasks.has(environment.name)) {
@@ -114,21 +125,47 @@ export class EnvironmentController implements Controller {
         const definition = this.definitionOf(state, service.key)
         const driver = this.driverFor(definition)
         if (driver === null) {
-          this.store.dispatch({ type: 'service/observed', at: this.clock.now(), key: service.key, instance: null, running: false, exitCode: null, outdated: false, outputs: {} })
+          this.store.dispatch({
+            type: 'service/observed',
+            at: this.clock.now(),
+            key: service.key,
+            instance: null,
+            running: false,
+            exitCode: null,
+            outdated: false,
+            outputs: {},
+          })
           continue
         }
         const project = state.project as NonNullable<HearthState['project']>
-        const found = await driver.list({ projectId: project.id, environment: name, service: definition.name })
+        const found = await driver.list({
+          projectId: project.id,
+          environment: name,
+          service: definition.name,
+        })
         // With a dependency down there is nothing to compare with: the hash covers its outputs.
-        const dependenciesUp = definition.dependsOn.every((dep) => Object.keys(state.services[`${name}/${dep}`]?.outputs ?? {}).length > 0)
-        const rendered = dependenciesUp ? renderDependencies(definition, (dep) => state.services[`${name}/${dep}`]?.outputs) : null
+        const dependenciesUp = definition.dependsOn.every(
+          (dep) => Object.keys(state.services[`${name}/${dep}`]?.outputs ?? {}).length > 0,
+        )
+        const rendered = dependenciesUp
+          ? renderDependencies(definition, (dep) => state.services[`${name}/${dep}`]?.outputs)
+          : null
         const specHash = rendered === null ? null : computeSpecHash(rendered)
         const rank = (instance: Instance): number =>
           (instance.state.status === 'running' ? 2 : 0) + (instance.specHash === specHash ? 1 : 0)
         const best = [...found].sort((a, b) => rank(b) - rank(a))[0]
         if (best === undefined) {
           this.instances.delete(service.key)
-          this.store.dispatch({ type: 'service/observed', at: this.clock.now(), key: service.key, instance: null, running: false, exitCode: null, outdated: false, outputs: {} })
+          this.store.dispatch({
+            type: 'service/observed',
+            at: this.clock.now(),
+            key: service.key,
+            instance: null,
+            running: false,
+            exitCode: null,
+            outdated: false,
+            outputs: {},
+          })
           continue
         }
         this.instances.set(service.key, best)
@@ -141,7 +178,8 @@ export class EnvironmentController implements Controller {
           running,
           exitCode: best.state.status === 'exited' ? best.state.exitCode : null,
           outdated: specHash !== null && best.specHash !== specHash,
-          outputs: rendered !== null && (running || definition.kind === 'job') ? computeOutputs(rendered, best) : {},
+          outputs:
+            rendered !== null && (running || definition.kind === 'job') ? computeOutputs(rendered, best) : {},
         })
       }
     }
@@ -160,7 +198,9 @@ export class EnvironmentController implements Controller {
     for (const driver of this.drivers) {
       for (const name of environments) {
         const found = await driver.list({ projectId: project.id, environment: name })
-        for (const instance of found.filter((item) => !tracked.has(item.id)).sort((a, b) => b.createdAt - a.createdAt)) {
+        for (const instance of found
+          .filter((item) => !tracked.has(item.id))
+          .sort((a, b) => b.createdAt - a.createdAt)) {
           await driver.stop(instance)
           stopped++
         }
@@ -174,7 +214,13 @@ export class EnvironmentController implements Controller {
     const handle = this.locks
       .acquire(environment, {
         signal: controller.signal,
-        onWait: (holder) => this.store.dispatch({ type: 'environment/lock-waiting', at: this.clock.now(), environment, holder }),
+        onWait: (holder) =>
+          this.store.dispatch({
+            type: 'environment/lock-waiting',
+            at: this.clock.now(),
+            environment,
+            holder,
+          }),
       })
       .then(
         (lock) => {
@@ -209,7 +255,9 @@ export class EnvironmentController implements Controller {
 
   /** A waiting service: start it once its dependencies are ready; fail it if one failed. */
   private advance(state: HearthState, service: ServiceState): void {
-    const dependencies = service.dependsOn.map((key) => state.services[key]).filter((dep): dep is ServiceState => dep !== undefined)
+    const dependencies = service.dependsOn
+      .map((key) => state.services[key])
+      .filter((dep): dep is ServiceState => dep !== undefined)
     const failed = dependencies.find((dep) => dep.failure !== null)
     if (failed !== undefined) {
       this.store.dispatch({
@@ -238,7 +286,8 @@ export class EnvironmentController implements Controller {
     }
     if (service.instance === null || service.status === 'stopping') return
     const dependentRuns = selectDependents(state, service.key).some(
-      (dependent) => dependent.instance !== null || IN_FLIGHT.has(dependent.status) || dependent.status === 'stopping',
+      (dependent) =>
+        dependent.instance !== null || IN_FLIGHT.has(dependent.status) || dependent.status === 'stopping',
     )
     if (dependentRuns) return
     this.store.dispatch({ type: 'service/stopping', at: this.clock.now(), key: service.key })
@@ -253,7 +302,12 @@ export class EnvironmentController implements Controller {
         .catch((error: unknown) => {
           // ensure/stop report their own failures; reaching here is a bug, but the service must
           // still leave its in-flight state or the session would never settle.
-          this.fail(key, { cause: `internal error: ${(error as Error).message}`, fix: 'run again with --verbose and report it', logTail: [], blockedBy: null })
+          this.fail(key, {
+            cause: `internal error: ${(error as Error).message}`,
+            fix: 'run again with --verbose and report it',
+            logTail: [],
+            blockedBy: null,
+          })
         })
         .finally(() => {
           if (this.tasks.get(key) === task) this.tasks.delete(key)
@@ -273,9 +327,17 @@ export class EnvironmentController implements Controller {
       this.fail(key, noDriver(definition))
       return
     }
-    const rendered = renderDependencies(definition, (dep) => state.services[`${definition.environment}/${dep}`]?.outputs)
+    const rendered = renderDependencies(
+      definition,
+      (dep) => state.services[`${definition.environment}/${dep}`]?.outputs,
+    )
     const specHash = computeSpecHash(rendered)
-    const identity = { project: project.name, projectId: project.id, environment: definition.environment, service: definition.name }
+    const identity = {
+      project: project.name,
+      projectId: project.id,
+      environment: definition.environment,
+      service: definition.name,
+    }
     const spec: InstanceSpec = {
       identity,
       specHash,
@@ -287,7 +349,11 @@ export class EnvironmentController implements Controller {
     let instance: Instance | null = null
     let created = false
     try {
-      const existing = await driver.list({ projectId: project.id, environment: definition.environment, service: definition.name })
+      const existing = await driver.list({
+        projectId: project.id,
+        environment: definition.environment,
+        service: definition.name,
+      })
       const reusable = existing.find((candidate) => isReusable(candidate, specHash, definition.kind))
       for (const other of existing) {
         if (other.id !== reusable?.id) await driver.stop(other, { timeoutMs: stopTimeoutOf(definition) })
@@ -300,7 +366,12 @@ export class EnvironmentController implements Controller {
         created = true
       }
       this.instances.set(key, instance)
-      this.store.dispatch({ type: 'service/started', at: this.clock.now(), key, instance: summarize(instance, !created) })
+      this.store.dispatch({
+        type: 'service/started',
+        at: this.clock.now(),
+        key,
+        instance: summarize(instance, !created),
+      })
 
       if (definition.kind === 'job') {
         await this.awaitJob(key, driver, instance, rendered, created, signal)
@@ -308,17 +379,36 @@ export class EnvironmentController implements Controller {
       }
       const outcome = await this.awaitReadiness(driver, instance, definition, signal)
       if (outcome.ready) {
-        this.store.dispatch({ type: 'service/ready', at: this.clock.now(), key, outputs: computeOutputs(rendered, instance) })
+        this.store.dispatch({
+          type: 'service/ready',
+          at: this.clock.now(),
+          key,
+          outputs: computeOutputs(rendered, instance),
+        })
         return
       }
-      this.fail(key, { cause: outcome.cause, fix: outcome.fix, logTail: await this.tail(driver, instance), blockedBy: null }, outcome.exitCode)
+      this.fail(
+        key,
+        {
+          cause: outcome.cause,
+          fix: outcome.fix,
+          logTail: await this.tail(driver, instance),
+          blockedBy: null,
+        },
+        outcome.exitCode,
+      )
     } catch (error) {
       if (signal.aborted) {
         await this.afterAbort(key, driver, instance, created)
         return
       }
       const failure: ServiceFailure = isDriverError(error)
-        ? { cause: error.message, fix: error.fix, logTail: instance === null ? [] : await this.tail(driver, instance), blockedBy: null }
+        ? {
+            cause: error.message,
+            fix: error.fix,
+            logTail: instance === null ? [] : await this.tail(driver, instance),
+            blockedBy: null,
+          }
         : { cause: (error as Error).message, fix: null, logTail: [], blockedBy: null }
       this.fail(key, failure)
     }
@@ -339,15 +429,37 @@ export class EnvironmentController implements Controller {
     if (exit === 'timeout') {
       const logTail = await this.tail(driver, instance)
       await driver.stop(instance, { timeoutMs: 2_000 })
-      this.fail(key, { cause: `did not finish within ${formatDuration(timeoutMs)}`, fix: `raise timeoutMs, or find out why it hangs`, logTail, blockedBy: null })
+      this.fail(key, {
+        cause: `did not finish within ${formatDuration(timeoutMs)}`,
+        fix: `raise timeoutMs, or find out why it hangs`,
+        logTail,
+        blockedBy: null,
+      })
       return
     }
     if (exit.exitCode === 0) {
-      this.store.dispatch({ type: 'service/completed', at: this.clock.now(), key, outputs: computeOutputs(definition, instance) })
+      this.store.dispatch({
+        type: 'service/completed',
+        at: this.clock.now(),
+        key,
+        outputs: computeOutputs(definition, instance),
+      })
       return
     }
-    const how = exit.exitCode === null ? `was killed${exit.signal === null ? '' : ` by ${exit.signal}`}` : `exited with code ${exit.exitCode}`
-    this.fail(key, { cause: `${how}`, fix: 'see its output below', logTail: await this.tail(driver, instance), blockedBy: null }, exit.exitCode)
+    const how =
+      exit.exitCode === null
+        ? `was killed${exit.signal === null ? '' : ` by ${exit.signal}`}`
+        : `exited with code ${exit.exitCode}`
+    this.fail(
+      key,
+      {
+        cause: `${how}`,
+        fix: 'see its output below',
+        logTail: await this.tail(driver, instance),
+        blockedBy: null,
+      },
+      exit.exitCode,
+    )
   }
 
   /** Readiness probing, raced against the instance exiting (a crash while starting). */
@@ -360,12 +472,20 @@ export class EnvironmentController implements Controller {
     const local = new AbortController()
     const both = AbortSignal.any([signal, local.signal])
     try {
-      const readiness = waitUntilReady(driver, instance, definition.readiness, { clock: this.clock, signal: both }).then((outcome) => ({ kind: 'probed' as const, outcome }))
-      const exited = driver.wait(instance, { signal: both }).then((status) => ({ kind: 'exited' as const, status }))
+      const readiness = waitUntilReady(driver, instance, definition.readiness, {
+        clock: this.clock,
+        signal: both,
+      }).then((outcome) => ({ kind: 'probed' as const, outcome }))
+      const exited = driver
+        .wait(instance, { signal: both })
+        .then((status) => ({ kind: 'exited' as const, status }))
       const first = await Promise.race([readiness, exited])
       if (first.kind === 'exited') {
         const { exitCode, signal: killedBy } = first.status
-        const how = exitCode === null ? `was killed${killedBy === null ? '' : ` by ${killedBy}`}` : `exited with code ${exitCode}`
+        const how =
+          exitCode === null
+            ? `was killed${killedBy === null ? '' : ` by ${killedBy}`}`
+            : `exited with code ${exitCode}`
         return { ready: false, cause: `${how} before it was ready`, fix: 'see its output below', exitCode }
       }
       if (first.outcome.ready) return { ready: true }
@@ -380,7 +500,12 @@ export class EnvironmentController implements Controller {
     }
   }
 
-  private async afterAbort(key: ServiceKey, driver: Driver, instance: Instance | null, created: boolean): Promise<void> {
+  private async afterAbort(
+    key: ServiceKey,
+    driver: Driver,
+    instance: Instance | null,
+    created: boolean,
+  ): Promise<void> {
     if (instance !== null && created) {
       await driver.stop(instance, { timeoutMs: 2_000 }).catch(() => undefined)
       this.instances.delete(key)
@@ -395,9 +520,11 @@ export class EnvironmentController implements Controller {
     const service = state.services[key] as ServiceState
     const definition = this.definitionOf(state, key)
     const driver = this.driverFor(definition)
-    const instance = this.instances.get(key) ?? (driver === null ? undefined : await this.findInstance(driver, service))
+    const instance =
+      this.instances.get(key) ?? (driver === null ? undefined : await this.findInstance(driver, service))
     try {
-      if (driver !== null && instance !== undefined) await driver.stop(instance, { timeoutMs: stopTimeoutOf(definition) })
+      if (driver !== null && instance !== undefined)
+        await driver.stop(instance, { timeoutMs: stopTimeoutOf(definition) })
       this.instances.delete(key)
       this.store.dispatch({ type: 'service/stopped', at: this.clock.now(), key })
     } catch (error) {
@@ -412,7 +539,11 @@ export class EnvironmentController implements Controller {
 
   private async findInstance(driver: Driver, service: ServiceState): Promise<Instance | undefined> {
     const project = this.store.getState().project as NonNullable<HearthState['project']>
-    const found = await driver.list({ projectId: project.id, environment: service.environment, service: service.name })
+    const found = await driver.list({
+      projectId: project.id,
+      environment: service.environment,
+      service: service.name,
+    })
     return found.find((instance) => instance.id === service.instance?.id)
   }
 
@@ -470,7 +601,11 @@ function stopTimeoutOf(service: NormalizedService): number {
 function noDriver(service: NormalizedService): ServiceFailure {
   const error =
     service.kind === 'process' || service.kind === 'job'
-      ? new DriverError('runtime-unavailable', `no driver here runs local ${service.kind}es`, 'this is a bug in hearth; report it')
+      ? new DriverError(
+          'runtime-unavailable',
+          `no driver here runs local ${service.kind}es`,
+          'this is a bug in hearth; report it',
+        )
       : new DriverError(
           'runtime-unavailable',
           `${service.name} is a container, and no container runtime is available`,
@@ -479,7 +614,12 @@ function noDriver(service: NormalizedService): ServiceFailure {
   return { cause: error.message, fix: error.fix, logTail: [], blockedBy: null }
 }
 
-async function raceTimeout<T>(promise: Promise<T>, timeoutMs: number, clock: Clock, signal: AbortSignal): Promise<T | 'timeout'> {
+async function raceTimeout<T>(
+  promise: Promise<T>,
+  timeoutMs: number,
+  clock: Clock,
+  signal: AbortSignal,
+): Promise<T | 'timeout'> {
   const local = new AbortController()
   const timer = clock.sleep(timeoutMs, AbortSignal.any([signal, local.signal])).then(() => 'timeout' as const)
   try {

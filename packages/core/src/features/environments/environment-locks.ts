@@ -12,7 +12,10 @@ export interface EnvironmentLocks {
    * Resolves once this session holds the environment's lock. While another session holds it,
    * `onWait` is called once with a description of the holder. Rejects when `signal` aborts.
    */
-  acquire(environment: string, options: { signal: AbortSignal; onWait(holder: string): void }): Promise<LockHandle>
+  acquire(
+    environment: string,
+    options: { signal: AbortSignal; onWait(holder: string): void },
+  ): Promise<LockHandle>
 }
 
 interface LockContent {
@@ -36,7 +39,10 @@ export function createFileLocks(dir: string): EnvironmentLocks {
       const content: LockContent = {
         pid: process.pid,
         token: randomBytes(8).toString('hex'),
-        command: process.argv.slice(1).map((arg) => path.basename(arg)).join(' '),
+        command: process.argv
+          .slice(1)
+          .map((arg) => path.basename(arg))
+          .join(' '),
         since: Date.now(),
       }
       let told = false
@@ -55,7 +61,10 @@ export function createFileLocks(dir: string): EnvironmentLocks {
           // Move it aside before removing it: two waiters that both see it stale must not both
           // delete a lock that one of them has meanwhile re-created.
           const aside = `${file}.stale-${content.token}`
-          await rename(file, aside).then(() => rm(aside, { force: true }), () => undefined)
+          await rename(file, aside).then(
+            () => rm(aside, { force: true }),
+            () => undefined,
+          )
           continue
         }
         if (!told && holder !== null) {

@@ -23,13 +23,30 @@ export function serviceReducer(state: HearthState, action: ServiceAction): Heart
   const { key, at } = action
   switch (action.type) {
     case 'service/starting':
-      return updateService(state, key, { status: 'starting', since: at, failure: null, exitCode: null, outdated: false })
+      return updateService(state, key, {
+        status: 'starting',
+        since: at,
+        failure: null,
+        exitCode: null,
+        outdated: false,
+      })
     case 'service/started':
-      return updateService(state, key, { status: 'probing', since: at, startedAt: at, instance: action.instance })
+      return updateService(state, key, {
+        status: 'probing',
+        since: at,
+        startedAt: at,
+        instance: action.instance,
+      })
     case 'service/ready':
       return updateService(state, key, { status: 'ready', since: at, readyAt: at, outputs: action.outputs })
     case 'service/completed':
-      return updateService(state, key, { status: 'completed', since: at, readyAt: at, outputs: action.outputs, exitCode: 0 })
+      return updateService(state, key, {
+        status: 'completed',
+        since: at,
+        readyAt: at,
+        outputs: action.outputs,
+        exitCode: 0,
+      })
     case 'service/failed':
       return updateService(state, key, {
         status: 'failed',
@@ -48,7 +65,8 @@ export function serviceReducer(state: HearthState, action: ServiceAction): Heart
       if (service === undefined) return state
       let status: ServiceStatus = 'stopped'
       if (action.instance !== null && action.running) status = 'ready'
-      else if (action.instance !== null && service.kind === 'job' && action.exitCode === 0) status = 'completed'
+      else if (action.instance !== null && service.kind === 'job' && action.exitCode === 0)
+        status = 'completed'
       return updateService(state, key, {
         status,
         since: at,
@@ -92,7 +110,11 @@ export function requestDown(
     const service = next.services[key] as ServiceState
     const ours = IN_FLIGHT.has(service.status) || (service.instance !== null && !service.instance.reused)
     if (only === 'started' && !ours) {
-      next = updateService(next, key, service.status === 'waiting' ? { desired: null, status: 'idle', since: at } : { desired: null })
+      next = updateService(
+        next,
+        key,
+        service.status === 'waiting' ? { desired: null, status: 'idle', since: at } : { desired: null },
+      )
       continue
     }
     const nothingToStop = service.instance === null && !IN_FLIGHT.has(service.status)

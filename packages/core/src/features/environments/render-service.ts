@@ -1,5 +1,10 @@
 import type { Instance } from '@hearth/driver'
-import { lookupIn, type NormalizedCommand, type NormalizedService, renderTemplate } from '@hearth/environments'
+import {
+  lookupIn,
+  type NormalizedCommand,
+  type NormalizedService,
+  renderTemplate,
+} from '@hearth/environments'
 
 /** Placeholders about the instance itself: filled in once it runs (by the driver, or `computeOutputs`). */
 const SELF = new Set(['host', 'ports', 'env'])
@@ -28,7 +33,12 @@ export function renderDependencies(
   const env = renderRecord(service.env)
   const outputs = renderRecord(service.outputs)
   if (service.kind === 'container') {
-    return { ...service, env, outputs, command: service.command === null ? null : renderCommand(service.command) }
+    return {
+      ...service,
+      env,
+      outputs,
+      command: service.command === null ? null : renderCommand(service.command),
+    }
   }
   return { ...service, env, outputs, command: renderCommand(service.command) }
 }
@@ -46,6 +56,7 @@ export function computeOutputs(service: NormalizedService, instance: Instance): 
   const lookup = lookupIn({ ...base, env })
   const outputs: Record<string, string> = { host: instance.host }
   for (const [name, port] of Object.entries(ports)) outputs[`${name}Port`] = port
-  for (const [name, template] of Object.entries(service.outputs)) outputs[name] = renderTemplate(template, lookup)
+  for (const [name, template] of Object.entries(service.outputs))
+    outputs[name] = renderTemplate(template, lookup)
   return outputs
 }

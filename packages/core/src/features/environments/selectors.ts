@@ -1,18 +1,28 @@
 import type { EnvironmentState, HearthState, ServiceKey, ServiceState } from '../../store/state.js'
 import { IN_FLIGHT } from './reducer.js'
 
-export type EnvironmentStatus = 'idle' | 'waiting-for-lock' | 'starting' | 'ready' | 'failed' | 'stopping' | 'stopped'
+export type EnvironmentStatus =
+  | 'idle'
+  | 'waiting-for-lock'
+  | 'starting'
+  | 'ready'
+  | 'failed'
+  | 'stopping'
+  | 'stopped'
 
 /** An environment's status, derived from its services (it keeps none of its own). */
 export function selectEnvironmentStatus(state: HearthState, name: string): EnvironmentStatus {
   const environment = state.environments[name]
   if (environment === undefined) return 'idle'
-  const services = environment.services.map((key) => state.services[key]).filter((s): s is ServiceState => s !== undefined)
+  const services = environment.services
+    .map((key) => state.services[key])
+    .filter((s): s is ServiceState => s !== undefined)
   if (services.some((s) => s.status === 'stopping')) return 'stopping'
   if (services.some((s) => s.failure !== null)) return 'failed'
   if (environment.lock === 'waiting') return 'waiting-for-lock'
   if (services.some((s) => s.status === 'waiting' || IN_FLIGHT.has(s.status))) return 'starting'
-  if (services.length > 0 && services.every((s) => s.status === 'ready' || s.status === 'completed')) return 'ready'
+  if (services.length > 0 && services.every((s) => s.status === 'ready' || s.status === 'completed'))
+    return 'ready'
   if (services.every((s) => s.status === 'idle')) return 'idle'
   return 'stopped'
 }
@@ -40,7 +50,9 @@ export function selectStartDuration(service: ServiceState): number | null {
  * asked to run has got there (or failed), every service asked to stop has stopped.
  */
 export function selectSettled(state: HearthState): boolean {
-  const waitingForLock = Object.values(state.environments).some((environment: EnvironmentState) => environment.lock === 'waiting')
+  const waitingForLock = Object.values(state.environments).some(
+    (environment: EnvironmentState) => environment.lock === 'waiting',
+  )
   if (waitingForLock) return false
   return Object.values(state.services).every((service) => {
     if (IN_FLIGHT.has(service.status) || service.status === 'stopping') return false
@@ -53,5 +65,8 @@ export function selectSettled(state: HearthState): boolean {
 /** The failed services, the first failures (not those blocked by another) first. */
 export function selectFailures(state: HearthState): ServiceState[] {
   const failed = Object.values(state.services).filter((service) => service.failure !== null)
-  return [...failed.filter((s) => s.failure?.blockedBy === null), ...failed.filter((s) => s.failure?.blockedBy !== null)]
+  return [
+    ...failed.filter((s) => s.failure?.blockedBy === null),
+    ...failed.filter((s) => s.failure?.blockedBy !== null),
+  ]
 }

@@ -1,4 +1,10 @@
-import { type EnvironmentState, type HearthState, type ServiceKey, type ServiceState, serviceKey } from '../../store/state.js'
+import {
+  type EnvironmentState,
+  type HearthState,
+  type ServiceKey,
+  type ServiceState,
+  serviceKey,
+} from '../../store/state.js'
 import type { ProjectAction } from './actions.js'
 
 /**
@@ -12,7 +18,10 @@ export function projectReducer(state: HearthState, action: ProjectAction): Heart
   for (const environment of Object.values(config.environments)) {
     const keys = environment.order.map((name) => serviceKey(environment.name, name))
     const previous = state.environments[environment.name]
-    environments[environment.name] = previous === undefined ? { name: environment.name, services: keys, lock: 'none', lockHolder: null } : { ...previous, services: keys }
+    environments[environment.name] =
+      previous === undefined
+        ? { name: environment.name, services: keys, lock: 'none', lockHolder: null }
+        : { ...previous, services: keys }
     for (const name of environment.order) {
       const definition = environment.services[name]
       if (definition === undefined) continue

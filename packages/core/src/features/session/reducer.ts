@@ -6,11 +6,17 @@ export function sessionReducer(state: HearthState, action: SessionAction): Heart
   switch (action.type) {
     case 'session/interrupted': {
       if (state.session.interrupted !== null) return state
-      const interrupted = { ...state, session: { ...state.session, interrupted: { signal: action.signal, at: action.at } } }
+      const interrupted = {
+        ...state,
+        session: { ...state.session, interrupted: { signal: action.signal, at: action.at } },
+      }
       // Stop what this session started; leave warm what it found.
       return requestDown(interrupted, Object.keys(state.environments), 'started', action.at)
     }
     case 'session/failed':
-      return { ...state, session: { ...state.session, fatal: { cause: action.cause, fix: action.fix, code: action.code } } }
+      return {
+        ...state,
+        session: { ...state.session, fatal: { cause: action.cause, fix: action.fix, code: action.code } },
+      }
   }
 }

@@ -1,0 +1,110 @@
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { execa, type ResultPromise } from 'execa'
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..')
+const bin = path.join(repoRoot, 'apps/hearth/bin/hearth.js')
+
+export interface CliResult {
+  exitCode: number
+  stdout: string
+  stderr: string
+}
+
+/** Runs the built `hearth` CLI as a user would, without a TTY and without colour. */
+export async function hearth(args: readonly string[], cwd: string): Promise<CliResult> {
+  const result = await execa(process.execPath, [bin, ...args], {
+    cwd,
+    reject: false,
+    env: { NO_COLOR: '1' },
+    stdin: 'ignore',
+  })
+  return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr }
+}
+
+/** Starts the CLI without waiting for it (to interrupt it, say). */
+export function spawnHearth(
+  args: readonly string[],
+  cwd: string,
+): ResultPromise<{ reject: false; env: { NO_COLOR: string }; stdin: 'ignore' }> {
+  return execa(process.execPath, [bin, ...args], {
+    cwd,
+    reject: false,
+    env: { NO_COLOR: '1' },
+    stdin: 'ignore',
+  })
+}
+
+/**
+ * A throwaway copy of `examples/<name>` (so tests never touch a demo someone has running), its
+ * `node_modules` folders linked to the originals so that tsx and the workspace packages resolve.
+ */
+export function copyExample(name: string): { root: string; cleanup(): void } {
+  const source = path.join(repoRoot, 'examples', name)
+  const root = mkdtempSync(path.join(os.tmpdir(), `hearth-e2e-${name}-`))
+  cpSync(source, root, {
+    recursive: true,
+    filter: (from) => !from.split(path.sep).some((part) => part === 'node_modules' || part === '.hearth'),
+  })
+  for (const dir of packageDirs(source)) {
+    const modules = path.join(source, dir, 'node_modules')
+    if (existsSync(modules)) symlinkSync(modules, path.join(root, dir, 'node_modules'))
+  }
+  return { root, cleanup: () => rmSync(root, { recursive: true, force: true }) }
+}
+
+function packageDirs(root: string): string[] {
+  const dirs = ['.']
+  for (const group of ['apps', 'packages']) {
+    const groupDir = path.join(root, group)
+    if (!existsSync(groupDir)) continue
+    for (const name of readdirSync(groupDir)) dirs.push(path.join(group, name))
+  }
+  return dirs
+}
+
+/** A project folder holding only the given files. */
+export function writeProject(files: Readonly<Record<string, string>>): { root: string; cleanup(): void } {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'hearth-e2e-project-'))
+  for (const [file, content] of Object.entries(files)) writeFileSync(path.join(root, file), content)
+  return { root, cleanup: () => rmSync(root, { recursive: true, force: true }) }
+}
+
+/** Live processes that carry a project's hearth label: what "nothing left running" checks. */
+export function processesOf(projectId: string): number[] {
+  const needle = `HEARTH_LABEL_PROJECT_ID=${projectId}`
+  const pids: number[] = []
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8')
+      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue
+      if (readFileSync(`/proc/${name}/environ`, 'utf8').split('\0').includes(needle)) pids.push(Number(name))
+    } catch {
+      // gone while we looked
+    }
+  }
+  return pids
+}
+
+/** Output with what varies between runs (durations, ports, temp paths) replaced by placeholders. */
+export function normalize(text: string, root?: string): string {
+  let out = text
+  if (root !== undefined) out = out.split(root).join('<root>')
+  return out
+    .replace(/\d+(\.\d+)? (ms|s)\b/g, '<time>')
+    .replace(/\d+m \d{2}s/g, '<time>')
+    .replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:<port>')
+    .replace(/(Port=)\d+/g, '$1<port>')
+}

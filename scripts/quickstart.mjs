@@ -1,0 +1,131 @@
+#!/usr/bin/env node
+// The README's quick start: `npm run demo` and `npm test` on a fresh machine with only Node ≥ 20.19.
+// Each brings what it needs (pnpm, the workspace's dependencies, a build) and then does its job.
+// Plain JavaScript with no dependencies: it runs before anything is installed.
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const PNPM_VERSION = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).packageManager.split(
+  '@',
+)[1]
+const [task = 'test', ...rest] = process.argv.slice(2)
+
+function say(text) {
+  console.log(`\n\u001b[1m▸ ${text}\u001b[22m`)
+}
+
+function fail(text, code = 1) {
+  console.error(`\n✗ ${text}`)
+  process.exit(code)
+}
+
+/** Runs a command in the foreground; returns its exit status. */
+function run(command, args, options = {}) {
+  const result = spawnSync(command, args, { stdio: 'inherit', cwd: root, ...options })
+  if (result.error) fail(`could not run ${command}: ${result.error.message}`)
+  return result.status ?? 1
+}
+
+function must(command, args, options) {
+  const status = run(command, args, options)
+  if (status !== 0) fail(`\`${[command, ...args].join(' ')}\` failed (exit ${status})`, status)
+}
+
+function checkNode() {
+  const [major, minor] = process.versions.node.split('.').map(Number)
+  if (major < 20 || (major === 20 && minor < 19)) {
+    fail(
+      `hearth needs Node.js 20.19 or newer; this is ${process.versions.node}. Install a newer Node.js and run this again.`,
+    )
+  }
+}
+
+/** pnpm 10 from PATH if it is there, else through npx (no global install needed). */
+function pnpm() {
+  const found = spawnSync('pnpm', ['--version'], { encoding: 'utf8' })
+  if (found.status === 0 && found.stdout.trim().startsWith('10.')) return ['pnpm']
+  return ['npx', '--yes', `pnpm@${PNPM_VERSION}`]
+}
+
+function install(pnpmCommand) {
+  const marker = path.join(root, 'node_modules', '.modules.yaml')
+  const lockfile = path.join(root, 'pnpm-lock.yaml')
+  const fresh = existsSync(marker) && statSync(marker).mtimeMs >= statSync(lockfile).mtimeMs
+  if (fresh) return
+  say('Installing dependencies (pnpm install)')
+  const [command, ...args] = pnpmCommand
+  must(command, [...args, 'install', '--frozen-lockfile'])
+}
+
+function build(pnpmCommand) {
+  say('Building (tsc -b)')
+  const [command, ...args] = pnpmCommand
+  must(command, [...args, 'run', 'build'])
+}
+
+function hearth(args, options = {}) {
+  return run(process.execPath, [path.join(root, 'apps/hearth/bin/hearth.js'), ...args], {
+    cwd: path.join(root, 'examples/demo'),
+    ...options,
+  })
+}
+
+async function demo() {
+  say('hearth up: start the demo environment (an API, a worker and a seed job, as local processes)')
+  const up = hearth(['up'])
+  if (up !== 0) fail('the demo environment did not come up; see above', up)
+
+  say('hearth up again: everything is still warm, so hearth attaches instead of starting anything')
+  hearth(['up'])
+
+  say('hearth status: what runs, and where')
+  hearth(['status'])
+
+  const status = spawnSync(
+    process.execPath,
+    [path.join(root, 'apps/hearth/bin/hearth.js'), 'status', '--json'],
+    {
+      cwd: path.join(root, 'examples/demo'),
+      encoding: 'utf8',
+    },
+  )
+  const api = JSON.parse(status.stdout).environments[0].services.find((service) => service.name === 'api')
+  say(`GET ${api.outputs.url}/invoices: the seed job's invoices, sent by the worker`)
+  const invoices = await (await fetch(`${api.outputs.url}/invoices`)).json()
+  for (const invoice of invoices) {
+    console.log(
+      `  ${invoice.customer.padEnd(8)} ${(invoice.totalCents / 100).toFixed(2)} ${invoice.currency}  ${invoice.status}`,
+    )
+  }
+
+  say('hearth down: stop it all and leave nothing behind')
+  const down = hearth(['down'])
+  if (down !== 0) fail('hearth down failed; see above', down)
+  console.log('\nTry it yourself: cd examples/demo && pnpm hearth up (or npx hearth up)')
+}
+
+function test(fast) {
+  mkdirSync(path.join(root, '.vitest-results'), { recursive: true })
+  const projects = fast ? ['--project', 'unit', '--project', 'integration'] : []
+  say(fast ? 'Running the tests that need no Docker' : 'Running all tests')
+  const status = run(process.execPath, [
+    path.join(root, 'node_modules/vitest/vitest.mjs'),
+    'run',
+    ...projects,
+    '--reporter=default',
+    '--reporter=json',
+    '--outputFile.json=.vitest-results/vitest.json',
+  ])
+  process.exit(status)
+}
+
+checkNode()
+const pnpmCommand = pnpm()
+install(pnpmCommand)
+build(pnpmCommand)
+if (task === 'demo') await demo()
+else if (task === 'test') test(rest.includes('--fast'))
+else fail(`unknown task "${task}": use demo or test`, 2)
