@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest'
-import { hearth, writeProject } from './helpers.js'
+import { hearth, THREE_PROBLEMS_CONFIG, writeProject } from './helpers.js'
 
 /** Bad input: one clear message naming the file, the field and the fix, the documented exit code, no stack trace. */
 describe('errors', () => {
@@ -14,19 +14,7 @@ describe('errors', () => {
   })
 
   it('names a dependency cycle, an unknown dependency and an invalid port at once, and exits 2', async () => {
-    const root = project({
-      'hearth.config.ts': `
-const api = {
-  kind: 'process' as const,
-  command: ['node', 'api.js'],
-  dependsOn: ['worker', 'dbb'],
-  ports: { http: { host: 70000 } },
-}
-export default {
-  environments: [{ name: 'backend', services: { api, worker: { kind: 'process', command: 'node worker.js', dependsOn: ['api'] } } }],
-}
-`,
-    })
+    const root = project({ 'hearth.config.ts': THREE_PROBLEMS_CONFIG })
     const result = await hearth(['up'], root)
     expect(result.exitCode).toBe(2)
     expect(result.stdout).toBe('')

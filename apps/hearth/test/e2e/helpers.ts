@@ -108,3 +108,16 @@ export function normalize(text: string, root?: string): string {
     .replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:<port>')
     .replace(/(Port=)\d+/g, '$1<port>')
 }
+
+/** A config with a dependency cycle, an unknown dependency and a port of 70000 (the README shows its message). */
+export const THREE_PROBLEMS_CONFIG = `
+const api = {
+  kind: 'process' as const,
+  command: ['node', 'api.js'],
+  dependsOn: ['worker', 'dbb'],
+  ports: { http: { host: 70000 } },
+}
+export default {
+  environments: [{ name: 'backend', services: { api, worker: { kind: 'process', command: 'node worker.js', dependsOn: ['api'] } } }],
+}
+`

@@ -1,0 +1,61 @@
+import { mkdirSync, readFileSync, symlinkSync } from 'node:fs'
+import path from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import type { StatusJson } from '../../src/reporters/status-table.js'
+import { hearth, processesOf, repoRoot, THREE_PROBLEMS_CONFIG, writeProject } from './helpers.js'
+
+const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8')
+
+/** The fenced block of `language` that follows `marker` in the README. */
+function blockAfter(marker: string, language: string): string {
+  const from = readme.indexOf(marker)
+  expect(from, `README has "${marker}"`).toBeGreaterThan(-1)
+  const open = readme.indexOf(`\`\`\`${language}\n`, from)
+  const close = readme.indexOf('\n```', open)
+  return readme.slice(open + language.length + 4, close + 1)
+}
+
+/** The README's examples, run for real. */
+describe('README', () => {
+  const projects: Array<{ cleanup(): void }> = []
+  afterAll(() => {
+    for (const project of projects) project.cleanup()
+  })
+
+  it('its config example starts, answers, and stops', async () => {
+    const project = writeProject({
+      'hearth.config.ts': blockAfter('`hearth.config.ts`, at the root of your project:', 'ts'),
+      'package.json': JSON.stringify({ name: 'readme-example', type: 'module' }),
+      'server.mjs': `import http from 'node:http'
+http.createServer((request, response) => response.end(request.url === '/health' ? 'ok' : 'hello'))
+  .listen(Number(process.env.PORT), '127.0.0.1')`,
+      'seed.mjs': `const response = await fetch(process.env.API_URL + '/')
+console.log('seeded against', process.env.API_URL, await response.text())`,
+    })
+    projects.push(project)
+    mkdirSync(path.join(project.root, 'node_modules/@hearth'), { recursive: true })
+    symlinkSync(
+      path.join(repoRoot, 'packages/environments'),
+      path.join(project.root, 'node_modules/@hearth/environments'),
+    )
+
+    const up = await hearth(['up'], project.root)
+    expect(up.stderr).toBe('')
+    expect(up.exitCode).toBe(0)
+    expect(up.stdout).toMatch(/^✓ seed +completed/m)
+    const status = JSON.parse((await hearth(['status', '--json'], project.root)).stdout) as StatusJson
+    const api = status.environments[0]?.services.find((service) => service.name === 'api')
+    expect(await (await fetch(`${api?.outputs.url}/`)).text()).toBe('hello')
+
+    expect((await hearth(['down'], project.root)).exitCode).toBe(0)
+    expect(processesOf(status.project.id)).toEqual([])
+  })
+
+  it('shows the message hearth really prints for a config with three problems', async () => {
+    const project = writeProject({ 'hearth.config.ts': THREE_PROBLEMS_CONFIG })
+    projects.push(project)
+    const result = await hearth(['up'], project.root)
+    expect(result.exitCode).toBe(2)
+    expect(`${result.stderr}\n`).toBe(blockAfter('Mistakes are reported all at once', 'text'))
+  })
+})
