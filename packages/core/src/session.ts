@@ -10,7 +10,7 @@ import { createFileLocks, type EnvironmentLocks } from './features/environments/
 import { selectFailures, selectSettled } from './features/environments/selectors.js'
 import { attachControllers, type Controller } from './store/controller.js'
 import { createHearthStore, type HearthStore } from './store/create-store.js'
-import { type HearthState, initialState, type ProjectIdentity } from './store/state.js'
+import { type HearthState, initialState, type ProjectIdentity, type ServiceKey } from './store/state.js'
 
 export interface SessionOptions {
   config: NormalizedConfig
@@ -39,6 +39,11 @@ export interface Session {
    * `only: 'started'` just what this session created.
    */
   down(environments?: readonly string[], options?: { only?: 'all' | 'started' }): Promise<HearthState>
+  /**
+   * Restart these services (`environment/service`) and what depends on them, and resolve once
+   * they are ready again (or failed).
+   */
+  restart(keys: readonly ServiceKey[]): Promise<HearthState>
   /** Record what runs now, starting and stopping nothing. */
   observe(environments?: readonly string[]): Promise<HearthState>
   /** Ctrl-C: stop what this session started; `settled()` then resolves and the exit code is 130. */
@@ -91,6 +96,10 @@ export function createSession(options: SessionOptions): Session {
       await settled()
       if (only === 'all' && selectFailures(store.getState()).length === 0) await environments.sweep(names)
       return store.getState()
+    },
+    async restart(keys) {
+      store.dispatch({ type: 'service/restart-requested', at: clock.now(), keys })
+      return settled()
     },
     async observe(names = all()) {
       await environments.observe(names)

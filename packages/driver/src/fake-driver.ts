@@ -46,8 +46,10 @@ export type FakeEvent =
   | { type: 'probe'; service: string; at: number; ok: boolean }
   | { type: 'exec'; service: string; at: number; command: string }
 
-interface FakeInstanceRecord {
+export interface FakeInstanceRecord {
   instance: Instance
+  /** What the instance was started from, for tests to check what core asked for. */
+  spec: InstanceSpec
   state: InstanceState
   logs: string[]
   probes: number
@@ -131,6 +133,7 @@ export class FakeDriver implements Driver {
     }
     const record: FakeInstanceRecord = {
       instance,
+      spec,
       state: { status: 'running' },
       logs: [...(behaviour.logs ?? [])],
       probes: 0,

@@ -42,6 +42,7 @@ export function formatAction(action: Action, state: HearthState, style: Style): 
     case 'environment/lock-acquired':
     case 'environment/lock-released':
     case 'service/observed':
+    case 'service/restart-requested':
       return []
     default:
       break

@@ -1,8 +1,9 @@
 import { readdirSync } from 'node:fs'
 import path from 'node:path'
+import { execa } from 'execa'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { StatusJson } from '../../src/reporters/status-table.js'
-import { copyExample, hearth, processesOf } from './helpers.js'
+import { copyExample, hearth, processesOf, repoRoot } from './helpers.js'
 
 /**
  * The demo as a user meets it: `hearth up` starts its services in dependency order and they
@@ -80,6 +81,30 @@ describe('the demo, end to end', () => {
       await new Promise((resolve) => setTimeout(resolve, 50))
     }
     expect(statuses).toEqual(['Acme:sent', 'Globex:sent'])
+  })
+
+  it("runs the demo's own integration tests against the environment, with the addresses from its outputs", async () => {
+    const json = await status()
+    const url = (name: string) => service(json, name)?.outputs.url as string
+    const result = await execa(
+      process.execPath,
+      [path.join(repoRoot, 'node_modules/vitest/vitest.mjs'), 'run', '--reporter=json'],
+      {
+        cwd: demo.root,
+        env: { HEARTH_API_URL: url('api'), HEARTH_WORKER_URL: url('worker'), NO_COLOR: '1' },
+        reject: false,
+      },
+    )
+    const report = JSON.parse(result.stdout) as {
+      numPassedTests: number
+      numFailedTests: number
+      success: boolean
+    }
+    expect({
+      passed: report.numPassedTests,
+      failed: report.numFailedTests,
+      exitCode: result.exitCode,
+    }).toEqual({ passed: 5, failed: 0, exitCode: 0 })
   })
 
   it('attaches to the warm services on a second up, creating nothing', async () => {

@@ -26,6 +26,11 @@ export type ServiceAction =
   /** A job exited 0 (now, or in an earlier run whose result is reused). */
   | { type: 'service/completed'; at: number; key: ServiceKey; outputs: Readonly<Record<string, string>> }
   | { type: 'service/failed'; at: number; key: ServiceKey; failure: ServiceFailure; exitCode?: number | null }
+  /**
+   * Restart these services and everything that depends on them (their env may hold the old
+   * addresses): dependents stop first, then all start again in order.
+   */
+  | { type: 'service/restart-requested'; at: number; keys: readonly ServiceKey[] }
   /** A start was called off before it created anything (Ctrl-C while looking for an instance). */
   | { type: 'service/aborted'; at: number; key: ServiceKey }
   | { type: 'service/stopping'; at: number; key: ServiceKey }

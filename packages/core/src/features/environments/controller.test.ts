@@ -91,12 +91,19 @@ describe('EnvironmentController', () => {
     const state = await session.up()
     const db = state.services['backend/db']
     const cache = state.services['backend/cache']
-    const api = [...runtime.records.values()].find((record) => record.instance.identity.service === 'api')
-    expect(api?.instance.labels['dev.hearth.service']).toBe('api')
-    // The fake keeps the spec it was given in the instance's labels only; the hash covers the env.
-    expect(state.services['backend/api']?.instance?.specHash).toHaveLength(16)
-    expect(db?.outputs.url).toMatch(/^pg:\/\/127\.0\.0\.1:\d+\/app$/)
-    expect(cache?.outputs.redisPort).toMatch(/^\d+$/)
+    const spec = (service: string) =>
+      [...runtime.records.values()].find((record) => record.instance.identity.service === service)?.spec
+    expect(spec('api')?.service.env).toEqual({
+      DATABASE_URL: `pg://127.0.0.1:${db?.instance?.ports.pg}/app`,
+      REDIS_PORT: String(cache?.instance?.ports.redis),
+    })
+    expect(spec('migrate')?.service.env).toEqual({ DATABASE_URL: db?.outputs.url })
+    // Self references stay for the driver, which alone knows the ports it allocates.
+    expect(spec('api')?.service.outputs).toEqual({ url: 'http://{{host}}:{{ports.http}}' })
+    expect(spec('api')?.labels).toMatchObject({
+      'dev.hearth.service': 'api',
+      'dev.hearth.spec-hash': spec('api')?.specHash,
+    })
     await session.close()
   })
 
@@ -281,6 +288,42 @@ describe('EnvironmentController', () => {
     expect(reused).toEqual({ cache: false, db: true, migrate: true, api: false })
     expect((await second.driver.list({ projectId: second.session.project.id })).length).toBe(4)
     await second.session.close()
+  })
+
+  it('restarts a service and its dependents: dependents stop first, then all start in order', async () => {
+    const driver = new FakeDriver()
+    const { session, of } = setup(driver)
+    const before = await session.up()
+    const ids = (state: typeof before) =>
+      Object.fromEntries(Object.values(state.services).map((service) => [service.name, service.instance?.id]))
+    const eventsBefore = driver.events.length
+    const starting = of('service/starting').length
+
+    const after = await session.restart(['backend/cache'])
+    const events = driver.events
+      .slice(eventsBefore)
+      .filter((event) => event.type === 'stopped' || event.type === 'start')
+    expect(events.map((event) => `${event.type}:${event.service}`)).toEqual([
+      'stopped:api',
+      'stopped:cache',
+      'start:cache',
+      'start:api',
+    ])
+    expect(of('service/starting').slice(starting)).toEqual(['backend/cache', 'backend/api'])
+    const [was, now] = [ids(before), ids(after)]
+    expect(now.db).toBe(was.db)
+    expect(now.migrate).toBe(was.migrate)
+    expect(now.cache).not.toBe(was.cache)
+    expect(now.api).not.toBe(was.api)
+    expect(
+      Object.values(after.services).map((service) => [service.name, service.status, service.restarting]),
+    ).toEqual([
+      ['cache', 'ready', false],
+      ['db', 'ready', false],
+      ['migrate', 'completed', false],
+      ['api', 'ready', false],
+    ])
+    await session.close()
   })
 
   it('on interrupt, stops what this session started and leaves what it found', async () => {

@@ -95,7 +95,7 @@ export class EnvironmentController implements Controller {
         for (const service of pending) this.advance(state, service)
       }
       for (const service of services) {
-        if (service.desired === 'stopped') this.stopWhenFree(state, service)
+        if (service.desired === 'stopped' || service.restarting) this.stopWhenFree(state, service)
       }
     }
   }

@@ -20,6 +20,7 @@ export function environmentReducer(state: HearthState, action: EnvironmentAction
 }
 
 export function serviceReducer(state: HearthState, action: ServiceAction): HearthState {
+  if (action.type === 'service/restart-requested') return requestRestart(state, action.keys, action.at)
   const { key, at } = action
   switch (action.type) {
     case 'service/starting':
@@ -58,8 +59,28 @@ export function serviceReducer(state: HearthState, action: ServiceAction): Heart
       return updateService(state, key, { status: 'idle', since: at, instance: null })
     case 'service/stopping':
       return updateService(state, key, { status: 'stopping', since: at, stoppingAt: at })
-    case 'service/stopped':
-      return updateService(state, key, { status: 'stopped', since: at, instance: null, outputs: {} })
+    case 'service/stopped': {
+      const service = state.services[key]
+      // A restart goes on: back to waiting, and the controller starts it once its dependencies are ready.
+      if (service?.restarting && service.desired === 'running') {
+        return updateService(state, key, {
+          status: 'waiting',
+          since: at,
+          instance: null,
+          outputs: {},
+          restarting: false,
+          requestedAt: at,
+          readyAt: null,
+        })
+      }
+      return updateService(state, key, {
+        status: 'stopped',
+        since: at,
+        instance: null,
+        outputs: {},
+        restarting: false,
+      })
+    }
     case 'service/observed': {
       const service = state.services[key]
       if (service === undefined) return state
@@ -77,6 +98,35 @@ export function serviceReducer(state: HearthState, action: ServiceAction): Heart
       })
     }
   }
+}
+
+function requestRestart(state: HearthState, keys: readonly ServiceKey[], at: number): HearthState {
+  const closure = new Set<ServiceKey>()
+  const visit = (key: ServiceKey): void => {
+    if (closure.has(key) || state.services[key] === undefined) return
+    closure.add(key)
+    for (const service of Object.values(state.services)) {
+      if (service.dependsOn.includes(key)) visit(service.key)
+    }
+  }
+  for (const key of keys) visit(key)
+  let next = state
+  for (const key of closure) {
+    const service = next.services[key] as ServiceState
+    if (service.instance !== null || IN_FLIGHT.has(service.status)) {
+      next = updateService(next, key, { desired: 'running', restarting: true })
+    } else if (service.status !== 'waiting') {
+      next = updateService(next, key, {
+        desired: 'running',
+        status: 'waiting',
+        since: at,
+        requestedAt: at,
+        failure: null,
+        exitCode: null,
+      })
+    }
+  }
+  return next
 }
 
 function requestUp(state: HearthState, environments: readonly string[], at: number): HearthState {

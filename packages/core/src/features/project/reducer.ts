@@ -48,6 +48,7 @@ export function projectReducer(state: HearthState, action: ProjectAction): Heart
               failure: null,
               exitCode: null,
               outdated: false,
+              restarting: false,
             }
           : { ...existing, kind: definition.kind, dependsOn }
     }
