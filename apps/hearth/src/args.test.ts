@@ -25,7 +25,10 @@ describe('arguments', () => {
       }
     })()
     expect(error).toBeInstanceOf(UsageError)
-    expect(error).toMatchObject({ message: "Unknown option '--jsn' (hearth status)", fix: 'see `hearth status --help`' })
+    expect(error).toMatchObject({
+      message: "Unknown option '--jsn' (hearth status)",
+      fix: 'see `hearth status --help`',
+    })
   })
 
   it('formats help with every option aligned', () => {

@@ -126,13 +126,13 @@ describe('computeSpecHash', () => {
     expect(computeSpecHash(normalized(reordered))).toBe(computeSpecHash(normalized(api)))
     expect(
       computeSpecHash(normalized(api), {
-        dependencyOutputs: { 'db.url': 'pg://a', 'db.host': 'h' },
+        dependencies: { db: 'aaaa', cache: 'bbbb' },
         image: 'x',
       }),
     ).toBe(
       computeSpecHash(normalized(api), {
         image: 'x',
-        dependencyOutputs: { 'db.host': 'h', 'db.url': 'pg://a' },
+        dependencies: { cache: 'bbbb', db: 'aaaa' },
       }),
     )
   })
@@ -175,8 +175,8 @@ describe('computeSpecHash', () => {
     expect(computeSpecHash(normalized(pg), { image: 'sha256:aaaa' })).not.toBe(
       computeSpecHash(normalized(pg), { image: 'sha256:bbbb' }),
     )
-    expect(computeSpecHash(normalized(api), { dependencyOutputs: { 'db.url': 'pg://one' } })).not.toBe(
-      computeSpecHash(normalized(api), { dependencyOutputs: { 'db.url': 'pg://two' } }),
+    expect(computeSpecHash(normalized(api), { dependencies: { db: 'one' } })).not.toBe(
+      computeSpecHash(normalized(api), { dependencies: { db: 'two' } }),
     )
   })
 

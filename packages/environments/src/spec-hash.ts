@@ -39,8 +39,12 @@ export function hashValue(value: unknown): string {
 
 /** What the runtime knows only once it looks: things a definition names but cannot itself pin down. */
 export interface ResolvedSpecInputs {
-  /** The outputs of dependencies that this service's templates use, as rendered now. */
-  dependencyOutputs?: Readonly<Record<string, string>>
+  /**
+   * The spec hashes of the instances this one depends on: a dependency that is replaced replaces
+   * its dependents too, even those that use none of its outputs (they may hold connections to it,
+   * or data it no longer has).
+   */
+  dependencies?: Readonly<Record<string, string>>
   /** The image id an image reference resolved to, or the content hash of a build context. */
   image?: string
 }

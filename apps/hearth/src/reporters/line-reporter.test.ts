@@ -36,8 +36,16 @@ function config() {
 }
 
 /** Runs a session on the fake driver with the line reporter attached; returns what it printed. */
-async function linesOf(driver: FakeDriver, work: (session: ReturnType<typeof createSession>) => Promise<unknown>) {
-  const session = createSession({ config: config(), drivers: [driver], version: 'test', locks: createMemoryLocks() })
+async function linesOf(
+  driver: FakeDriver,
+  work: (session: ReturnType<typeof createSession>) => Promise<unknown>,
+) {
+  const session = createSession({
+    config: config(),
+    drivers: [driver],
+    version: 'test',
+    locks: createMemoryLocks(),
+  })
   const lines: string[] = []
   attachLineReporter({ store: session.store, write: (line) => lines.push(line), style: plain })
   await work(session)
@@ -64,7 +72,10 @@ describe('the line reporter', () => {
   })
 
   it('prints a failure with its fix and output, and the services it blocked', async () => {
-    const driver = new FakeDriver().behave('migrate', { exitCode: 3, logs: ['applying 004.sql', 'ERROR: column "total" does not exist'] })
+    const driver = new FakeDriver().behave('migrate', {
+      exitCode: 3,
+      logs: ['applying 004.sql', 'ERROR: column "total" does not exist'],
+    })
     const lines = await linesOf(driver, (session) => session.up())
     expect(lines.slice(4)).toMatchInlineSnapshot(`
       [
@@ -86,7 +97,9 @@ describe('the line reporter', () => {
       await session.up()
       await session.down()
     })
-    expect(warm.map((line) => line.replace(/running for \S+ s|running for <t>/, 'running for <t>'))).toMatchInlineSnapshot(`
+    expect(
+      warm.map((line) => line.replace(/running for \S+ s|running for <t>/, 'running for <t>')),
+    ).toMatchInlineSnapshot(`
       [
         "  db        starting     process",
         "  db        attached     running for <t> · pg 127.0.0.1:<port>",
@@ -108,10 +121,19 @@ describe('the line reporter', () => {
 
   it('says when it waits for another hearth, and when it is interrupted', () => {
     const store = createHearthStore()
-    store.dispatch({ type: 'project/loaded', at: 0, project: { name: 'shop', id: 'shop-1', root: '/shop' }, config: config() })
+    store.dispatch({
+      type: 'project/loaded',
+      at: 0,
+      project: { name: 'shop', id: 'shop-1', root: '/shop' },
+      config: config(),
+    })
     const state: HearthState = store.getState()
     expect(
-      formatAction({ type: 'environment/lock-waiting', at: 1, environment: 'backend', holder: 'pid 42 (hearth.js up)' }, state, plain),
+      formatAction(
+        { type: 'environment/lock-waiting', at: 1, environment: 'backend', holder: 'pid 42 (hearth.js up)' },
+        state,
+        plain,
+      ),
     ).toEqual(['  backend   waiting      another hearth holds it: pid 42 (hearth.js up)'])
     expect(formatAction({ type: 'session/interrupted', at: 1, signal: 'SIGINT' }, state, plain)).toEqual([
       '! interrupted (SIGINT): stopping what this run started…',

@@ -290,6 +290,37 @@ describe('EnvironmentController', () => {
     await second.session.close()
   })
 
+  it('replaces the dependents of a replaced instance even when they use none of its outputs', async () => {
+    const runtime = new FakeRuntime()
+    const plain = configOf({
+      name: 'backend',
+      services: {
+        db: { kind: 'process', command: 'db' },
+        api: { kind: 'process', command: 'api', dependsOn: ['db'] },
+        docs: { kind: 'process', command: 'docs' },
+      },
+    })
+    await setup(new FakeDriver({ runtime }), plain).session.up()
+    const changed = configOf({
+      name: 'backend',
+      services: {
+        db: { kind: 'process', command: 'db --fsync=off' },
+        api: { kind: 'process', command: 'api', dependsOn: ['db'] },
+        docs: { kind: 'process', command: 'docs' },
+      },
+    })
+    const state = await setup(new FakeDriver({ runtime }), changed).session.up()
+    expect(
+      Object.fromEntries(
+        Object.values(state.services).map((service) => [service.name, service.instance?.reused]),
+      ),
+    ).toEqual({
+      db: false,
+      docs: true,
+      api: false,
+    })
+  })
+
   it('restarts a service and its dependents: dependents stop first, then all start in order', async () => {
     const driver = new FakeDriver()
     const { session, of } = setup(driver)

@@ -150,7 +150,7 @@ export class EnvironmentController implements Controller {
         const rendered = dependenciesUp
           ? renderDependencies(definition, (dep) => state.services[`${name}/${dep}`]?.outputs)
           : null
-        const specHash = rendered === null ? null : computeSpecHash(rendered)
+        const specHash = rendered === null ? null : specHashOf(rendered, this.store.getState())
         const rank = (instance: Instance): number =>
           (instance.state.status === 'running' ? 2 : 0) + (instance.specHash === specHash ? 1 : 0)
         const best = [...found].sort((a, b) => rank(b) - rank(a))[0]
@@ -331,7 +331,7 @@ export class EnvironmentController implements Controller {
       definition,
       (dep) => state.services[`${definition.environment}/${dep}`]?.outputs,
     )
-    const specHash = computeSpecHash(rendered)
+    const specHash = specHashOf(rendered, state)
     const identity = {
       project: project.name,
       projectId: project.id,
@@ -574,6 +574,18 @@ export class EnvironmentController implements Controller {
   private driverFor(service: NormalizedService): Driver | null {
     return this.drivers.find((driver) => driver.supports(service)) ?? null
   }
+}
+
+/** The hash an instance of this (rendered) service must carry to be reused: see `computeSpecHash`. */
+function specHashOf(rendered: NormalizedService, state: HearthState): string {
+  if (rendered.dependsOn.length === 0) return computeSpecHash(rendered)
+  const dependencies = Object.fromEntries(
+    rendered.dependsOn.map((dep) => [
+      dep,
+      state.services[`${rendered.environment}/${dep}`]?.instance?.specHash ?? '',
+    ]),
+  )
+  return computeSpecHash(rendered, { dependencies })
 }
 
 function isReusable(instance: Instance, specHash: string, kind: NormalizedService['kind']): boolean {
