@@ -111,6 +111,17 @@ export function formatAction(action: Action, state: HearthState, style: Style): 
       }
       return lines
     }
+    case 'service/still-probing':
+      return [
+        row(
+          ' ',
+          name,
+          'not ready',
+          style.dim(
+            `${formatDuration(action.at - (service.startedAt ?? action.at))} · ${action.attempts} probes · last: ${action.detail}`,
+          ),
+        ),
+      ]
     case 'service/aborted':
       return [row(' ', name, 'cancelled')]
     case 'service/stopping':

@@ -80,6 +80,8 @@ export interface ServiceState {
   exitCode: number | null
   /** The instance runs an older definition than the config (from `observe`). */
   outdated: boolean
+  /** While probing: how many probes failed so far and what the last one saw. */
+  probe: { attempts: number; detail: string } | null
   /** Asked to restart: it stops (after its dependents), then starts again. */
   restarting: boolean
 }

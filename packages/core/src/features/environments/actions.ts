@@ -22,6 +22,8 @@ export type ServiceAction =
   | { type: 'service/starting'; at: number; key: ServiceKey }
   /** An instance runs (created, or found and attached to): readiness probing begins. */
   | { type: 'service/started'; at: number; key: ServiceKey; instance: InstanceSummary }
+  /** Still not ready: sent every few seconds while probing, so that long waits show progress. */
+  | { type: 'service/still-probing'; at: number; key: ServiceKey; attempts: number; detail: string }
   | { type: 'service/ready'; at: number; key: ServiceKey; outputs: Readonly<Record<string, string>> }
   /** A job exited 0 (now, or in an earlier run whose result is reused). */
   | { type: 'service/completed'; at: number; key: ServiceKey; outputs: Readonly<Record<string, string>> }

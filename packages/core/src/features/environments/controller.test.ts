@@ -1,6 +1,7 @@
 import { FakeDriver, FakeRuntime } from '@hearth/driver'
 import { ready } from '@hearth/environments'
 import { describe, expect, it } from 'vitest'
+import { systemClock } from '../../clock.js'
 import { selectExitCode } from '../../exit-code.js'
 import { createSession } from '../../session.js'
 import type { Action } from '../../store/actions.js'
@@ -159,6 +160,49 @@ describe('EnvironmentController', () => {
     expect(of('service/starting')).toEqual(['backend/db'])
     expect(selectEnvironmentStatus(state, 'backend')).toBe('failed')
     expect(selectExitCode(state)).toBe(3)
+    await session.close()
+  })
+
+  it('reports every 5 s that a slow service is still not ready, with the last probe', async () => {
+    // A clock that runs a hundred times faster than the wall: 20 s of probing take 200 ms.
+    const start = Date.now()
+    const fast = {
+      now: () => start + (Date.now() - start) * 100,
+      sleep: (ms: number, signal?: AbortSignal) => systemClock.sleep(ms / 100, signal),
+    }
+    const config = configOf({
+      name: 'backend',
+      services: {
+        db: {
+          kind: 'process',
+          command: 'db',
+          ports: { pg: {} },
+          readiness: ready.tcp('pg', { timeoutMs: 20_000 }),
+        },
+      },
+    })
+    const session = createSession({
+      config,
+      drivers: [new FakeDriver().behave('db', { neverReady: true })],
+      version: 'test',
+      locks: createMemoryLocks(),
+      clock: fast,
+    })
+    const progress: Array<{ attempts: number; detail: string }> = []
+    session.store.subscribeActions((action) => {
+      if (action.type === 'service/still-probing')
+        progress.push({ attempts: action.attempts, detail: action.detail })
+    })
+    const state = await session.up()
+    expect(progress.length).toBeGreaterThanOrEqual(3)
+    expect(progress.length).toBeLessThanOrEqual(4)
+    expect(progress.map((entry) => entry.detail)).toEqual(
+      progress.map(() => expect.stringMatching(/^tcp check failed \(attempt \d+\)$/)),
+    )
+    expect(progress.map((entry) => entry.attempts)).toEqual(
+      [...progress.map((entry) => entry.attempts)].sort((a, b) => a - b),
+    )
+    expect(state.services['backend/db']?.failure?.cause).toMatch(/^not ready after 20\.00 s/)
     await session.close()
   })
 

@@ -41,6 +41,8 @@ interface Task {
 }
 
 const DEFAULT_TAIL = 20
+/** How often a service that is slow to become ready reports that it is still being probed. */
+const PROGRESS_EVERY_MS = 5_000
 
 /**
  * Reconciles environments with what the session asked for: starts services in dependency order
@@ -377,7 +379,7 @@ export class EnvironmentController implements Controller {
         await this.awaitJob(key, driver, instance, rendered, created, signal)
         return
       }
-      const outcome = await this.awaitReadiness(driver, instance, definition, signal)
+      const outcome = await this.awaitReadiness(key, driver, instance, definition, signal)
       if (outcome.ready) {
         this.store.dispatch({
           type: 'service/ready',
@@ -464,6 +466,7 @@ export class EnvironmentController implements Controller {
 
   /** Readiness probing, raced against the instance exiting (a crash while starting). */
   private async awaitReadiness(
+    key: ServiceKey,
     driver: Driver,
     instance: Instance,
     definition: NormalizedService,
@@ -472,9 +475,17 @@ export class EnvironmentController implements Controller {
     const local = new AbortController()
     const both = AbortSignal.any([signal, local.signal])
     try {
+      const began = this.clock.now()
+      let reported = began
       const readiness = waitUntilReady(driver, instance, definition.readiness, {
         clock: this.clock,
         signal: both,
+        onAttempt: (attempts, detail) => {
+          const now = this.clock.now()
+          if (now - reported < PROGRESS_EVERY_MS) return
+          reported = now
+          this.store.dispatch({ type: 'service/still-probing', at: now, key, attempts, detail })
+        },
       }).then((outcome) => ({ kind: 'probed' as const, outcome }))
       const exited = driver
         .wait(instance, { signal: both })

@@ -37,9 +37,18 @@ export function serviceReducer(state: HearthState, action: ServiceAction): Heart
         since: at,
         startedAt: at,
         instance: action.instance,
+        probe: null,
       })
+    case 'service/still-probing':
+      return updateService(state, key, { probe: { attempts: action.attempts, detail: action.detail } })
     case 'service/ready':
-      return updateService(state, key, { status: 'ready', since: at, readyAt: at, outputs: action.outputs })
+      return updateService(state, key, {
+        status: 'ready',
+        since: at,
+        readyAt: at,
+        outputs: action.outputs,
+        probe: null,
+      })
     case 'service/completed':
       return updateService(state, key, {
         status: 'completed',

@@ -49,6 +49,7 @@ export function projectReducer(state: HearthState, action: ProjectAction): Heart
               exitCode: null,
               outdated: false,
               restarting: false,
+              probe: null,
             }
           : { ...existing, kind: definition.kind, dependsOn }
     }

@@ -21,7 +21,12 @@ export async function waitUntilReady(
   driver: Driver,
   instance: Instance,
   readiness: NormalizedReadiness,
-  options: { clock: Clock; signal: AbortSignal },
+  options: {
+    clock: Clock
+    signal: AbortSignal
+    /** Called after every failed attempt, with the attempt count and what the probe saw. */
+    onAttempt?: (attempts: number, detail: string) => void
+  },
 ): Promise<ReadinessOutcome> {
   if (readiness.type === 'none') return { ready: true, attempts: 0 }
   const { clock, signal } = options
@@ -47,6 +52,7 @@ export async function waitUntilReady(
     const failing = results.find((result) => !result.ok)
     if (failing === undefined) return { ready: true, attempts }
     detail = failing.detail
+    options.onAttempt?.(attempts, detail)
     if (clock.now() + interval > deadline) return { ready: false, attempts, detail }
     await clock.sleep(interval, signal)
     interval = Math.min(interval * BACKOFF, readiness.intervalMs)
