@@ -411,6 +411,20 @@ describe('FakeDriver: scripted behaviour', () => {
     expect(await driver.inspect(instance)).toEqual({ status: 'missing' })
   })
 
+  it('fails to stop with stopError, and the instance keeps running', async () => {
+    const driver = new FakeDriver().behave('web', {
+      stopError: { code: 'timeout', message: 'stuck', fix: 'kill it' },
+    })
+    const instance = await driver.start(spec('web'))
+    await expect(driver.stop(instance)).rejects.toMatchObject({
+      name: 'DriverError',
+      code: 'timeout',
+      message: 'stuck',
+      fix: 'kill it',
+    })
+    expect(await driver.inspect(instance)).toEqual({ status: 'running' })
+  })
+
   it('takes stopDelayMs to stop', async () => {
     const driver = new FakeDriver().behave('web', { stopDelayMs: 50 })
     const instance = await driver.start(spec('web'))

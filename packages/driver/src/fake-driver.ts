@@ -34,6 +34,8 @@ export interface FakeBehaviour {
   logs?: readonly string[]
   /** How long `stop` takes. */
   stopDelayMs?: number
+  /** `stop` rejects with this (the instance keeps running). */
+  stopError?: { code: DriverErrorCode; message: string; fix: string }
   /** What `exec` returns. */
   execResult?: ExecResult
 }
@@ -160,6 +162,10 @@ export class FakeDriver implements Driver {
     this.runtime.events.push({ type: 'stop', service, at: this.clock() })
     const behaviour = this.behaviourOf(environment, service)
     if (behaviour.stopDelayMs !== undefined) await sleep(behaviour.stopDelayMs)
+    if (behaviour.stopError !== undefined) {
+      const { code, message, fix } = behaviour.stopError
+      throw new DriverError(code, message, fix)
+    }
     if (record.exit === null) this.exit(record, { exitCode: null, signal: 'SIGTERM' })
     record.state = { status: 'missing' }
     this.runtime.events.push({ type: 'stopped', service, at: this.clock() })

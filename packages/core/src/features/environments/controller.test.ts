@@ -452,3 +452,126 @@ describe('EnvironmentController', () => {
     await Promise.all(sessions.map((session) => session.close()))
   })
 })
+
+/** Requests that cross each other: a stop that fails, up during down, restart during start, Ctrl-C while queued. */
+describe('EnvironmentController, when requests cross', () => {
+  const simple = () =>
+    configOf({
+      name: 'backend',
+      services: {
+        db: {
+          kind: 'process',
+          command: 'db',
+          ports: { pg: {} },
+          readiness: ready.tcp('pg', { timeoutMs: 300, intervalMs: 50 }),
+        },
+        api: { kind: 'process', command: 'api', dependsOn: ['db'] },
+      },
+    })
+  const until = (
+    session: ReturnType<typeof createSession>,
+    check: (state: ReturnType<typeof session.store.getState>) => boolean,
+  ) =>
+    new Promise<void>((resolve) => {
+      if (check(session.store.getState())) return resolve()
+      const unsubscribe = session.store.subscribe((state) => {
+        if (check(state)) {
+          unsubscribe()
+          resolve()
+        }
+      })
+    })
+
+  it('gives up on a stop that fails, once, and settles with the failure', async () => {
+    const driver = new FakeDriver().behave('db', {
+      stopError: { code: 'timeout', message: 'db did not exit', fix: 'kill it by hand' },
+    })
+    const { session } = setup(driver, simple())
+    await session.up()
+    const state = await session.down()
+    expect(driver.events.filter((event) => event.type === 'stop' && event.service === 'db')).toHaveLength(1)
+    expect(state.services['backend/db']).toMatchObject({
+      status: 'failed',
+      desired: null,
+      failure: { cause: 'could not stop: db did not exit', fix: 'kill it by hand' },
+    })
+    expect(state.services['backend/api']?.status).toBe('stopped')
+    expect(selectExitCode(state)).toBe(3)
+    await session.close()
+  })
+
+  it('starts again a service that was stopping when up was asked for', async () => {
+    const driver = new FakeDriver().behave('db', { stopDelayMs: 50 })
+    const { session } = setup(driver, simple())
+    await session.up()
+    const down = session.down()
+    await until(session, (state) => state.services['backend/db']?.status === 'stopping')
+    const up = session.up()
+    await down
+    const state = await up
+    expect(Object.values(state.services).map((service) => [service.name, service.status])).toEqual([
+      ['db', 'ready'],
+      ['api', 'ready'],
+    ])
+    await session.close()
+  })
+
+  it('restarts a service that is still starting', async () => {
+    const driver = new FakeDriver().behave('db', { startDelayMs: 50 })
+    const { session } = setup(driver, simple())
+    const up = session.up()
+    await until(session, (state) => state.services['backend/db']?.status === 'starting')
+    const state = await session.restart(['backend/db'])
+    await up
+    expect(
+      Object.values(state.services).map((service) => [service.name, service.status, service.restarting]),
+    ).toEqual([
+      ['db', 'ready', false],
+      ['api', 'ready', false],
+    ])
+    expect(await driver.list({ projectId: session.project.id })).toHaveLength(2)
+    await session.close()
+  })
+
+  it('restarting a failed service lets the dependents it blocked start too', async () => {
+    const driver = new FakeDriver().behave('db', { neverReady: true })
+    const { session } = setup(driver, simple())
+    const failed = await session.up()
+    expect(failed.services['backend/api']?.failure?.blockedBy).toBe('backend/db')
+    driver.behave('db', {})
+    const state = await session.restart(['backend/db'])
+    expect(
+      Object.values(state.services).map((service) => [service.name, service.status, service.failure]),
+    ).toEqual([
+      ['db', 'ready', null],
+      ['api', 'ready', null],
+    ])
+    expect(selectExitCode(state)).toBe(0)
+    await session.close()
+  })
+
+  it('on Ctrl-C while another session holds the environment, stops waiting at once', async () => {
+    const locks = createMemoryLocks()
+    const config = simple()
+    const holder = createSession({
+      config,
+      drivers: [new FakeDriver().behave('db', { startDelayMs: 1000 })],
+      version: 'test',
+      locks,
+    })
+    const waiter = createSession({ config, drivers: [new FakeDriver()], version: 'test', locks })
+    const holding = holder.up()
+    await until(holder, (state) => state.environments.backend?.lock === 'held')
+    const waiting = waiter.up()
+    await until(waiter, (state) => state.environments.backend?.lock === 'waiting')
+    const began = Date.now()
+    waiter.interrupt('SIGINT')
+    const state = await waiting
+    expect(Date.now() - began).toBeLessThan(500)
+    expect(selectExitCode(state)).toBe(130)
+    expect(state.environments.backend?.lock).toBe('none')
+    holder.interrupt('SIGINT')
+    await holding
+    await Promise.all([holder.close(), waiter.close()])
+  })
+})

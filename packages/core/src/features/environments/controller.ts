@@ -89,7 +89,8 @@ export class EnvironmentController implements Controller {
         this.acquireLock(environment.name)
       }
       if (environment.lock === 'held' && pending.length === 0 && !busy) this.releaseLock(environment.name)
-      if (pending.length > 0 && environment.lock !== 'held' && state.session.interrupted !== null) {
+      // Nothing left to start (Ctrl-C, or a down, while we waited for another hearth): stop waiting.
+      if (pending.length === 0 && environment.lock !== 'held' && this.lockTasks.has(environment.name)) {
         this.abortLock(environment.name)
       }
 
@@ -260,7 +261,10 @@ export class EnvironmentController implements Controller {
     const dependencies = service.dependsOn
       .map((key) => state.services[key])
       .filter((dep): dep is ServiceState => dep !== undefined)
-    const failed = dependencies.find((dep) => dep.failure !== null)
+    // A dependency that failed blocks; one that failed before and is being retried does not.
+    const failed = dependencies.find(
+      (dep) => dep.status === 'failed' || (dep.failure !== null && dep.desired !== 'running'),
+    )
     if (failed !== undefined) {
       this.store.dispatch({
         type: 'service/failed',
@@ -517,7 +521,9 @@ export class EnvironmentController implements Controller {
     instance: Instance | null,
     created: boolean,
   ): Promise<void> {
-    if (instance !== null && created) {
+    // What this start created goes; what it attached to stays, unless a restart is why we stopped.
+    const restarting = this.store.getState().services[key]?.restarting === true
+    if (instance !== null && (created || restarting)) {
       await driver.stop(instance, { timeoutMs: 2_000 }).catch(() => undefined)
       this.instances.delete(key)
       this.store.dispatch({ type: 'service/stopped', at: this.clock.now(), key })

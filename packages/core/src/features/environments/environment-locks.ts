@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises'
+import { link, mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 
 /** Held while a session changes an environment; other sessions wait, then attach to the result. */
@@ -25,13 +25,29 @@ interface LockContent {
   since: number
 }
 
+type Holder =
+  | { kind: 'held'; content: LockContent }
+  | { kind: 'unreadable'; ageMs: number }
+  | { kind: 'missing' }
+
 const POLL_MS = 50
+/** A lock file that cannot be read for this long is debris (not ours: we write them whole). */
+const UNREADABLE_STALE_MS = 5_000
+/** A takeover marker older than this was left by a process that died while taking over. */
+const TAKEOVER_STALE_MS = 5_000
 
 /**
- * Cross-process locks as files created with O_EXCL (`wx`) in `dir`. A lock whose holder process is
- * gone (a SIGKILLed hearth) is taken over, so a crash never wedges an environment.
+ * Cross-process locks as files in `dir`. A lock is created whole (written to a temporary file, then
+ * hard-linked into place, which fails if the lock exists), so no reader ever sees it half-written.
+ * A lock whose holder process is gone (a SIGKILLed hearth) is taken over, so a crash never wedges
+ * an environment; taking over is itself serialized, so two waiters cannot both take it.
  */
-export function createFileLocks(dir: string): EnvironmentLocks {
+export function createFileLocks(dir: string, options: { unreadableStaleMs?: number } = {}): EnvironmentLocks {
+  const unreadableStaleMs = options.unreadableStaleMs ?? UNREADABLE_STALE_MS
+  const isStale = (holder: Holder): boolean => {
+    if (holder.kind === 'held') return !isRunning(holder.content.pid)
+    return holder.kind === 'unreadable' && holder.ageMs > unreadableStaleMs
+  }
   return {
     async acquire(environment, { signal, onWait }) {
       await mkdir(dir, { recursive: true })
@@ -48,57 +64,90 @@ export function createFileLocks(dir: string): EnvironmentLocks {
       let told = false
       for (;;) {
         signal.throwIfAborted()
-        try {
-          const handle = await open(file, 'wx')
-          await handle.writeFile(JSON.stringify(content))
-          await handle.close()
-          return { release: () => releaseIfOurs(file, content.token) }
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
-        }
+        if (await tryCreate(file, content)) return { release: () => releaseIfOurs(file, content.token) }
         const holder = await readHolder(file)
-        if (holder !== null && !isRunning(holder.pid)) {
-          // Move it aside before removing it: two waiters that both see it stale must not both
-          // delete a lock that one of them has meanwhile re-created.
-          const aside = `${file}.stale-${content.token}`
-          await rename(file, aside).then(
-            () => rm(aside, { force: true }),
-            () => undefined,
-          )
+        if (isStale(holder)) {
+          await takeOver(file, holder, isStale)
           continue
         }
-        if (!told && holder !== null) {
+        if (!told && holder.kind !== 'missing') {
           told = true
-          onWait(`pid ${holder.pid} (${holder.command})`)
+          onWait(
+            holder.kind === 'held'
+              ? `pid ${holder.content.pid} (${holder.content.command})`
+              : 'an unknown process',
+          )
         }
-        await new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(() => {
-            signal.removeEventListener('abort', onAbort)
-            resolve()
-          }, POLL_MS)
-          const onAbort = (): void => {
-            clearTimeout(timer)
-            reject(signal.reason)
-          }
-          signal.addEventListener('abort', onAbort, { once: true })
-        })
+        await pause(POLL_MS, signal)
       }
     },
   }
 }
 
-async function readHolder(file: string): Promise<LockContent | null> {
+async function tryCreate(file: string, content: LockContent): Promise<boolean> {
+  const temporary = `${file}.${content.token}.tmp`
+  await writeFile(temporary, JSON.stringify(content))
   try {
-    return JSON.parse(await readFile(file, 'utf8')) as LockContent
+    await link(temporary, file)
+    return true
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false
+    throw error
+  } finally {
+    await rm(temporary, { force: true })
+  }
+}
+
+async function readHolder(file: string): Promise<Holder> {
+  let text: string
+  let ageMs: number
+  try {
+    ageMs = Date.now() - (await stat(file)).mtimeMs
+    text = await readFile(file, 'utf8')
   } catch {
-    // Gone, or being written this instant: look again on the next round.
-    return null
+    return { kind: 'missing' }
+  }
+  try {
+    const content = JSON.parse(text) as LockContent
+    if (typeof content.pid === 'number' && typeof content.token === 'string') return { kind: 'held', content }
+  } catch {
+    // fall through: not a lock we wrote
+  }
+  return { kind: 'unreadable', ageMs }
+}
+
+/**
+ * Removes a stale lock, under a takeover marker so that only one waiter does it, and only if the
+ * lock is still the stale one it saw (another waiter may have taken over and locked meanwhile).
+ */
+async function takeOver(file: string, seen: Holder, isStale: (holder: Holder) => boolean): Promise<void> {
+  const marker = `${file}.takeover`
+  try {
+    await (await open(marker, 'wx')).close()
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+    const age = await stat(marker).then(
+      (info) => Date.now() - info.mtimeMs,
+      () => 0,
+    )
+    if (age > TAKEOVER_STALE_MS) await rm(marker, { force: true })
+    await pause(POLL_MS)
+    return
+  }
+  try {
+    const now = await readHolder(file)
+    const same =
+      (now.kind === 'held' && seen.kind === 'held' && now.content.token === seen.content.token) ||
+      (now.kind === 'unreadable' && seen.kind === 'unreadable')
+    if (same && isStale(now)) await rm(file, { force: true })
+  } finally {
+    await rm(marker, { force: true })
   }
 }
 
 async function releaseIfOurs(file: string, token: string): Promise<void> {
   const holder = await readHolder(file)
-  if (holder?.token === token) await rm(file, { force: true })
+  if (holder.kind === 'held' && holder.content.token === token) await rm(file, { force: true })
 }
 
 function isRunning(pid: number): boolean {
@@ -108,6 +157,24 @@ function isRunning(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
+}
+
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason)
+      return
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    const onAbort = (): void => {
+      clearTimeout(timer)
+      reject(signal?.reason)
+    }
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
 }
 
 /** Locks within one process, for unit tests of the controllers. */
@@ -124,7 +191,14 @@ export function createMemoryLocks(): EnvironmentLocks {
           told = true
           onWait('another session in this process')
         }
-        await current
+        await new Promise<void>((resolve, reject) => {
+          const onAbort = (): void => reject(signal.reason)
+          signal.addEventListener('abort', onAbort, { once: true })
+          void current.then(() => {
+            signal.removeEventListener('abort', onAbort)
+            resolve()
+          })
+        })
       }
       let release!: () => void
       held.set(environment, new Promise<void>((resolve) => (release = resolve)))

@@ -57,30 +57,31 @@ export function serviceReducer(state: HearthState, action: ServiceAction): Heart
         outputs: action.outputs,
         exitCode: 0,
       })
-    case 'service/failed':
+    case 'service/failed': {
+      // A stop that failed is not tried again in a loop: the wish to stop is dropped with it.
+      const stopFailed = state.services[key]?.status === 'stopping'
       return updateService(state, key, {
         status: 'failed',
         since: at,
         failure: action.failure,
         exitCode: action.exitCode ?? null,
+        ...(stopFailed ? { desired: null, restarting: false } : {}),
       })
-    case 'service/aborted':
+    }
+    case 'service/aborted': {
+      const service = state.services[key]
+      if (service?.restarting && service.desired === 'running') {
+        return updateService(state, key, { ...backToWaiting(at), instance: null })
+      }
       return updateService(state, key, { status: 'idle', since: at, instance: null })
+    }
     case 'service/stopping':
       return updateService(state, key, { status: 'stopping', since: at, stoppingAt: at })
     case 'service/stopped': {
       const service = state.services[key]
       // A restart goes on: back to waiting, and the controller starts it once its dependencies are ready.
       if (service?.restarting && service.desired === 'running') {
-        return updateService(state, key, {
-          status: 'waiting',
-          since: at,
-          instance: null,
-          outputs: {},
-          restarting: false,
-          requestedAt: at,
-          readyAt: null,
-        })
+        return updateService(state, key, { ...backToWaiting(at), instance: null, outputs: {} })
       }
       return updateService(state, key, {
         status: 'stopped',
@@ -109,6 +110,19 @@ export function serviceReducer(state: HearthState, action: ServiceAction): Heart
   }
 }
 
+/** Back in line to start: asked for now, nothing of an earlier attempt kept. */
+function backToWaiting(at: number): Partial<ServiceState> {
+  return {
+    status: 'waiting',
+    since: at,
+    requestedAt: at,
+    readyAt: null,
+    failure: null,
+    exitCode: null,
+    restarting: false,
+  }
+}
+
 function requestRestart(state: HearthState, keys: readonly ServiceKey[], at: number): HearthState {
   const closure = new Set<ServiceKey>()
   const visit = (key: ServiceKey): void => {
@@ -122,17 +136,10 @@ function requestRestart(state: HearthState, keys: readonly ServiceKey[], at: num
   let next = state
   for (const key of closure) {
     const service = next.services[key] as ServiceState
-    if (service.instance !== null || IN_FLIGHT.has(service.status)) {
-      next = updateService(next, key, { desired: 'running', restarting: true })
+    if (service.instance !== null || IN_FLIGHT.has(service.status) || service.status === 'stopping') {
+      next = updateService(next, key, { desired: 'running', restarting: true, failure: null })
     } else if (service.status !== 'waiting') {
-      next = updateService(next, key, {
-        desired: 'running',
-        status: 'waiting',
-        since: at,
-        requestedAt: at,
-        failure: null,
-        exitCode: null,
-      })
+      next = updateService(next, key, { desired: 'running', ...backToWaiting(at) })
     }
   }
   return next
@@ -142,14 +149,14 @@ function requestUp(state: HearthState, environments: readonly string[], at: numb
   let next = state
   for (const key of servicesOf(state, environments)) {
     const service = next.services[key] as ServiceState
-    const restart = service.status === 'idle' || service.status === 'stopped' || service.status === 'failed'
-    next = updateService(
-      next,
-      key,
-      restart
-        ? { desired: 'running', status: 'waiting', since: at, requestedAt: at, failure: null, exitCode: null }
-        : { desired: 'running' },
-    )
+    const start = service.status === 'idle' || service.status === 'stopped' || service.status === 'failed'
+    // On its way down: let it finish stopping, then start again (as a restart does).
+    const goingDown =
+      service.status === 'stopping' || (IN_FLIGHT.has(service.status) && service.desired === 'stopped')
+    let patch: Partial<ServiceState> = { desired: 'running' }
+    if (start) patch = { desired: 'running', ...backToWaiting(at) }
+    else if (goingDown) patch = { desired: 'running', restarting: true }
+    next = updateService(next, key, patch)
   }
   return next
 }

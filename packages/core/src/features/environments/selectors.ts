@@ -41,7 +41,8 @@ export function selectDependents(state: HearthState, key: ServiceKey): ServiceSt
 
 /** How long a service took from being asked for to ready (or completed), if it got there. */
 export function selectStartDuration(service: ServiceState): number | null {
-  if (service.readyAt === null || service.requestedAt === null) return null
+  if (service.readyAt === null || service.requestedAt === null || service.readyAt < service.requestedAt)
+    return null
   return service.readyAt - service.requestedAt
 }
 

@@ -15,7 +15,8 @@ export type ReadinessOutcome =
 /**
  * Probes until the readiness check passes or its timeout passes: fast at first (a service that is
  * ready in 80 ms is seen at ~100 ms, not after a fixed 1 s interval), then backing off. For `all`,
- * a check that passed is not probed again. Rejects only when `signal` aborts.
+ * a check that passed is not probed again; a probe that throws counts as a failed attempt. Rejects
+ * only when `signal` aborts.
  */
 export async function waitUntilReady(
   driver: Driver,
@@ -44,7 +45,11 @@ export async function waitUntilReady(
     const results = await Promise.all(
       checks.map(async (check, index) => {
         if (passed.has(index)) return { ok: true, detail: '' }
-        const result = await driver.probe(instance, check, { timeoutMs, signal })
+        const result = await driver.probe(instance, check, { timeoutMs, signal }).catch((error: unknown) => {
+          signal.throwIfAborted()
+          // A probe that could not even be attempted is a failed attempt, not the end of waiting.
+          return { ok: false, detail: (error as Error).message }
+        })
         if (result.ok) passed.add(index)
         return result
       }),
@@ -53,8 +58,10 @@ export async function waitUntilReady(
     if (failing === undefined) return { ready: true, attempts }
     detail = failing.detail
     options.onAttempt?.(attempts, detail)
-    if (clock.now() + interval > deadline) return { ready: false, attempts, detail }
-    await clock.sleep(interval, signal)
+    // The last attempt falls on the deadline itself, so "not ready after 60 s" means what it says.
+    const left = deadline - clock.now()
+    if (left <= 0) return { ready: false, attempts, detail }
+    await clock.sleep(Math.min(interval, left), signal)
     interval = Math.min(interval * BACKOFF, readiness.intervalMs)
   }
 }

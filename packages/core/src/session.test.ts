@@ -1,0 +1,229 @@
+import { mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { FakeDriver, FakeRuntime } from '@hearth/driver'
+import type { EnvironmentDefinition, NormalizedConfig } from '@hearth/environments'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createMemoryLocks } from './features/environments/environment-locks.js'
+import { createSession, projectIdentity, type Session } from './session.js'
+import { configOf } from './testing/fixtures.js'
+
+const backend = {
+  name: 'backend',
+  services: {
+    db: {
+      kind: 'process',
+      command: 'db',
+      ports: { pg: {} },
+      outputs: { url: 'pg://{{host}}:{{ports.pg}}/app' },
+    },
+    cache: { kind: 'process', command: 'cache', ports: { redis: {} } },
+    migrate: { kind: 'job', command: 'migrate', dependsOn: ['db'], env: { DATABASE_URL: '{{db.url}}' } },
+    api: {
+      kind: 'process',
+      command: 'api',
+      dependsOn: ['db', 'migrate', 'cache'],
+      ports: { http: {} },
+      env: { DATABASE_URL: '{{db.url}}', REDIS_PORT: '{{cache.redisPort}}' },
+    },
+  },
+} as const satisfies EnvironmentDefinition
+
+let dir: string
+const sessions: Session[] = []
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'hearth-session-'))
+})
+afterEach(async () => {
+  await Promise.all(sessions.splice(0).map((session) => session.close()))
+  await rm(dir, { recursive: true, force: true })
+})
+
+function open(config: NormalizedConfig, runtime = new FakeRuntime()) {
+  const driver = new FakeDriver({ runtime })
+  const session = createSession({ config, drivers: [driver], version: 'test', locks: createMemoryLocks() })
+  sessions.push(session)
+  return { session, driver, runtime }
+}
+
+const running = async (driver: FakeDriver, session: Session) =>
+  (await driver.list({ projectId: session.project.id }))
+    .filter((instance) => instance.state.status === 'running')
+    .map((instance) => instance.identity.service)
+    .sort()
+
+describe('projectIdentity', () => {
+  const at = (root: string): NormalizedConfig => ({ ...configOf(backend), root })
+
+  it('is the project name and 8 hex digits of the root, the same every time', async () => {
+    const first = projectIdentity(at(dir))
+    expect(first).toEqual({ name: 'demo', id: expect.stringMatching(/^demo-[0-9a-f]{8}$/), root: dir })
+    expect(projectIdentity(at(dir))).toEqual(first)
+  })
+
+  it('differs between two checkouts', async () => {
+    const a = path.join(dir, 'a')
+    const b = path.join(dir, 'b')
+    await Promise.all([mkdir(a), mkdir(b)])
+    expect(projectIdentity(at(a)).id).not.toBe(projectIdentity(at(b)).id)
+  })
+
+  it('resolves symlinks: one checkout reached two ways is one project', async () => {
+    const real = path.join(dir, 'real')
+    const link = path.join(dir, 'link')
+    await mkdir(real)
+    await symlink(real, link)
+    expect(projectIdentity(at(link)).id).toBe(projectIdentity(at(real)).id)
+    expect(projectIdentity(at(link)).root).toBe(link)
+  })
+
+  it('still gives a stable id for a root that does not exist', () => {
+    const missing = path.join(dir, 'missing')
+    expect(projectIdentity(at(missing)).id).toBe(projectIdentity(at(missing)).id)
+    expect(projectIdentity(at(missing)).id).not.toBe(projectIdentity(at(path.join(dir, 'other'))).id)
+  })
+})
+
+describe('createSession', () => {
+  it('loads the project into the store at once', () => {
+    const { session } = open(configOf(backend))
+    const state = session.store.getState()
+    expect(state.project).toEqual(session.project)
+    expect(Object.values(state.services).map((service) => [service.name, service.status])).toEqual([
+      ['cache', 'idle'],
+      ['db', 'idle'],
+      ['migrate', 'idle'],
+      ['api', 'idle'],
+    ])
+    expect(session.exitCode()).toBe(0)
+  })
+
+  it('by default takes file locks under its state folder, and leaves none behind', async () => {
+    const config = { ...configOf(backend), root: dir }
+    const stateDir = path.join(dir, 'state')
+    const session = createSession({ config, drivers: [new FakeDriver()], version: 'test', stateDir })
+    sessions.push(session)
+    const state = await session.up()
+    expect(Object.values(state.services).map((service) => service.status)).toEqual([
+      'ready',
+      'ready',
+      'completed',
+      'ready',
+    ])
+    expect(state.environments.backend).toMatchObject({ lock: 'none', lockHolder: null })
+    expect(await readdir(path.join(stateDir, 'locks'))).toEqual([])
+  })
+
+  describe('observe', () => {
+    it('records what runs, marks an instance of an older definition as outdated, and starts nothing', async () => {
+      const runtime = new FakeRuntime()
+      await open(configOf(backend), runtime).session.up()
+      const eventsBefore = runtime.events.length
+
+      const changed = configOf({
+        ...backend,
+        services: { ...backend.services, cache: { ...backend.services.cache, env: { MAXMEMORY: '64mb' } } },
+      })
+      const { session } = open(changed, runtime)
+      const state = await session.observe()
+      expect(
+        Object.values(state.services).map((service) => [
+          service.name,
+          service.status,
+          service.outdated,
+          service.instance?.reused,
+        ]),
+      ).toEqual([
+        ['cache', 'ready', true, true],
+        ['db', 'ready', false, true],
+        ['migrate', 'completed', false, true],
+        ['api', 'ready', false, true],
+      ])
+      expect(state.services['backend/db']?.outputs.url).toMatch(/^pg:\/\/127\.0\.0\.1:\d+\/app$/)
+      expect(runtime.events.length).toBe(eventsBefore)
+      expect(Object.values(state.services).map((service) => service.desired)).toEqual([
+        null,
+        null,
+        null,
+        null,
+      ])
+    })
+
+    it('records nothing running as stopped', async () => {
+      const { session } = open(configOf(backend))
+      const state = await session.observe()
+      expect(Object.values(state.services).map((service) => [service.status, service.instance])).toEqual([
+        ['stopped', null],
+        ['stopped', null],
+        ['stopped', null],
+        ['stopped', null],
+      ])
+    })
+  })
+
+  describe('down', () => {
+    it('with nothing running, leaves every service stopped and touches nothing', async () => {
+      const { session, runtime } = open(configOf(backend))
+      const state = await session.down()
+      expect(Object.values(state.services).map((service) => [service.status, service.desired])).toEqual([
+        ['stopped', 'stopped'],
+        ['stopped', 'stopped'],
+        ['stopped', 'stopped'],
+        ['stopped', 'stopped'],
+      ])
+      expect(runtime.events).toEqual([])
+      expect(session.exitCode()).toBe(0)
+    })
+
+    it('stops what an earlier session started, found in the runtime', async () => {
+      const runtime = new FakeRuntime()
+      const first = open(configOf(backend), runtime)
+      await first.session.up()
+      const { session, driver } = open(configOf(backend), runtime)
+      const state = await session.down()
+      expect(Object.values(state.services).map((service) => service.status)).toEqual([
+        'stopped',
+        'stopped',
+        'stopped',
+        'stopped',
+      ])
+      expect(await driver.list({ projectId: session.project.id })).toEqual([])
+    })
+
+    it('sweeps an instance that no service accounts for (a service removed from the config)', async () => {
+      const runtime = new FakeRuntime()
+      const withWorker = configOf({
+        ...backend,
+        services: { ...backend.services, worker: { kind: 'process', command: 'worker', dependsOn: ['db'] } },
+      })
+      const first = open(withWorker, runtime)
+      await first.session.up()
+      expect(await running(first.driver, first.session)).toEqual(['api', 'cache', 'db', 'worker'])
+
+      const { session, driver } = open(configOf(backend), runtime)
+      await session.down()
+      expect(await driver.list({ projectId: session.project.id })).toEqual([])
+      const stopped = runtime.events.filter((event) => event.type === 'stopped').map((event) => event.service)
+      expect(stopped.sort()).toEqual(['api', 'cache', 'db', 'migrate', 'worker'])
+    })
+
+    it("with only 'started', stops what this session created and leaves what it found", async () => {
+      const runtime = new FakeRuntime()
+      const warm = configOf({ name: 'backend', services: { db: backend.services.db } })
+      await open(warm, runtime).session.up()
+
+      const { session, driver } = open(configOf(backend), runtime)
+      await session.up()
+      const state = await session.down(undefined, { only: 'started' })
+      expect(await running(driver, session)).toEqual(['db'])
+      expect(
+        Object.values(state.services).map((service) => [service.name, service.status, service.desired]),
+      ).toEqual([
+        ['cache', 'stopped', 'stopped'],
+        ['db', 'ready', null],
+        ['migrate', 'stopped', 'stopped'],
+        ['api', 'stopped', 'stopped'],
+      ])
+    })
+  })
+})
