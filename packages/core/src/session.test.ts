@@ -2,32 +2,13 @@ import { mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { FakeDriver, FakeRuntime } from '@hearth/driver'
-import type { EnvironmentDefinition, NormalizedConfig } from '@hearth/environments'
+import type { NormalizedConfig } from '@hearth/environments'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createMemoryLocks } from './features/environments/environment-locks.js'
 import { createSession, projectIdentity, type Session } from './session.js'
-import { configOf } from './testing/fixtures.js'
+import { BACKEND, configOf } from './testing/fixtures.js'
 
-const backend = {
-  name: 'backend',
-  services: {
-    db: {
-      kind: 'process',
-      command: 'db',
-      ports: { pg: {} },
-      outputs: { url: 'pg://{{host}}:{{ports.pg}}/app' },
-    },
-    cache: { kind: 'process', command: 'cache', ports: { redis: {} } },
-    migrate: { kind: 'job', command: 'migrate', dependsOn: ['db'], env: { DATABASE_URL: '{{db.url}}' } },
-    api: {
-      kind: 'process',
-      command: 'api',
-      dependsOn: ['db', 'migrate', 'cache'],
-      ports: { http: {} },
-      env: { DATABASE_URL: '{{db.url}}', REDIS_PORT: '{{cache.redisPort}}' },
-    },
-  },
-} as const satisfies EnvironmentDefinition
+const backend = BACKEND
 
 let dir: string
 const sessions: Session[] = []

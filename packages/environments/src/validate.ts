@@ -733,6 +733,22 @@ function checkService(
 
 type ServiceBase = Omit<NormalizedService, 'kind' | 'command' | 'image'>
 
+/** What local commands (processes and jobs) share: the command and the folder it runs in. */
+function checkLocalCommand(
+  r: Report,
+  at: At,
+  raw: Record<string, unknown>,
+  ctx: ServiceContext,
+  example: string,
+): { command: NormalizedCommand | null; cwd: string | null } {
+  let command: NormalizedCommand | null = null
+  if (requireField(r, at, raw, 'command', `set command: ${example} (or a shell string)`)) {
+    command = checkCommand(r, child(at, 'command'), raw.command)
+  }
+  const cwd = raw.cwd === undefined ? '.' : checkRelativePath(r, child(at, 'cwd'), raw.cwd, ctx.root)
+  return { command, cwd }
+}
+
 function checkProcess(
   r: Report,
   at: At,
@@ -740,11 +756,7 @@ function checkProcess(
   base: ServiceBase,
   ctx: ServiceContext,
 ): NormalizedService | null {
-  let command: NormalizedCommand | null = null
-  if (requireField(r, at, raw, 'command', 'set command: ["node", "server.js"] (or a shell string)')) {
-    command = checkCommand(r, child(at, 'command'), raw.command)
-  }
-  const cwd = raw.cwd === undefined ? '.' : checkRelativePath(r, child(at, 'cwd'), raw.cwd, ctx.root)
+  const { command, cwd } = checkLocalCommand(r, at, raw, ctx, '["node", "server.js"]')
   const stopTimeoutMs =
     raw.stopTimeoutMs === undefined
       ? DEFAULTS.stopTimeoutMs
@@ -760,11 +772,7 @@ function checkJob(
   base: ServiceBase,
   ctx: ServiceContext,
 ): NormalizedService | null {
-  let command: NormalizedCommand | null = null
-  if (requireField(r, at, raw, 'command', 'set command: ["node", "migrate.js"] (or a shell string)')) {
-    command = checkCommand(r, child(at, 'command'), raw.command)
-  }
-  const cwd = raw.cwd === undefined ? '.' : checkRelativePath(r, child(at, 'cwd'), raw.cwd, ctx.root)
+  const { command, cwd } = checkLocalCommand(r, at, raw, ctx, '["node", "migrate.js"]')
   const image = raw.image === undefined ? null : expectNonEmptyString(r, child(at, 'image'), raw.image)
   const timeoutMs =
     raw.timeoutMs === undefined

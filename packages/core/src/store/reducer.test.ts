@@ -1,6 +1,6 @@
 import type { EnvironmentDefinition } from '@hearth/environments'
 import { describe, expect, it } from 'vitest'
-import { configOf } from '../testing/fixtures.js'
+import { BACKEND, configOf } from '../testing/fixtures.js'
 import { deepFreeze, instanceSummary, loadedState, TEST_PROJECT, withServices } from '../testing/states.js'
 import type { Action } from './actions.js'
 import { reduce } from './reducer.js'
@@ -16,20 +16,7 @@ import {
  * The reducer, action by action. Every transition goes through `apply`, which deep-freezes the input
  * and checks it afterwards: a reducer that mutates its input fails here.
  */
-const backend = {
-  name: 'backend',
-  services: {
-    db: {
-      kind: 'process',
-      command: 'db',
-      ports: { pg: {} },
-      outputs: { url: 'pg://{{host}}:{{ports.pg}}/app' },
-    },
-    cache: { kind: 'process', command: 'cache', ports: { redis: {} } },
-    migrate: { kind: 'job', command: 'migrate', dependsOn: ['db'], env: { DATABASE_URL: '{{db.url}}' } },
-    api: { kind: 'process', command: 'api', dependsOn: ['db', 'migrate', 'cache'], ports: { http: {} } },
-  },
-} as const satisfies EnvironmentDefinition
+const backend = BACKEND
 const other = {
   name: 'other',
   services: { web: { kind: 'process', command: 'web' } },

@@ -5,7 +5,7 @@ import { systemClock } from '../../clock.js'
 import { selectExitCode } from '../../exit-code.js'
 import { createSession } from '../../session.js'
 import type { Action } from '../../store/actions.js'
-import { configOf } from '../../testing/fixtures.js'
+import { BACKEND, configOf } from '../../testing/fixtures.js'
 import { createMemoryLocks } from './environment-locks.js'
 import { selectEnvironmentStatus } from './selectors.js'
 
@@ -13,28 +13,7 @@ import { selectEnvironmentStatus } from './selectors.js'
  * The environment controller against the fake driver: a store seeded from a config, the controller
  * attached, and assertions on the actions it dispatched and the state that follows.
  */
-const backend = {
-  name: 'backend',
-  services: {
-    db: {
-      kind: 'process',
-      command: 'db',
-      ports: { pg: {} },
-      outputs: { url: 'pg://{{host}}:{{ports.pg}}/app' },
-    },
-    cache: { kind: 'process', command: 'cache', ports: { redis: {} } },
-    migrate: { kind: 'job', command: 'migrate', dependsOn: ['db'], env: { DATABASE_URL: '{{db.url}}' } },
-    api: {
-      kind: 'process',
-      command: 'api',
-      dependsOn: ['db', 'migrate', 'cache'],
-      ports: { http: {} },
-      env: { DATABASE_URL: '{{db.url}}', REDIS_PORT: '{{cache.redisPort}}' },
-      readiness: ready.http('http', '/health'),
-      outputs: { url: 'http://{{host}}:{{ports.http}}' },
-    },
-  },
-} as const
+const backend = BACKEND
 
 function setup(driver = new FakeDriver(), config = configOf(backend)) {
   const session = createSession({ config, drivers: [driver], version: 'test', locks: createMemoryLocks() })

@@ -127,25 +127,11 @@ export class EnvironmentController implements Controller {
         const state = this.store.getState()
         const definition = this.definitionOf(state, service.key)
         const driver = this.driverFor(definition)
-        if (driver === null) {
-          this.store.dispatch({
-            type: 'service/observed',
-            at: this.clock.now(),
-            key: service.key,
-            instance: null,
-            running: false,
-            exitCode: null,
-            outdated: false,
-            outputs: {},
-          })
-          continue
-        }
         const project = state.project as NonNullable<HearthState['project']>
-        const found = await driver.list({
-          projectId: project.id,
-          environment: name,
-          service: definition.name,
-        })
+        const found =
+          driver === null
+            ? []
+            : await driver.list({ projectId: project.id, environment: name, service: definition.name })
         // With a dependency down there is nothing to compare with: the hash covers its outputs.
         const dependenciesUp = definition.dependsOn.every(
           (dep) => Object.keys(state.services[`${name}/${dep}`]?.outputs ?? {}).length > 0,

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { link, mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
+import { systemClock } from '../../clock.js'
 
 /** Held while a session changes an environment; other sessions wait, then attach to the result. */
 export interface LockHandle {
@@ -78,7 +79,7 @@ export function createFileLocks(dir: string, options: { unreadableStaleMs?: numb
               : 'an unknown process',
           )
         }
-        await pause(POLL_MS, signal)
+        await systemClock.sleep(POLL_MS, signal)
       }
     },
   }
@@ -131,7 +132,7 @@ async function takeOver(file: string, seen: Holder, isStale: (holder: Holder) =>
       () => 0,
     )
     if (age > TAKEOVER_STALE_MS) await rm(marker, { force: true })
-    await pause(POLL_MS)
+    await systemClock.sleep(POLL_MS)
     return
   }
   try {
@@ -157,24 +158,6 @@ function isRunning(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
-}
-
-function pause(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason)
-      return
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    const onAbort = (): void => {
-      clearTimeout(timer)
-      reject(signal?.reason)
-    }
-    signal?.addEventListener('abort', onAbort, { once: true })
-  })
 }
 
 /** Locks within one process, for unit tests of the controllers. */
