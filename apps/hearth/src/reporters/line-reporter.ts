@@ -72,14 +72,9 @@ export function formatAction(action: Action, state: HearthState, style: Style): 
           ),
         ]
       }
-      return [
-        row(
-          ' ',
-          name,
-          'started',
-          style.dim(where === '' ? 'waiting until ready' : `${where} · waiting until ready`),
-        ),
-      ]
+      const replaced = (action.replaced ?? 0) > 0 ? 'replaced its outdated instance · ' : ''
+      const detail = `${replaced}${where === '' ? '' : `${where} · `}waiting until ready`
+      return [row(' ', name, 'started', style.dim(detail))]
     }
     case 'service/ready':
       return [

@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { execa } from 'execa'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -118,6 +118,28 @@ describe('the demo, end to end', () => {
     const after = await status()
     const ids = (json: StatusJson) => json.environments[0]?.services.map((item) => item.instance?.id)
     expect(ids(after)).toEqual(ids(before))
+  })
+
+  it('replaces a service whose definition changed, and what depends on it, on the next up', async () => {
+    const before = await status()
+    const file = path.join(demo.root, 'environments/backend.ts')
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8').replace(
+        "cwd: 'apps/api',\n      ports",
+        "cwd: 'apps/api',\n      env: { LOG_LEVEL: 'debug' },\n      ports",
+      ),
+    )
+    const result = await hearth(['up'], demo.root)
+    expect(result.exitCode).toBe(0)
+    expect(result.stdout).toMatch(
+      /^ {2}api +started +replaced its outdated instance · http 127\.0\.0\.1:\d+ · waiting until ready$/m,
+    )
+    expect(result.stdout).toMatch(/^ {2}worker +started +replaced its outdated instance · /m)
+    expect(result.stdout).toMatch(new RegExp(`^✓ seed +completed +${TOOK}$`, 'm'))
+    const after = await status()
+    const id = (json: StatusJson, name: string) => service(json, name)?.instance?.id
+    for (const name of ['api', 'seed', 'worker']) expect(id(after, name)).not.toBe(id(before, name))
   })
 
   it('stops everything on down, dependents first, and leaves no process behind', async () => {

@@ -21,7 +21,14 @@ export type ServiceAction =
   /** Its dependencies are ready: hearth begins to find or create its instance. */
   | { type: 'service/starting'; at: number; key: ServiceKey }
   /** An instance runs (created, or found and attached to): readiness probing begins. */
-  | { type: 'service/started'; at: number; key: ServiceKey; instance: InstanceSummary }
+  | {
+      type: 'service/started'
+      at: number
+      key: ServiceKey
+      instance: InstanceSummary
+      /** How many other instances of the service (outdated, exited, duplicates) were removed first. */
+      replaced?: number
+    }
   /** Still not ready: sent every few seconds while probing, so that long waits show progress. */
   | { type: 'service/still-probing'; at: number; key: ServiceKey; attempts: number; detail: string }
   | { type: 'service/ready'; at: number; key: ServiceKey; outputs: Readonly<Record<string, string>> }

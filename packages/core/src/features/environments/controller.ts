@@ -347,9 +347,9 @@ export class EnvironmentController implements Controller {
         service: definition.name,
       })
       const reusable = existing.find((candidate) => isReusable(candidate, specHash, definition.kind))
-      for (const other of existing) {
-        if (other.id !== reusable?.id) await driver.stop(other, { timeoutMs: stopTimeoutOf(definition) })
-      }
+      // Anything else of this service goes: an older definition, an exited run, a duplicate.
+      const replaced = existing.filter((other) => other.id !== reusable?.id)
+      for (const other of replaced) await driver.stop(other, { timeoutMs: stopTimeoutOf(definition) })
       signal.throwIfAborted()
       if (reusable !== undefined) {
         instance = reusable
@@ -363,6 +363,7 @@ export class EnvironmentController implements Controller {
         at: this.clock.now(),
         key,
         instance: summarize(instance, !created),
+        replaced: replaced.length,
       })
 
       if (definition.kind === 'job') {
