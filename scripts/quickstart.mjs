@@ -13,8 +13,10 @@ const PNPM_VERSION = JSON.parse(readFileSync(path.join(root, 'package.json'), 'u
 )[1]
 const [task = 'test', ...rest] = process.argv.slice(2)
 
+const bold = process.stdout.isTTY && !process.env.NO_COLOR ? (text) => `\u001b[1m${text}\u001b[22m` : (text) => text
+
 function say(text) {
-  console.log(`\n\u001b[1m▸ ${text}\u001b[22m`)
+  console.log(`\n${bold(`▸ ${text}`)}`)
 }
 
 function fail(text, code = 1) {
@@ -122,10 +124,10 @@ function test(fast) {
   process.exit(status)
 }
 
+if (task !== 'demo' && task !== 'test') fail(`unknown task "${task}": use demo or test`, 2)
 checkNode()
 const pnpmCommand = pnpm()
 install(pnpmCommand)
 build(pnpmCommand)
 if (task === 'demo') await demo()
-else if (task === 'test') test(rest.includes('--fast'))
-else fail(`unknown task "${task}": use demo or test`, 2)
+else test(rest.includes('--fast'))
