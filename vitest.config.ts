@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config'
  * One Vitest run for the whole workspace, split into projects by what a test needs:
  * - unit: pure logic and the fake driver; no processes, no Docker.
  * - integration: real processes (the process driver, the CLI). No Docker.
+ * - docker: real containers on a real engine (`*.docker.test.ts`); its setup checks the engine and
+ *   builds the offline test images when they are missing.
  * - e2e: the built `hearth` CLI driven as a user would, on the example projects.
  * Workspace packages resolve to their TypeScript sources through the `@hearth/source` condition,
  * so no test waits for a build (the e2e tests, which run the built CLI, excepted).
@@ -25,7 +27,7 @@ export default defineConfig({
             'apps/*/src/**/*.test.ts',
             'environments/*/src/**/*.test.ts',
           ],
-          exclude: ['**/*.integration.test.ts', '**/node_modules/**', '**/dist/**'],
+          exclude: ['**/*.integration.test.ts', '**/*.docker.test.ts', '**/node_modules/**', '**/dist/**'],
         },
       },
       {
@@ -35,6 +37,7 @@ export default defineConfig({
           include: [
             'packages/*/{src,test}/**/*.integration.test.ts',
             'apps/*/{src,test}/**/*.integration.test.ts',
+            'environments/*/{src,test}/**/*.integration.test.ts',
           ],
           exclude: ['**/node_modules/**', '**/dist/**'],
           testTimeout: 30_000,
@@ -44,10 +47,25 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          name: 'docker',
+          include: [
+            'packages/*/{src,test}/**/*.docker.test.ts',
+            'environments/*/{src,test}/**/*.docker.test.ts',
+            'apps/*/test/**/*.docker.test.ts',
+          ],
+          exclude: ['**/node_modules/**', '**/dist/**'],
+          globalSetup: ['test/docker-setup.ts', 'apps/hearth/test/e2e/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: 'e2e',
           include: ['apps/*/test/e2e/**/*.test.ts'],
+          exclude: ['**/node_modules/**', '**/*.docker.test.ts'],
           globalSetup: ['apps/hearth/test/e2e/global-setup.ts'],
-          exclude: ['**/node_modules/**'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

@@ -13,7 +13,8 @@ const PNPM_VERSION = JSON.parse(readFileSync(path.join(root, 'package.json'), 'u
 )[1]
 const [task = 'test', ...rest] = process.argv.slice(2)
 
-const bold = process.stdout.isTTY && !process.env.NO_COLOR ? (text) => `\u001b[1m${text}\u001b[22m` : (text) => text
+const bold =
+  process.stdout.isTTY && !process.env.NO_COLOR ? (text) => `\u001b[1m${text}\u001b[22m` : (text) => text
 
 function say(text) {
   console.log(`\n${bold(`▸ ${text}`)}`)

@@ -19,6 +19,8 @@ export type {
   InstanceState,
   LogLine,
   LogOptions,
+  PrepareOptions,
+  PrepareProgress,
   ProbeOptions,
   ProbeResult,
   ServiceIdentity,

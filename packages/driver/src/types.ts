@@ -2,6 +2,7 @@ import type {
   NormalizedCommand,
   NormalizedReadiness,
   NormalizedService,
+  ResolvedSpecInputs,
   ServiceKind,
 } from '@hearth/environments'
 import type { Labels } from './labels.js'
@@ -19,6 +20,20 @@ export interface Driver {
   readonly name: string
   /** Whether this driver runs the given service (containers, processes, jobs with or without an image). */
   supports(service: NormalizedService): boolean
+  /**
+   * Whether the runtime answers now. Resolves if so; rejects with a `DriverError` that says what is
+   * wrong and how to fix it (not installed, daemon not running, no permission). Drivers with
+   * nothing to check leave it out. Core calls it once per session, before the first start, and
+   * uses a container's `fallback` when it rejects.
+   */
+  check?(): Promise<void>
+  /**
+   * Makes what a service needs available before core hashes and starts it (pulls its image or
+   * builds it from its context, reporting progress) and returns what the definition alone cannot
+   * pin down: the image id, or the content hash of the build context. Drivers with nothing to
+   * prepare leave it out.
+   */
+  prepare?(service: NormalizedService, options: PrepareOptions): Promise<ResolvedSpecInputs>
   /**
    * The instances this driver owns that match the selector, running or exited, read from the
    * runtime itself (not from memory): a new hearth process finds what an earlier one started.
@@ -142,4 +157,19 @@ export interface ExitStatus {
   /** Null when the exit code cannot be known (killed by a signal, or exited while no hearth watched). */
   exitCode: number | null
   signal: string | null
+}
+
+export interface PrepareOptions {
+  /** Absolute project root: build contexts are relative to it. */
+  root: string
+  signal?: AbortSignal
+  /** Long work (a pull, a build) reports what it does, at most a few times a second. */
+  onProgress?: (progress: PrepareProgress) => void
+}
+
+export interface PrepareProgress {
+  /** `pulling postgres:16-alpine`, `building docker/api (step 3/7)`. */
+  message: string
+  /** Between 0 and 1 when known. */
+  fraction?: number
 }

@@ -51,11 +51,22 @@ export interface ResolvedSpecInputs {
 
 /**
  * The identity of a service instance: every field that changes how it behaves, and nothing that
- * only changes how hearth talks about it (description, outputs, watch globs, reset). Paths in a
+ * only changes how hearth talks about it (description, outputs, watch globs, reset, a container's
+ * fallback). Paths in a
  * normalized service are relative to the project root, so two machines with the same definition
  * and the same resolved inputs get the same hash.
  */
 export function computeSpecHash(service: NormalizedService, resolved: ResolvedSpecInputs = {}): string {
-  const { description: _d, outputs: _o, watch: _w, reset: _r, ...behaviour } = service
+  // A container's stand-in process is its own instance, with its own hash.
+  const {
+    description: _d,
+    outputs: _o,
+    watch: _w,
+    reset: _r,
+    fallback: _f,
+    ...behaviour
+  } = service as NormalizedService & {
+    fallback?: unknown
+  }
   return hashValue({ format: SPEC_FORMAT, service: behaviour, resolved })
 }

@@ -125,6 +125,12 @@ export interface ContainerServiceDefinition extends ServiceDefinitionBase {
   ports?: Readonly<Record<string, number | ContainerPortDefinition>>
   volumes?: readonly string[]
   healthcheck?: { command: CommandDefinition; intervalMs?: number; timeoutMs?: number; retries?: number }
+  /**
+   * A local process that stands in for the container when no container engine answers (an embedded
+   * Postgres, say). It must declare the same outputs, so dependents work either way. hearth says
+   * when it falls back.
+   */
+  fallback?: ProcessServiceDefinition
 }
 
 export interface ProcessServiceDefinition extends ServiceDefinitionBase {
@@ -231,6 +237,8 @@ export interface NormalizedContainerService extends NormalizedServiceBase {
   command: NormalizedCommand | null
   volumes: readonly string[]
   healthcheck: { command: NormalizedCommand; intervalMs: number; timeoutMs: number; retries: number } | null
+  /** The process to run instead when no container engine answers. */
+  fallback: NormalizedProcessService | null
 }
 
 export interface NormalizedProcessService extends NormalizedServiceBase {

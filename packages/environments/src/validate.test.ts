@@ -1226,6 +1226,7 @@ describe('validateConfig: good configs', () => {
                 timeoutMs: 5000,
                 retries: 30,
               },
+              fallback: null,
             },
             migrate: {
               name: 'migrate',

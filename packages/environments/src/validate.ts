@@ -9,6 +9,7 @@ import type {
   NormalizedConfig,
   NormalizedEnvironment,
   NormalizedPort,
+  NormalizedProcessService,
   NormalizedReadiness,
   NormalizedReset,
   NormalizedService,
@@ -597,7 +598,7 @@ const COMMON_FIELDS = [
   'ports',
 ]
 const KIND_FIELDS: Record<ServiceKind, readonly string[]> = {
-  container: [...COMMON_FIELDS, 'image', 'build', 'pull', 'command', 'volumes', 'healthcheck'],
+  container: [...COMMON_FIELDS, 'image', 'build', 'pull', 'command', 'volumes', 'healthcheck', 'fallback'],
   process: [...COMMON_FIELDS, 'command', 'cwd', 'stopTimeoutMs'],
   job: [
     ...COMMON_FIELDS.filter((field) => field !== 'readiness' && field !== 'ports'),
@@ -863,8 +864,56 @@ function checkContainer(
       }
     }
   }
-  if (pull === null || volumes === null) return null
-  return { ...base, kind: 'container', image, build, pull, command, volumes, healthcheck }
+  const fallback =
+    raw.fallback === undefined ? null : checkFallback(r, child(at, 'fallback'), base, raw.fallback, ctx)
+  if (pull === null || volumes === null || (raw.fallback !== undefined && fallback === null)) return null
+  return { ...base, kind: 'container', image, build, pull, command, volumes, healthcheck, fallback }
+}
+
+/**
+ * A container's stand-in process: a process service of the same name and dependencies, with the
+ * same outputs (dependents read those whichever runs).
+ */
+function checkFallback(
+  r: Report,
+  at: At,
+  container: ServiceBase,
+  raw: unknown,
+  ctx: ServiceContext,
+): NormalizedProcessService | null {
+  const spec = expectRecord(r, at, raw, 'a process service ({ kind: "process", command, … })')
+  if (spec === null) return null
+  if (spec.kind !== 'process') {
+    r.add(
+      at.file,
+      child(at, 'kind').path,
+      `a fallback must be a process, got ${quote(spec.kind)}`,
+      'set kind: "process"',
+    )
+    return null
+  }
+  if (spec.fallback !== undefined || spec.dependsOn !== undefined) {
+    r.add(
+      at.file,
+      child(at, spec.fallback !== undefined ? 'fallback' : 'dependsOn').path,
+      'a fallback takes the dependencies of its container and has no fallback of its own',
+      'remove the field from the fallback',
+    )
+    return null
+  }
+  const service = checkService(r, at, container.name, { ...spec, dependsOn: container.dependsOn }, ctx)
+  if (service === null || service.kind !== 'process') return null
+  const missing = Object.keys(container.outputs).filter((name) => !(name in service.outputs))
+  if (missing.length > 0) {
+    r.add(
+      at.file,
+      child(at, 'outputs').path,
+      `the fallback lacks the container's outputs ${missing.map(quote).join(', ')}`,
+      'declare the same outputs on the fallback, so dependents get them whichever runs',
+    )
+    return null
+  }
+  return service
 }
 
 type NormalizedContainerHealthcheck = NonNullable<
