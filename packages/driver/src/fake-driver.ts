@@ -1,4 +1,4 @@
-import type { NormalizedCommand, NormalizedService } from '@hearth/environments'
+import type { NormalizedCommand, NormalizedService, ResolvedSpecInputs } from '@hearth/environments'
 import { matchesSelector } from './create-labels.js'
 import { DriverError, type DriverErrorCode } from './errors.js'
 import { compileLogPattern } from './probes.js'
@@ -40,6 +40,21 @@ export interface FakeBehaviour {
   execResult?: ExecResult
 }
 
+export interface FakeDriverOptions {
+  /** Share one to play several hearth processes looking at the same runtime. */
+  runtime?: FakeRuntime
+  /** Clock for event times (default `performance.now`). */
+  now?: () => number
+  /** The driver's name (default `fake`), to play two runtimes side by side. */
+  name?: string
+  /** Which services it runs (default: all). */
+  supports?: (service: NormalizedService) => boolean
+  /** Its runtime does not answer: `check` rejects with this. */
+  checkError?: { code: DriverErrorCode; message: string; fix: string }
+  /** It prepares services (as Docker pulls and builds), resolving these inputs. */
+  prepare?: (service: NormalizedService) => ResolvedSpecInputs
+}
+
 export type FakeEvent =
   | { type: 'start'; service: string; at: number }
   | { type: 'started'; service: string; at: number }
@@ -77,14 +92,37 @@ export class FakeRuntime {
  * but it does not run the conformance suite: that suite connects to real ports and reads real output.
  */
 export class FakeDriver implements Driver {
-  readonly name = 'fake'
+  readonly name: string
   readonly runtime: FakeRuntime
   private readonly behaviours = new Map<string, FakeBehaviour>()
   private readonly clock: () => number
 
-  constructor(options: { runtime?: FakeRuntime; now?: () => number } = {}) {
+  private readonly options: FakeDriverOptions
+
+  constructor(options: FakeDriverOptions = {}) {
+    this.name = options.name ?? 'fake'
     this.runtime = options.runtime ?? new FakeRuntime()
     this.clock = options.now ?? (() => performance.now())
+    this.options = options
+  }
+
+  /** Present only when `checkError` was given, as on a driver with a runtime to check. */
+  get check(): (() => Promise<void>) | undefined {
+    const error = this.options.checkError
+    if (error === undefined) return undefined
+    return async () => {
+      throw new DriverError(error.code, error.message, error.fix)
+    }
+  }
+
+  /** Present only when `prepare` was given. */
+  get prepare(): Driver['prepare'] {
+    const prepare = this.options.prepare
+    if (prepare === undefined) return undefined
+    return async (service, options) => {
+      options.onProgress?.({ message: `preparing ${service.name}` })
+      return prepare(service)
+    }
   }
 
   /** Scripts a service. `key` is `environment/service` or `service`. */
@@ -97,8 +135,8 @@ export class FakeDriver implements Driver {
     return this.runtime.events
   }
 
-  supports(_service: NormalizedService): boolean {
-    return true
+  supports(service: NormalizedService): boolean {
+    return this.options.supports?.(service) ?? true
   }
 
   async list(selector: InstanceSelector): Promise<Instance[]> {

@@ -73,6 +73,48 @@ interface BadCase {
 }
 
 const badConfigs: BadCase[] = [
+  // ── container fallbacks ──
+  {
+    name: 'a fallback that is not a process',
+    config: cfg({ db: pg({ fallback: { kind: 'container', image: 'x' } }) }),
+    issues: [
+      issue(`${S}.db.fallback.kind`, 'a fallback must be a process, got "container"', 'set kind: "process"'),
+    ],
+  },
+  {
+    name: 'a fallback with dependencies of its own',
+    config: cfg({ db: pg({ fallback: proc({ dependsOn: ['db'] }) }) }),
+    issues: [
+      issue(
+        `${S}.db.fallback.dependsOn`,
+        'a fallback takes the dependencies of its container and has no fallback of its own',
+        'remove the field from the fallback',
+      ),
+    ],
+  },
+  {
+    name: "a fallback without the container's outputs, and with a bad field",
+    config: cfg({
+      db: pg({
+        outputs: { url: 'pg://{{host}}:{{ports.pg}}' },
+        fallback: proc({ ports: { pg: {} }, outputs: { uri: 'pg://{{host}}:{{ports.pg}}' } }),
+      }),
+      cache: pg({ fallback: proc({ stopTimeoutMs: -1 }) }),
+    }),
+    issues: [
+      issue(
+        `${S}.db.fallback.outputs`,
+        'the fallback lacks the container\'s outputs "url"',
+        'declare the same outputs on the fallback, so dependents get them whichever runs',
+      ),
+      issue(
+        `${S}.cache.fallback.stopTimeoutMs`,
+        'must be a positive whole number of milliseconds, got -1',
+        `set ${S}.cache.fallback.stopTimeoutMs to a whole number above 0`,
+      ),
+    ],
+  },
+
   // ── shape ──
   {
     name: 'a number instead of the config object',
@@ -1493,3 +1535,34 @@ function serviceOf(config: unknown): NormalizedService {
   if (service === undefined) throw new Error('no service "svc" in environment "backend"')
   return service
 }
+
+describe('validateConfig: container fallbacks', () => {
+  it('normalizes the fallback as a process of the same name, with the dependencies of its container', () => {
+    const result = validateConfig(
+      cfg({
+        cache: proc({ ports: { redis: {} } }),
+        db: pg({
+          dependsOn: ['cache'],
+          outputs: { url: 'pg://{{host}}:{{ports.pg}}' },
+          fallback: proc({
+            ports: { pg: { env: 'PGPORT' } },
+            outputs: { url: 'pg://{{host}}:{{ports.pg}}' },
+          }),
+        }),
+      }),
+      OPTIONS,
+    )
+    if (!result.ok) throw new Error(JSON.stringify(result.issues))
+    const db = result.config.environments.backend?.services.db
+    expect(db?.kind === 'container' && db.fallback).toMatchObject({
+      name: 'db',
+      environment: 'backend',
+      kind: 'process',
+      dependsOn: ['cache'],
+      command: { argv: ['node', 'server.js'] },
+      ports: [{ name: 'pg', container: null, host: null, protocol: 'tcp', env: 'PGPORT' }],
+      readiness: { type: 'tcp', port: 'pg' },
+      outputs: { url: 'pg://{{host}}:{{ports.pg}}' },
+    })
+  })
+})

@@ -19,7 +19,13 @@ export interface LineReporterOptions {
  * the state through the same selectors as the TUI.
  */
 export function attachLineReporter({ store, write, style }: LineReporterOptions): () => void {
+  // A pull or build reports often; a log wants a line when what it does changes, not every tick.
+  const preparing = new Map<string, string>()
   return store.subscribeActions((action, state) => {
+    if (action.type === 'service/preparing') {
+      if (preparing.get(action.key) === action.message) return
+      preparing.set(action.key, action.message)
+    }
     for (const line of formatAction(action, state, style)) write(line)
   })
 }
@@ -106,6 +112,12 @@ export function formatAction(action: Action, state: HearthState, style: Style): 
       }
       return lines
     }
+    case 'service/fell-back':
+      return [
+        row(style.yellow('!'), name, 'fallback', `${action.reason}: running its local stand-in instead`),
+      ]
+    case 'service/preparing':
+      return [row(' ', name, 'preparing', style.dim(action.message))]
     case 'service/still-probing':
       return [
         row(

@@ -88,6 +88,8 @@ describe('project/loaded', () => {
       outdated: false,
       probe: null,
       restarting: false,
+      fallback: null,
+      preparing: null,
     })
     expect(next.services['backend/migrate']?.kind).toBe('job')
   })

@@ -80,6 +80,10 @@ export interface ServiceState {
   exitCode: number | null
   /** The instance runs an older definition than the config (from `observe`). */
   outdated: boolean
+  /** Why it runs as its fallback process this session (the container runtime's problem), or null. */
+  fallback: string | null
+  /** What is being prepared (a pull, a build), while it is. */
+  preparing: { message: string; fraction: number | null } | null
   /** While probing: how many probes failed so far and what the last one saw. */
   probe: { attempts: number; detail: string } | null
   /** Asked to restart: it stops (after its dependents), then starts again. */

@@ -20,6 +20,10 @@ export type EnvironmentAction =
 export type ServiceAction =
   /** Its dependencies are ready: hearth begins to find or create its instance. */
   | { type: 'service/starting'; at: number; key: ServiceKey }
+  /** The container runtime does not answer: the service runs as its fallback process instead. */
+  | { type: 'service/fell-back'; at: number; key: ServiceKey; reason: string }
+  /** Long preparation under way (pulling or building an image). */
+  | { type: 'service/preparing'; at: number; key: ServiceKey; message: string; fraction?: number }
   /** An instance runs (created, or found and attached to): readiness probing begins. */
   | {
       type: 'service/started'

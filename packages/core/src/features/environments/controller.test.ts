@@ -554,3 +554,128 @@ describe('EnvironmentController, when requests cross', () => {
     await Promise.all([holder.close(), waiter.close()])
   })
 })
+
+/** Two runtimes, as with Docker and local processes: container checks, fallbacks, and preparation. */
+describe('EnvironmentController with a container runtime', () => {
+  const isContainer = (service: { kind: string }) => service.kind === 'container'
+  const postgres = (withFallback: boolean) =>
+    configOf({
+      name: 'backend',
+      services: {
+        db: {
+          kind: 'container',
+          image: 'postgres:16-alpine',
+          ports: { pg: 5432 },
+          outputs: { url: 'postgres://app@{{host}}:{{ports.pg}}/app' },
+          ...(withFallback
+            ? {
+                fallback: {
+                  kind: 'process',
+                  command: 'embedded-postgres',
+                  ports: { pg: { env: 'PGPORT' } },
+                  outputs: { url: 'postgres://app@{{host}}:{{ports.pg}}/app' },
+                },
+              }
+            : {}),
+        },
+        api: { kind: 'process', command: 'api', dependsOn: ['db'], env: { DATABASE_URL: '{{db.url}}' } },
+      },
+    })
+  const noDocker = {
+    code: 'runtime-unavailable' as const,
+    message: 'Docker is not running (no /var/run/docker.sock)',
+    fix: 'start dockerd',
+  }
+  const sessionWith = (config: ReturnType<typeof postgres>, docker: FakeDriver, processes: FakeDriver) => {
+    const session = createSession({
+      config,
+      drivers: [docker, processes],
+      version: 'test',
+      locks: createMemoryLocks(),
+    })
+    const actions: Action[] = []
+    session.store.subscribeActions((action) => actions.push(action))
+    return { session, actions }
+  }
+
+  it('runs a container as its fallback process when the engine does not answer, and says why', async () => {
+    const runtime = new FakeRuntime()
+    const docker = new FakeDriver({ runtime, name: 'docker', supports: isContainer, checkError: noDocker })
+    const processes = new FakeDriver({
+      runtime,
+      name: 'process',
+      supports: (service) => !isContainer(service),
+    })
+    const { session, actions } = sessionWith(postgres(true), docker, processes)
+    const state = await session.up()
+    expect(actions.filter((action) => action.type === 'service/fell-back')).toEqual([
+      { type: 'service/fell-back', at: expect.any(Number), key: 'backend/db', reason: noDocker.message },
+    ])
+    const db = state.services['backend/db']
+    expect(db?.instance?.driver).toBe('process')
+    expect(db?.fallback).toBe(noDocker.message)
+    expect(db?.outputs.url).toBe(`postgres://app@127.0.0.1:${db?.instance?.ports.pg}/app`)
+    const api = [...runtime.records.values()].find((record) => record.instance.identity.service === 'api')
+    expect(api?.spec.service.env).toEqual({ DATABASE_URL: db?.outputs.url })
+    expect(selectExitCode(state)).toBe(0)
+    await session.close()
+  })
+
+  it('fails a container without a fallback when the engine does not answer, with the fix', async () => {
+    const docker = new FakeDriver({ name: 'docker', supports: isContainer, checkError: noDocker })
+    const processes = new FakeDriver({ name: 'process', supports: (service) => !isContainer(service) })
+    const { session } = sessionWith(postgres(false), docker, processes)
+    const state = await session.up()
+    expect(state.services['backend/db']?.failure).toEqual({
+      cause: noDocker.message,
+      fix: 'start dockerd',
+      logTail: [],
+      blockedBy: null,
+    })
+    expect(selectExitCode(state)).toBe(3)
+    await session.close()
+  })
+
+  it('replaces the fallback with the container once the engine answers again', async () => {
+    const runtime = new FakeRuntime()
+    const processes = () =>
+      new FakeDriver({ runtime, name: 'process', supports: (service) => !isContainer(service) })
+    await sessionWith(
+      postgres(true),
+      new FakeDriver({ runtime, name: 'docker', supports: isContainer, checkError: noDocker }),
+      processes(),
+    ).session.up()
+    const { session } = sessionWith(
+      postgres(true),
+      new FakeDriver({ runtime, name: 'docker', supports: isContainer }),
+      processes(),
+    )
+    const state = await session.up()
+    expect(state.services['backend/db']?.instance?.driver).toBe('docker')
+    const running = [...runtime.records.values()].filter((record) => record.state.status === 'running')
+    expect(
+      running.map((record) => `${record.instance.identity.service}@${record.instance.driver}`).sort(),
+    ).toEqual(['api@process', 'db@docker'])
+    await session.close()
+  })
+
+  it('hashes what the driver prepared: a new image replaces the container', async () => {
+    const runtime = new FakeRuntime()
+    let image = 'sha256:aaa'
+    const docker = () =>
+      new FakeDriver({ runtime, name: 'docker', supports: isContainer, prepare: () => ({ image }) })
+    const processes = () =>
+      new FakeDriver({ runtime, name: 'process', supports: (service) => !isContainer(service) })
+    const first = sessionWith(postgres(false), docker(), processes())
+    await first.session.up()
+    expect(first.actions.filter((action) => action.type === 'service/preparing')).toEqual([
+      { type: 'service/preparing', at: expect.any(Number), key: 'backend/db', message: 'preparing db' },
+    ])
+    const again = await sessionWith(postgres(false), docker(), processes()).session.up()
+    expect(again.services['backend/db']?.instance?.reused).toBe(true)
+    image = 'sha256:bbb'
+    const rebuilt = await sessionWith(postgres(false), docker(), processes()).session.up()
+    expect(rebuilt.services['backend/db']?.instance?.reused).toBe(false)
+    expect(rebuilt.services['backend/api']?.instance?.reused).toBe(false)
+  })
+})

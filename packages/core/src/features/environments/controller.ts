@@ -6,7 +6,12 @@ import {
   type InstanceSpec,
   isDriverError,
 } from '@hearth/driver'
-import { computeSpecHash, formatDuration, type NormalizedService } from '@hearth/environments'
+import {
+  computeSpecHash,
+  formatDuration,
+  type NormalizedService,
+  type ResolvedSpecInputs,
+} from '@hearth/environments'
 import type { Clock } from '../../clock.js'
 import type { ChangeSummary, Controller } from '../../store/controller.js'
 import type { HearthStore } from '../../store/create-store.js'
@@ -21,6 +26,7 @@ import { waitUntilReady } from '../readiness/wait-until-ready.js'
 import type { EnvironmentLocks, LockHandle } from './environment-locks.js'
 import { IN_FLIGHT } from './reducer.js'
 import { computeOutputs, renderDependencies } from './render-service.js'
+import { Runtimes } from './runtimes.js'
 import { selectDependents, selectServices } from './selectors.js'
 
 export interface EnvironmentControllerOptions {
@@ -41,6 +47,8 @@ interface Task {
 }
 
 const DEFAULT_TAIL = 20
+/** How often a pull or build may report progress. */
+const PROGRESS_THROTTLE_MS = 250
 /** How often a service that is slow to become ready reports that it is still being probed. */
 const PROGRESS_EVERY_MS = 5_000
 
@@ -53,7 +61,7 @@ const PROGRESS_EVERY_MS = 5_000
 export class EnvironmentController implements Controller {
   readonly name = 'environments'
   private readonly store: HearthStore
-  private readonly drivers: readonly Driver[]
+  private readonly runtimes: Runtimes
   private readonly locks: EnvironmentLocks
   private readonly clock: Clock
   private readonly version: string
@@ -70,7 +78,7 @@ export class EnvironmentController implements Controller {
 
   constructor(options: EnvironmentControllerOptions) {
     this.store = options.store
-    this.drivers = options.drivers
+    this.runtimes = new Runtimes(options.drivers)
     this.locks = options.locks
     this.clock = options.clock
     this.version = options.version
@@ -125,13 +133,12 @@ export class EnvironmentController implements Controller {
     for (const name of environments) {
       for (const service of selectServices(this.store.getState(), name)) {
         const state = this.store.getState()
-        const definition = this.definitionOf(state, service.key)
-        const driver = this.driverFor(definition)
         const project = state.project as NonNullable<HearthState['project']>
-        const found =
-          driver === null
-            ? []
-            : await driver.list({ projectId: project.id, environment: name, service: definition.name })
+        const choice = await this.runtimes.choose(this.definitionOf(state, service.key))
+        const definition = choice.ok ? choice.service : this.definitionOf(state, service.key)
+        const found = choice.ok
+          ? await choice.driver.list({ projectId: project.id, environment: name, service: definition.name })
+          : []
         // With a dependency down there is nothing to compare with: the hash covers its outputs.
         const dependenciesUp = definition.dependsOn.every(
           (dep) => Object.keys(state.services[`${name}/${dep}`]?.outputs ?? {}).length > 0,
@@ -139,7 +146,10 @@ export class EnvironmentController implements Controller {
         const rendered = dependenciesUp
           ? renderDependencies(definition, (dep) => state.services[`${name}/${dep}`]?.outputs)
           : null
-        const specHash = rendered === null ? null : specHashOf(rendered, this.store.getState())
+        // A driver that prepares (pulls, builds) hashes what it prepared: without preparing, which
+        // status must not do, there is nothing to compare with.
+        const comparable = rendered !== null && choice.ok && choice.driver.prepare === undefined
+        const specHash = comparable ? specHashOf(rendered, this.store.getState()) : null
         const rank = (instance: Instance): number =>
           (instance.state.status === 'running' ? 2 : 0) + (instance.specHash === specHash ? 1 : 0)
         const best = [...found].sort((a, b) => rank(b) - rank(a))[0]
@@ -184,7 +194,7 @@ export class EnvironmentController implements Controller {
     const project = state.project as NonNullable<HearthState['project']>
     const tracked = new Set([...this.instances.values()].map((instance) => instance.id))
     let stopped = 0
-    for (const driver of this.drivers) {
+    for (const driver of await this.runtimes.available()) {
       for (const name of environments) {
         const found = await driver.list({ projectId: project.id, environment: name })
         for (const instance of found
@@ -313,43 +323,65 @@ export class EnvironmentController implements Controller {
     const state = this.store.getState()
     const project = state.project as NonNullable<HearthState['project']>
     const config = state.config as NonNullable<HearthState['config']>
-    const definition = this.definitionOf(state, key)
-    const driver = this.driverFor(definition)
-    if (driver === null) {
-      this.fail(key, noDriver(definition))
+    const choice = await this.runtimes.choose(this.definitionOf(state, key))
+    if (!choice.ok) {
+      this.fail(key, { cause: choice.error.message, fix: choice.error.fix, logTail: [], blockedBy: null })
       return
+    }
+    const { driver, service: definition } = choice
+    if (choice.fallbackReason !== null) {
+      this.store.dispatch({
+        type: 'service/fell-back',
+        at: this.clock.now(),
+        key,
+        reason: choice.fallbackReason,
+      })
     }
     const rendered = renderDependencies(
       definition,
       (dep) => state.services[`${definition.environment}/${dep}`]?.outputs,
     )
-    const specHash = specHashOf(rendered, state)
     const identity = {
       project: project.name,
       projectId: project.id,
       environment: definition.environment,
       service: definition.name,
     }
-    const spec: InstanceSpec = {
-      identity,
-      specHash,
-      labels: createLabels(identity, definition.kind, specHash, this.version),
-      service: rendered,
-      root: config.root,
-    }
+    const selector = { projectId: project.id, environment: definition.environment, service: definition.name }
 
     let instance: Instance | null = null
     let created = false
     try {
-      const existing = await driver.list({
-        projectId: project.id,
-        environment: definition.environment,
-        service: definition.name,
-      })
+      const inputs =
+        driver.prepare === undefined
+          ? {}
+          : await driver.prepare(rendered, {
+              root: config.root,
+              signal,
+              onProgress: throttle(PROGRESS_THROTTLE_MS, (progress) =>
+                this.store.dispatch({ type: 'service/preparing', at: this.clock.now(), key, ...progress }),
+              ),
+            })
+      const specHash = specHashOf(rendered, state, inputs)
+      const spec: InstanceSpec = {
+        identity,
+        specHash,
+        labels: createLabels(identity, definition.kind, specHash, this.version),
+        service: rendered,
+        root: config.root,
+      }
+      const existing = await driver.list(selector)
       const reusable = existing.find((candidate) => isReusable(candidate, specHash, definition.kind))
-      // Anything else of this service goes: an older definition, an exited run, a duplicate.
-      const replaced = existing.filter((other) => other.id !== reusable?.id)
-      for (const other of replaced) await driver.stop(other, { timeoutMs: stopTimeoutOf(definition) })
+      // Anything else of this service goes: an older definition, an exited run, a duplicate, or
+      // the same service under another runtime (a fallback that Docker now replaces).
+      const replaced: Array<[Driver, Instance]> = existing
+        .filter((other) => other.id !== reusable?.id)
+        .map((other) => [driver, other] as [Driver, Instance])
+      for (const other of await this.runtimes.available()) {
+        if (other === driver) continue
+        for (const found of await other.list(selector)) replaced.push([other, found])
+      }
+      for (const [owner, other] of replaced) await owner.stop(other, { timeoutMs: stopTimeoutOf(definition) })
       signal.throwIfAborted()
       if (reusable !== undefined) {
         instance = reusable
@@ -523,12 +555,14 @@ export class EnvironmentController implements Controller {
     const state = this.store.getState()
     const service = state.services[key] as ServiceState
     const definition = this.definitionOf(state, key)
-    const driver = this.driverFor(definition)
-    const instance =
-      this.instances.get(key) ?? (driver === null ? undefined : await this.findInstance(driver, service))
+    // The driver that runs the instance (a fallback runs under another driver than its container).
+    const driver = service.instance === null ? null : this.runtimes.named(service.instance.driver)
     try {
-      if (driver !== null && instance !== undefined)
+      const instance =
+        this.instances.get(key) ?? (driver === null ? undefined : await this.findInstance(driver, service))
+      if (driver !== null && instance !== undefined) {
         await driver.stop(instance, { timeoutMs: stopTimeoutOf(definition) })
+      }
       this.instances.delete(key)
       this.store.dispatch({ type: 'service/stopped', at: this.clock.now(), key })
     } catch (error) {
@@ -574,22 +608,36 @@ export class EnvironmentController implements Controller {
     if (definition === undefined) throw new Error(`no definition for ${key}`)
     return definition
   }
-
-  private driverFor(service: NormalizedService): Driver | null {
-    return this.drivers.find((driver) => driver.supports(service)) ?? null
-  }
 }
 
-/** The hash an instance of this (rendered) service must carry to be reused: see `computeSpecHash`. */
-function specHashOf(rendered: NormalizedService, state: HearthState): string {
-  if (rendered.dependsOn.length === 0) return computeSpecHash(rendered)
+/**
+ * The hash an instance of this (rendered) service must carry to be reused: see `computeSpecHash`.
+ * `inputs` are what the driver resolved while preparing (the image id).
+ */
+function specHashOf(
+  rendered: NormalizedService,
+  state: HearthState,
+  inputs: ResolvedSpecInputs = {},
+): string {
+  if (rendered.dependsOn.length === 0) return computeSpecHash(rendered, inputs)
   const dependencies = Object.fromEntries(
     rendered.dependsOn.map((dep) => [
       dep,
       state.services[`${rendered.environment}/${dep}`]?.instance?.specHash ?? '',
     ]),
   )
-  return computeSpecHash(rendered, { dependencies })
+  return computeSpecHash(rendered, { ...inputs, dependencies })
+}
+
+/** Calls `fn` at most once per `ms`, dropping what comes between (progress is a courtesy). */
+function throttle<T>(ms: number, fn: (value: T) => void): (value: T) => void {
+  let last = Number.NEGATIVE_INFINITY
+  return (value) => {
+    const now = Date.now()
+    if (now - last < ms) return
+    last = now
+    fn(value)
+  }
 }
 
 function isReusable(instance: Instance, specHash: string, kind: NormalizedService['kind']): boolean {
@@ -612,22 +660,6 @@ function summarize(instance: Instance, reused: boolean): InstanceSummary {
 
 function stopTimeoutOf(service: NormalizedService): number {
   return service.kind === 'process' ? service.stopTimeoutMs : 10_000
-}
-
-function noDriver(service: NormalizedService): ServiceFailure {
-  const error =
-    service.kind === 'process' || service.kind === 'job'
-      ? new DriverError(
-          'runtime-unavailable',
-          `no driver here runs local ${service.kind}es`,
-          'this is a bug in hearth; report it',
-        )
-      : new DriverError(
-          'runtime-unavailable',
-          `${service.name} is a container, and no container runtime is available`,
-          'install Docker and start it, or define the service as a local process',
-        )
-  return { cause: error.message, fix: error.fix, logTail: [], blockedBy: null }
 }
 
 async function raceTimeout<T>(

@@ -38,6 +38,13 @@ export function serviceReducer(state: HearthState, action: ServiceAction): Heart
         startedAt: at,
         instance: action.instance,
         probe: null,
+        preparing: null,
+      })
+    case 'service/fell-back':
+      return updateService(state, key, { fallback: action.reason })
+    case 'service/preparing':
+      return updateService(state, key, {
+        preparing: { message: action.message, fraction: action.fraction ?? null },
       })
     case 'service/still-probing':
       return updateService(state, key, { probe: { attempts: action.attempts, detail: action.detail } })

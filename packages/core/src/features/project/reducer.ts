@@ -50,6 +50,8 @@ export function projectReducer(state: HearthState, action: ProjectAction): Heart
               outdated: false,
               restarting: false,
               probe: null,
+              fallback: null,
+              preparing: null,
             }
           : { ...existing, kind: definition.kind, dependsOn }
     }
