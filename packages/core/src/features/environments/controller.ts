@@ -1,7 +1,6 @@
 import {
   createLabels,
   type Driver,
-  DriverError,
   type Instance,
   type InstanceSpec,
   isDriverError,
