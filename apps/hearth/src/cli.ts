@@ -2,6 +2,7 @@ import { isDriverError } from '@hearth/driver'
 import { isConfigError } from '@hearth/environments'
 import { type CommandSpec, formatCommandHelp, type ParsedArgs, parseCommandArgs, UsageError } from './args.js'
 import { downSpec, runDown } from './commands/down.js'
+import { gcSpec, runGc } from './commands/gc.js'
 import { runStatus, statusSpec } from './commands/status.js'
 import { runUp, upSpec } from './commands/up.js'
 import { errStyle, type Io, println, processIo } from './io.js'
@@ -16,6 +17,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   up: { spec: upSpec, run: runUp },
   down: { spec: downSpec, run: runDown },
   status: { spec: statusSpec, run: runStatus },
+  gc: { spec: gcSpec, run: runGc },
 }
 
 /** Exit code for a failure inside hearth itself (a bug), apart from the documented ones. */

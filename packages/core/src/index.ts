@@ -17,6 +17,8 @@ export {
   selectSettled,
   selectStartDuration,
 } from './features/environments/selectors.js'
+export type { Usage, UsageRecords } from './features/environments/usage-records.js'
+export { createMemoryUsageRecords, createUsageRecords } from './features/environments/usage-records.js'
 export type { ProjectAction } from './features/project/actions.js'
 export type { ReadinessOutcome } from './features/readiness/wait-until-ready.js'
 export { FIRST_PROBE_INTERVAL_MS, waitUntilReady } from './features/readiness/wait-until-ready.js'

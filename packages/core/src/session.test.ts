@@ -4,7 +4,9 @@ import path from 'node:path'
 import { FakeDriver, FakeRuntime } from '@hearth/driver'
 import type { NormalizedConfig } from '@hearth/environments'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { systemClock } from './clock.js'
 import { createMemoryLocks } from './features/environments/environment-locks.js'
+import { createMemoryUsageRecords } from './features/environments/usage-records.js'
 import { createSession, projectIdentity, type Session } from './session.js'
 import { BACKEND, configOf } from './testing/fixtures.js'
 
@@ -22,7 +24,13 @@ afterEach(async () => {
 
 function open(config: NormalizedConfig, runtime = new FakeRuntime()) {
   const driver = new FakeDriver({ runtime })
-  const session = createSession({ config, drivers: [driver], version: 'test', locks: createMemoryLocks() })
+  const session = createSession({
+    config,
+    drivers: [driver],
+    version: 'test',
+    usage: createMemoryUsageRecords(),
+    locks: createMemoryLocks(),
+  })
   sessions.push(session)
   return { session, driver, runtime }
 }
@@ -82,7 +90,13 @@ describe('createSession', () => {
   it('by default takes file locks under its state folder, and leaves none behind', async () => {
     const config = { ...configOf(backend), root: dir }
     const stateDir = path.join(dir, 'state')
-    const session = createSession({ config, drivers: [new FakeDriver()], version: 'test', stateDir })
+    const session = createSession({
+      config,
+      drivers: [new FakeDriver()],
+      version: 'test',
+      usage: createMemoryUsageRecords(),
+      stateDir,
+    })
     sessions.push(session)
     const state = await session.up()
     expect(Object.values(state.services).map((service) => service.status)).toEqual([
@@ -206,5 +220,106 @@ describe('createSession', () => {
         ['api', 'stopped', 'stopped'],
       ])
     })
+  })
+})
+
+describe('idle TTL and down --all', () => {
+  /** A clock that can jump ahead: `later(ms)` moves "now" forward. */
+  const jumpingClock = () => {
+    let offset = 0
+    return {
+      now: () => Date.now() + offset,
+      sleep: (ms: number, signal?: AbortSignal) => systemClock.sleep(ms, signal),
+      later: (ms: number) => {
+        offset += ms
+      },
+    }
+  }
+  const twoEnvironments = () =>
+    configOf(backend, { name: 'search', services: { index: { kind: 'process', command: 'index' } } })
+  const openWith = (
+    config: NormalizedConfig,
+    runtime: FakeRuntime,
+    clock: ReturnType<typeof jumpingClock>,
+    usage = createMemoryUsageRecords(),
+  ) => {
+    const driver = new FakeDriver({ runtime })
+    // An idle TTL of one hour.
+    const session = createSession({
+      config: { ...config, idleTtlMs: 3_600_000 },
+      drivers: [driver],
+      version: 'test',
+      locks: createMemoryLocks(),
+      clock,
+      usage,
+    })
+    sessions.push(session)
+    return { session, driver, usage }
+  }
+
+  it('removes the environments unused for longer than the idle TTL, and only those', async () => {
+    const runtime = new FakeRuntime()
+    const clock = jumpingClock()
+    const usage = createMemoryUsageRecords()
+    const config = twoEnvironments()
+    await openWith(config, runtime, clock, usage).session.up()
+    clock.later(50 * 60_000)
+    await openWith(config, runtime, clock, usage).session.up(['search'])
+    clock.later(20 * 60_000)
+
+    const { session, driver } = openWith(config, runtime, clock, usage)
+    const expiredActions: unknown[] = []
+    session.store.subscribeActions((action) => {
+      if (action.type === 'environment/expired') expiredActions.push(action)
+    })
+    expect(await session.gc()).toEqual(['backend'])
+    expect(expiredActions).toEqual([
+      {
+        type: 'environment/expired',
+        at: expect.any(Number),
+        environment: 'backend',
+        idleMs: expect.any(Number),
+        ttlMs: 3_600_000,
+      },
+    ])
+    expect((expiredActions[0] as { idleMs: number }).idleMs).toBeGreaterThanOrEqual(70 * 60_000)
+    expect(await running(driver, session)).toEqual(['index'])
+    expect(Object.keys(usage.usage)).toEqual(['search'])
+  })
+
+  it('counts an environment with no usage record from its newest instance', async () => {
+    const runtime = new FakeRuntime()
+    const clock = jumpingClock()
+    await openWith(twoEnvironments(), runtime, clock).session.up(['search'])
+    clock.later(61 * 60_000)
+    const { session, driver } = openWith(twoEnvironments(), runtime, clock)
+    expect(await session.gc()).toEqual(['search'])
+    expect(await running(driver, session)).toEqual([])
+  })
+
+  it('collects an expired environment the config no longer has', async () => {
+    const runtime = new FakeRuntime()
+    const clock = jumpingClock()
+    await openWith(twoEnvironments(), runtime, clock).session.up(['search'])
+    clock.later(2 * 3_600_000)
+    const { session, driver } = openWith(configOf(backend), runtime, clock)
+    expect(await session.gc()).toEqual(['search'])
+    expect(await driver.list({ projectId: session.project.id })).toEqual([])
+  })
+
+  it('down --all stops every environment, those the config no longer has too', async () => {
+    const runtime = new FakeRuntime()
+    const clock = jumpingClock()
+    await openWith(twoEnvironments(), runtime, clock).session.up()
+    const { session, driver, usage } = openWith(configOf(backend), runtime, clock)
+    const state = await session.downAll()
+    expect(Object.values(state.services).map((service) => service.status)).toEqual([
+      'stopped',
+      'stopped',
+      'stopped',
+      'stopped',
+    ])
+    expect(await driver.list({ projectId: session.project.id })).toEqual([])
+    expect(usage.usage).toEqual({})
   })
 })

@@ -7,7 +7,8 @@ import { type Clock, systemClock } from './clock.js'
 import { type ExitCode, selectExitCode } from './exit-code.js'
 import { EnvironmentController } from './features/environments/controller.js'
 import { createFileLocks, type EnvironmentLocks } from './features/environments/environment-locks.js'
-import { selectFailures, selectSettled } from './features/environments/selectors.js'
+import { selectEnvironmentStatus, selectFailures, selectSettled } from './features/environments/selectors.js'
+import { createUsageRecords, type UsageRecords } from './features/environments/usage-records.js'
 import { attachControllers, type Controller } from './store/controller.js'
 import { createHearthStore, type HearthStore } from './store/create-store.js'
 import { type HearthState, initialState, type ProjectIdentity, type ServiceKey } from './store/state.js'
@@ -21,6 +22,8 @@ export interface SessionOptions {
   stateDir?: string
   clock?: Clock
   locks?: EnvironmentLocks
+  /** When environments were last used (default: `<stateDir>/environments.json`). */
+  usage?: UsageRecords
   /** Called when a controller throws (a bug): the session goes on. */
   onControllerError?: (controller: Controller, error: unknown) => void
 }
@@ -44,6 +47,16 @@ export interface Session {
    * they are ready again (or failed).
    */
   restart(keys: readonly ServiceKey[]): Promise<HearthState>
+  /**
+   * Removes the project's environments that sat unused longer than the idle TTL (those the config
+   * no longer has too), and resolves with their names.
+   */
+  gc(): Promise<string[]>
+  /**
+   * Stops every environment of the project, those the config no longer has too, and removes
+   * everything else hearth created for it (networks, volumes).
+   */
+  downAll(): Promise<HearthState>
   /** Record what runs now, starting and stopping nothing. */
   observe(environments?: readonly string[]): Promise<HearthState>
   /** Ctrl-C: stop what this session started; `settled()` then resolves and the exit code is 130. */
@@ -67,6 +80,7 @@ export function createSession(options: SessionOptions): Session {
     clock,
     version: options.version,
   })
+  const usage = options.usage ?? createUsageRecords(path.join(stateDir, 'environments.json'))
   const detach = attachControllers(store, [environments], options.onControllerError ?? (() => undefined))
   store.dispatch({ type: 'project/loaded', at: clock.now(), project, config })
 
@@ -83,18 +97,53 @@ export function createSession(options: SessionOptions): Session {
     }
   }
 
-  return {
+  const session: Session = {
     store,
     project,
     async up(names = all()) {
       store.dispatch({ type: 'environment/up-requested', at: clock.now(), environments: names })
-      return settled()
+      const state = await settled()
+      const ready = names.filter((name) => selectEnvironmentStatus(state, name) === 'ready')
+      if (ready.length > 0) await usage.touch(ready, clock.now())
+      return state
     },
     async down(names = all(), { only = 'all' } = {}) {
       if (only === 'all') await environments.observe(names)
       store.dispatch({ type: 'environment/down-requested', at: clock.now(), environments: names, only })
       await settled()
       if (only === 'all' && selectFailures(store.getState()).length === 0) await environments.sweep(names)
+      return store.getState()
+    },
+    async gc() {
+      const records = await usage.read()
+      const expired: string[] = []
+      for (const [name, instances] of await environments.instancesByEnvironment()) {
+        const lastUsedAt =
+          records[name]?.lastUsedAt ?? Math.max(...instances.map((instance) => instance.createdAt))
+        const idleMs = clock.now() - lastUsedAt
+        if (idleMs <= config.idleTtlMs) continue
+        store.dispatch({
+          type: 'environment/expired',
+          at: clock.now(),
+          environment: name,
+          idleMs,
+          ttlMs: config.idleTtlMs,
+        })
+        expired.push(name)
+      }
+      const known = expired.filter((name) => name in config.environments)
+      if (known.length > 0) await session.down(known)
+      await environments.sweep(expired.filter((name) => !(name in config.environments)))
+      if (expired.length > 0) await usage.forget(expired)
+      return expired
+    },
+    async downAll() {
+      const found = [...(await environments.instancesByEnvironment()).keys()]
+      const state = await session.down(all())
+      if (selectFailures(state).length > 0) return state
+      await environments.sweep(found.filter((name) => !(name in config.environments)))
+      await environments.prune()
+      await usage.forget([...new Set([...all(), ...found])])
       return store.getState()
     },
     async restart(keys) {
@@ -115,6 +164,7 @@ export function createSession(options: SessionOptions): Session {
       detach()
     },
   }
+  return session
 }
 
 /** `<name>-<8 hex of the root's real path>`: stable for a checkout, different across worktrees. */

@@ -59,6 +59,12 @@ export interface Driver {
   exec(instance: Instance, command: NormalizedCommand, options?: ExecOptions): Promise<ExecResult>
   /** Resolves when the instance exits (crash detection, job completion), or rejects when `signal` aborts. */
   wait(instance: Instance, options?: { signal?: AbortSignal }): Promise<ExitStatus>
+  /**
+   * Removes what the driver created for the selector besides instances (networks, volumes) that no
+   * instance uses any more, and returns how many. For `hearth down --all`. Drivers that create
+   * nothing else leave it out.
+   */
+  prune?(selector: InstanceSelector): Promise<number>
   /** Releases connections and watchers. Instances keep running. */
   close?(): Promise<void>
 }

@@ -15,6 +15,7 @@ export const upSpec: CommandSpec = {
   options: {},
   details: [
     'The services keep running after hearth exits: the next `hearth up` (or test run) attaches to them.',
+    'Environments unused for longer than the idle TTL (`idleTtl` in the config, default 4h) are removed first.',
     'Stop them with `hearth down`. Ctrl-C while starting stops what this run started.',
     '',
     'Exit codes: 0 ready, 2 usage or configuration error, 3 an environment could not be made ready, 130 interrupted.',
@@ -33,6 +34,8 @@ export async function runUp(args: ParsedArgs, io: Io): Promise<number> {
   })
   try {
     await withInterrupts(io, session, async () => {
+      // Environments unused past the idle TTL go first (the ones asked for then start afresh).
+      await session.gc()
       const state = await session.up(environments)
       if (selectFailures(state).length > 0 && state.session.interrupted === null) {
         println(io.stdout, style.dim('stopping what this run started, so nothing is left half-started…'))

@@ -1,4 +1,10 @@
-import { createHearthStore, createMemoryLocks, createSession, type HearthState } from '@hearth/core'
+import {
+  createHearthStore,
+  createMemoryLocks,
+  createMemoryUsageRecords,
+  createSession,
+  type HearthState,
+} from '@hearth/core'
 import { FakeDriver } from '@hearth/driver'
 import { ready, validateConfig } from '@hearth/environments'
 import { describe, expect, it } from 'vitest'
@@ -44,6 +50,7 @@ async function linesOf(
     config: config(),
     drivers: [driver],
     version: 'test',
+    usage: createMemoryUsageRecords(),
     locks: createMemoryLocks(),
   })
   const lines: string[] = []

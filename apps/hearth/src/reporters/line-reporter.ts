@@ -39,6 +39,15 @@ export function formatAction(action: Action, state: HearthState, style: Style): 
   switch (action.type) {
     case 'environment/lock-waiting':
       return [row(' ', action.environment, 'waiting', `another hearth holds it: ${action.holder}`)]
+    case 'environment/expired':
+      return [
+        row(
+          style.yellow('!'),
+          action.environment,
+          'expired',
+          `unused for ${formatDuration(action.idleMs)} (idle TTL ${formatDuration(action.ttlMs)}): removing it`,
+        ),
+      ]
     case 'session/interrupted':
       return [style.yellow(`! interrupted (${action.signal}): stopping what this run started…`)]
     case 'project/loaded':
@@ -56,7 +65,7 @@ export function formatAction(action: Action, state: HearthState, style: Style): 
 
   const service = state.services[action.key]
   if (service === undefined) return []
-  const name = service.name
+  const name = displayName(state, service)
   switch (action.type) {
     case 'service/starting':
       return [row(' ', name, 'starting', style.dim(service.kind))]
@@ -159,9 +168,14 @@ function endpoint(service: ServiceState): string {
   return port === undefined ? '' : `${outputs.host}:${port[1]}`
 }
 
+/** `api`, or `backend/api` when the project has several environments (service names may repeat). */
+function displayName(state: HearthState, service: ServiceState): string {
+  return Object.keys(state.environments).length > 1 ? service.key : service.name
+}
+
 function nameWidth(state: HearthState): number {
   const names = [
-    ...Object.values(state.services).map((service) => service.name),
+    ...Object.values(state.services).map((service) => displayName(state, service)),
     ...Object.keys(state.environments),
   ]
   return Math.max(8, ...names.map((name) => name.length))

@@ -14,6 +14,7 @@ export function reduce(state: HearthState, action: Action): HearthState {
       return sessionReducer(state, action)
     case 'environment/up-requested':
     case 'environment/down-requested':
+    case 'environment/expired':
     case 'environment/lock-waiting':
     case 'environment/lock-acquired':
     case 'environment/lock-released':

@@ -102,6 +102,8 @@ export interface EnvironmentState {
 
 export interface SessionState {
   startedAt: number
+  /** Environments this session removed because they sat unused past the idle TTL. */
+  expired: readonly string[]
   interrupted: { signal: string; at: number } | null
   /** A failure of hearth itself (config, usage), with the exit code it calls for. */
   fatal: { cause: string; fix: string | null; code: 2 | 3 } | null
@@ -121,6 +123,6 @@ export function initialState(at = 0): HearthState {
     config: null,
     environments: {},
     services: {},
-    session: { startedAt: at, interrupted: null, fatal: null },
+    session: { startedAt: at, expired: [], interrupted: null, fatal: null },
   }
 }

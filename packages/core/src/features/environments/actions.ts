@@ -13,6 +13,8 @@ export type EnvironmentAction =
       environments: readonly string[]
       only: 'all' | 'started'
     }
+  /** Unused for longer than the idle TTL: it is being removed. */
+  | { type: 'environment/expired'; at: number; environment: string; idleMs: number; ttlMs: number }
   | { type: 'environment/lock-waiting'; at: number; environment: string; holder: string }
   | { type: 'environment/lock-acquired'; at: number; environment: string }
   | { type: 'environment/lock-released'; at: number; environment: string }

@@ -8,6 +8,7 @@ import type { Action } from '../../store/actions.js'
 import { BACKEND, configOf } from '../../testing/fixtures.js'
 import { createMemoryLocks } from './environment-locks.js'
 import { selectEnvironmentStatus } from './selectors.js'
+import { createMemoryUsageRecords } from './usage-records.js'
 
 /**
  * The environment controller against the fake driver: a store seeded from a config, the controller
@@ -16,7 +17,13 @@ import { selectEnvironmentStatus } from './selectors.js'
 const backend = BACKEND
 
 function setup(driver = new FakeDriver(), config = configOf(backend)) {
-  const session = createSession({ config, drivers: [driver], version: 'test', locks: createMemoryLocks() })
+  const session = createSession({
+    config,
+    drivers: [driver],
+    version: 'test',
+    usage: createMemoryUsageRecords(),
+    locks: createMemoryLocks(),
+  })
   const actions: Action[] = []
   session.store.subscribeActions((action) => actions.push(action))
   const of = (type: Action['type']) =>
@@ -164,6 +171,7 @@ describe('EnvironmentController', () => {
       config,
       drivers: [new FakeDriver().behave('db', { neverReady: true })],
       version: 'test',
+      usage: createMemoryUsageRecords(),
       locks: createMemoryLocks(),
       clock: fast,
     })
@@ -417,6 +425,7 @@ describe('EnvironmentController', () => {
         config,
         drivers: [new FakeDriver({ runtime }).behave('db', { startDelayMs: 20 })],
         version: 'test',
+        usage: createMemoryUsageRecords(),
         locks,
       }),
     )
@@ -536,9 +545,16 @@ describe('EnvironmentController, when requests cross', () => {
       config,
       drivers: [new FakeDriver().behave('db', { startDelayMs: 1000 })],
       version: 'test',
+      usage: createMemoryUsageRecords(),
       locks,
     })
-    const waiter = createSession({ config, drivers: [new FakeDriver()], version: 'test', locks })
+    const waiter = createSession({
+      config,
+      drivers: [new FakeDriver()],
+      version: 'test',
+      usage: createMemoryUsageRecords(),
+      locks,
+    })
     const holding = holder.up()
     await until(holder, (state) => state.environments.backend?.lock === 'held')
     const waiting = waiter.up()
@@ -591,6 +607,7 @@ describe('EnvironmentController with a container runtime', () => {
       config,
       drivers: [docker, processes],
       version: 'test',
+      usage: createMemoryUsageRecords(),
       locks: createMemoryLocks(),
     })
     const actions: Action[] = []

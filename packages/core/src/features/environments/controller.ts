@@ -1,10 +1,4 @@
-import {
-  createLabels,
-  type Driver,
-  type Instance,
-  type InstanceSpec,
-  isDriverError,
-} from '@hearth/driver'
+import { createLabels, type Driver, type Instance, type InstanceSpec, isDriverError } from '@hearth/driver'
 import {
   computeSpecHash,
   formatDuration,
@@ -181,6 +175,31 @@ export class EnvironmentController implements Controller {
         })
       }
     }
+  }
+
+  /**
+   * The project's instances in every runtime that answers, by environment (including environments
+   * the config no longer has), for the idle TTL and `down --all`.
+   */
+  async instancesByEnvironment(): Promise<Map<string, Instance[]>> {
+    const project = this.store.getState().project as NonNullable<HearthState['project']>
+    const byEnvironment = new Map<string, Instance[]>()
+    for (const driver of await this.runtimes.available()) {
+      for (const instance of await driver.list({ projectId: project.id })) {
+        const name = instance.identity.environment
+        byEnvironment.set(name, [...(byEnvironment.get(name) ?? []), instance])
+      }
+    }
+    return byEnvironment
+  }
+
+  /** Removes what the drivers created for the project besides instances (networks, volumes). */
+  async prune(): Promise<number> {
+    const project = this.store.getState().project as NonNullable<HearthState['project']>
+    let removed = 0
+    for (const driver of await this.runtimes.available())
+      removed += (await driver.prune?.({ projectId: project.id })) ?? 0
+    return removed
   }
 
   /**

@@ -10,6 +10,11 @@ export function environmentReducer(state: HearthState, action: EnvironmentAction
       return requestUp(state, action.environments, action.at)
     case 'environment/down-requested':
       return requestDown(state, action.environments, action.only, action.at)
+    case 'environment/expired':
+      return {
+        ...state,
+        session: { ...state.session, expired: [...state.session.expired, action.environment] },
+      }
     case 'environment/lock-waiting':
       return updateEnvironment(state, action.environment, { lock: 'waiting', lockHolder: action.holder })
     case 'environment/lock-acquired':
