@@ -48,6 +48,11 @@ export interface Session {
    */
   restart(keys: readonly ServiceKey[]): Promise<HearthState>
   /**
+   * Runs the resets of the ready services of these environments (default: all), as between two test
+   * runs, and resolves once they are done (restart resets included).
+   */
+  reset(environments?: readonly string[]): Promise<HearthState>
+  /**
    * Removes the project's environments that sat unused longer than the idle TTL (those the config
    * no longer has too), and resolves with their names.
    */
@@ -145,6 +150,10 @@ export function createSession(options: SessionOptions): Session {
       await environments.prune()
       await usage.forget([...new Set([...all(), ...found])])
       return store.getState()
+    },
+    async reset(names = all()) {
+      await environments.reset(names)
+      return settled()
     },
     async restart(keys) {
       store.dispatch({ type: 'service/restart-requested', at: clock.now(), keys })

@@ -13,7 +13,8 @@ export const downSpec: CommandSpec = {
   options: {
     all: {
       type: 'boolean',
-      description: "Every environment of this project, those the config no longer has too, and hearth's networks and volumes",
+      description:
+        "Every environment of this project, those the config no longer has too, and hearth's networks and volumes",
     },
   },
   details:

@@ -121,6 +121,8 @@ export function formatAction(action: Action, state: HearthState, style: Style): 
       }
       return lines
     }
+    case 'service/reset':
+      return [row(style.green('✓'), name, 'reset', formatDuration(action.durationMs))]
     case 'service/fell-back':
       return [
         row(style.yellow('!'), name, 'fallback', `${action.reason}: running its local stand-in instead`),

@@ -90,6 +90,7 @@ describe('project/loaded', () => {
       restarting: false,
       fallback: null,
       preparing: null,
+      lastResetAt: null,
     })
     expect(next.services['backend/migrate']?.kind).toBe('job')
   })

@@ -80,6 +80,8 @@ export interface ServiceState {
   exitCode: number | null
   /** The instance runs an older definition than the config (from `observe`). */
   outdated: boolean
+  /** When its reset last ran. */
+  lastResetAt: number | null
   /** Why it runs as its fallback process this session (the container runtime's problem), or null. */
   fallback: string | null
   /** What is being prepared (a pull, a build), while it is. */

@@ -46,6 +46,8 @@ export type ServiceAction =
    * addresses): dependents stop first, then all start again in order.
    */
   | { type: 'service/restart-requested'; at: number; keys: readonly ServiceKey[] }
+  /** Its reset (between test runs) ran and succeeded. */
+  | { type: 'service/reset'; at: number; key: ServiceKey; durationMs: number }
   /** A start was called off before it created anything (Ctrl-C while looking for an instance). */
   | { type: 'service/aborted'; at: number; key: ServiceKey }
   | { type: 'service/stopping'; at: number; key: ServiceKey }

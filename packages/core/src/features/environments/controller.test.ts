@@ -696,3 +696,52 @@ describe('EnvironmentController with a container runtime', () => {
     expect(rebuilt.services['backend/api']?.instance?.reused).toBe(false)
   })
 })
+
+describe('EnvironmentController resets', () => {
+  const withResets = () =>
+    configOf({
+      name: 'backend',
+      services: {
+        db: { kind: 'process', command: 'db', reset: { type: 'exec', command: ['psql', '-c', 'reset'] } },
+        cache: { kind: 'process', command: 'cache', reset: { type: 'exec', command: 'redis-cli FLUSHALL' } },
+        api: { kind: 'process', command: 'api', dependsOn: ['db'], reset: { type: 'restart' } },
+        docs: { kind: 'process', command: 'docs' },
+      },
+    })
+
+  it('runs each ready service its reset: exec in the instance, restart for restarts', async () => {
+    const driver = new FakeDriver()
+    const { session, of } = setup(driver, withResets())
+    const before = await session.up()
+    const state = await session.reset()
+    const execs = driver.events
+      .filter((event) => event.type === 'exec')
+      .map((event) => (event.type === 'exec' ? `${event.service}: ${event.command}` : ''))
+    expect(execs.sort()).toEqual(['cache: redis-cli FLUSHALL', 'db: psql -c reset'])
+    expect(of('service/reset').sort()).toEqual(['backend/cache', 'backend/db'])
+    expect(state.services['backend/db']?.lastResetAt).toEqual(expect.any(Number))
+    expect(state.services['backend/docs']?.lastResetAt).toBeNull()
+    // The restart reset gives api a new instance; db keeps its own.
+    expect(state.services['backend/api']?.instance?.id).not.toBe(before.services['backend/api']?.instance?.id)
+    expect(state.services['backend/db']?.instance?.id).toBe(before.services['backend/db']?.instance?.id)
+    expect(selectExitCode(state)).toBe(0)
+    await session.close()
+  })
+
+  it('marks a service whose reset fails as failed, with the output of the reset', async () => {
+    const driver = new FakeDriver().behave('db', {
+      execResult: { exitCode: 2, output: 'psql: error: database "app_template" does not exist' },
+    })
+    const { session } = setup(driver, withResets())
+    await session.up()
+    const state = await session.reset(['backend'])
+    expect(state.services['backend/db']?.failure).toEqual({
+      cause: 'its reset exited with code 2',
+      fix: "see the reset command's output below",
+      logTail: ['psql: error: database "app_template" does not exist'],
+      blockedBy: null,
+    })
+    expect(selectExitCode(state)).toBe(3)
+    await session.close()
+  })
+})

@@ -2,6 +2,7 @@ import { createLabels, type Driver, type Instance, type InstanceSpec, isDriverEr
 import {
   computeSpecHash,
   formatDuration,
+  type NormalizedCommand,
   type NormalizedService,
   type ResolvedSpecInputs,
 } from '@hearth/environments'
@@ -63,6 +64,8 @@ export class EnvironmentController implements Controller {
   private readonly tasks = new Map<ServiceKey, Task>()
   /** Runtime handles of the instances in state (state holds only their summaries). */
   private readonly instances = new Map<ServiceKey, Instance>()
+  /** What each service runs as this session: its definition, or its container's fallback. */
+  private readonly running = new Map<ServiceKey, { driver: Driver; service: NormalizedService }>()
   private readonly lockTasks = new Map<
     string,
     { controller: AbortController; handle: Promise<LockHandle | null> }
@@ -174,6 +177,69 @@ export class EnvironmentController implements Controller {
             rendered !== null && (running || definition.kind === 'job') ? computeOutputs(rendered, best) : {},
         })
       }
+    }
+  }
+
+  /**
+   * Resets the ready services of these environments that declare a reset, all at once: an `exec`
+   * runs in the instance (a database re-created from its template, a cache flushed), a `restart`
+   * restarts the service and its dependents. Resolves when all are done; a reset that fails marks
+   * its service failed, with the command's output.
+   */
+  async reset(environments: readonly string[]): Promise<void> {
+    const state = this.store.getState()
+    const restarts: ServiceKey[] = []
+    const execs: Promise<void>[] = []
+    for (const name of environments) {
+      for (const service of selectServices(state, name)) {
+        const chosen = this.running.get(service.key)
+        const instance = this.instances.get(service.key)
+        const reset = chosen?.service.reset ?? null
+        if (reset === null || chosen === undefined || instance === undefined || service.status !== 'ready')
+          continue
+        if (reset.type === 'restart') restarts.push(service.key)
+        else
+          execs.push(this.resetByExec(service.key, chosen.driver, instance, reset.command, reset.timeoutMs))
+      }
+    }
+    await Promise.all(execs)
+    if (restarts.length > 0) {
+      this.store.dispatch({ type: 'service/restart-requested', at: this.clock.now(), keys: restarts })
+    }
+  }
+
+  private async resetByExec(
+    key: ServiceKey,
+    driver: Driver,
+    instance: Instance,
+    command: NormalizedCommand,
+    timeoutMs: number,
+  ): Promise<void> {
+    const began = this.clock.now()
+    try {
+      const result = await driver.exec(instance, command, { timeoutMs })
+      if (result.exitCode === 0) {
+        this.store.dispatch({
+          type: 'service/reset',
+          at: this.clock.now(),
+          key,
+          durationMs: this.clock.now() - began,
+        })
+        return
+      }
+      this.fail(key, {
+        cause: `its reset exited with code ${result.exitCode}`,
+        fix: "see the reset command's output below",
+        logTail: result.output.trim().split('\n').slice(-this.tailLines),
+        blockedBy: null,
+      })
+    } catch (error) {
+      this.fail(key, {
+        cause: `its reset failed: ${(error as Error).message}`,
+        fix: isDriverError(error) ? error.fix : null,
+        logTail: [],
+        blockedBy: null,
+      })
     }
   }
 
@@ -347,6 +413,7 @@ export class EnvironmentController implements Controller {
       return
     }
     const { driver, service: definition } = choice
+    this.running.set(key, { driver, service: definition })
     if (choice.fallbackReason !== null) {
       this.store.dispatch({
         type: 'service/fell-back',

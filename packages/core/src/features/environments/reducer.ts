@@ -45,6 +45,8 @@ export function serviceReducer(state: HearthState, action: ServiceAction): Heart
         probe: null,
         preparing: null,
       })
+    case 'service/reset':
+      return updateService(state, key, { lastResetAt: at })
     case 'service/fell-back':
       return updateService(state, key, { fallback: action.reason })
     case 'service/preparing':

@@ -52,6 +52,7 @@ export function projectReducer(state: HearthState, action: ProjectAction): Heart
               probe: null,
               fallback: null,
               preparing: null,
+              lastResetAt: null,
             }
           : { ...existing, kind: definition.kind, dependsOn }
     }
