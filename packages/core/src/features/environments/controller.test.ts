@@ -1,4 +1,4 @@
-import { FakeDriver, FakeRuntime } from '@hearth/driver'
+import { DriverError, FakeDriver, FakeRuntime } from '@hearth/driver'
 import { ready } from '@hearth/environments'
 import { describe, expect, it } from 'vitest'
 import { systemClock } from '../../clock.js'
@@ -674,6 +674,33 @@ describe('EnvironmentController with a container runtime', () => {
       running.map((record) => `${record.instance.identity.service}@${record.instance.driver}`).sort(),
     ).toEqual(['api@process', 'db@docker'])
     await session.close()
+  })
+
+  it('falls back when the engine answers but the image cannot be had, and fails without a fallback', async () => {
+    const runtime = new FakeRuntime()
+    const missing = () => {
+      throw new DriverError(
+        'image-missing',
+        'postgres:16-alpine is not here and cannot be pulled (no registry answers)',
+        'build or load it',
+      )
+    }
+    const docker = () => new FakeDriver({ runtime, name: 'docker', supports: isContainer, prepare: missing })
+    const processes = () =>
+      new FakeDriver({ runtime, name: 'process', supports: (service) => !isContainer(service) })
+    const standIn = await sessionWith(postgres(true), docker(), processes()).session.up()
+    expect(standIn.services['backend/db']).toMatchObject({
+      status: 'ready',
+      fallback: 'postgres:16-alpine is not here and cannot be pulled (no registry answers)',
+      instance: { driver: 'process' },
+    })
+    const none = await sessionWith(postgres(false), docker(), processes()).session.up()
+    expect(none.services['backend/db']?.failure).toEqual({
+      cause: 'postgres:16-alpine is not here and cannot be pulled (no registry answers)',
+      fix: 'build or load it',
+      logTail: [],
+      blockedBy: null,
+    })
   })
 
   it('hashes what the driver prepared: a new image replaces the container', async () => {

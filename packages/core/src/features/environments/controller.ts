@@ -407,25 +407,14 @@ export class EnvironmentController implements Controller {
     const state = this.store.getState()
     const project = state.project as NonNullable<HearthState['project']>
     const config = state.config as NonNullable<HearthState['config']>
-    const choice = await this.runtimes.choose(this.definitionOf(state, key))
-    if (!choice.ok) {
-      this.fail(key, { cause: choice.error.message, fix: choice.error.fix, logTail: [], blockedBy: null })
+    const prepared = await this.prepareRuntime(key, this.definitionOf(state, key), config.root, signal)
+    if (!prepared.ok) {
+      if (signal.aborted) this.store.dispatch({ type: 'service/aborted', at: this.clock.now(), key })
+      else this.fail(key, prepared.failure)
       return
     }
-    const { driver, service: definition } = choice
+    const { driver, definition, rendered, inputs } = prepared
     this.running.set(key, { driver, service: definition })
-    if (choice.fallbackReason !== null) {
-      this.store.dispatch({
-        type: 'service/fell-back',
-        at: this.clock.now(),
-        key,
-        reason: choice.fallbackReason,
-      })
-    }
-    const rendered = renderDependencies(
-      definition,
-      (dep) => state.services[`${definition.environment}/${dep}`]?.outputs,
-    )
     const identity = {
       project: project.name,
       projectId: project.id,
@@ -437,16 +426,6 @@ export class EnvironmentController implements Controller {
     let instance: Instance | null = null
     let created = false
     try {
-      const inputs =
-        driver.prepare === undefined
-          ? {}
-          : await driver.prepare(rendered, {
-              root: config.root,
-              signal,
-              onProgress: throttle(PROGRESS_THROTTLE_MS, (progress) =>
-                this.store.dispatch({ type: 'service/preparing', at: this.clock.now(), key, ...progress }),
-              ),
-            })
       const specHash = specHashOf(rendered, state, inputs)
       const spec: InstanceSpec = {
         identity,
@@ -521,6 +500,71 @@ export class EnvironmentController implements Controller {
           }
         : { cause: (error as Error).message, fix: null, logTail: [], blockedBy: null }
       this.fail(key, failure)
+    }
+  }
+
+  /**
+   * Chooses where the service runs and prepares it there (a pull, a build). A container falls back
+   * to its stand-in process when its runtime does not answer, or when its image cannot be had (no
+   * registry, say), and says so.
+   */
+  private async prepareRuntime(
+    key: ServiceKey,
+    original: NormalizedService,
+    root: string,
+    signal: AbortSignal,
+  ): Promise<
+    | {
+        ok: true
+        driver: Driver
+        definition: NormalizedService
+        rendered: NormalizedService
+        inputs: ResolvedSpecInputs
+      }
+    | { ok: false; failure: ServiceFailure }
+  > {
+    const state = this.store.getState()
+    const render = (service: NormalizedService): NormalizedService =>
+      renderDependencies(service, (dep) => state.services[`${service.environment}/${dep}`]?.outputs)
+    const fellBack = (reason: string): void =>
+      this.store.dispatch({ type: 'service/fell-back', at: this.clock.now(), key, reason })
+    const failure = (error: unknown): { ok: false; failure: ServiceFailure } => ({
+      ok: false,
+      failure: isDriverError(error)
+        ? { cause: error.message, fix: error.fix, logTail: [], blockedBy: null }
+        : { cause: (error as Error).message, fix: null, logTail: [], blockedBy: null },
+    })
+
+    const choice = await this.runtimes.choose(original)
+    if (!choice.ok) return failure(choice.error)
+    if (choice.fallbackReason !== null) fellBack(choice.fallbackReason)
+    const rendered = render(choice.service)
+    if (choice.driver.prepare === undefined) {
+      return { ok: true, driver: choice.driver, definition: choice.service, rendered, inputs: {} }
+    }
+    try {
+      const inputs = await choice.driver.prepare(rendered, {
+        root,
+        signal,
+        onProgress: throttle(PROGRESS_THROTTLE_MS, (progress) =>
+          this.store.dispatch({ type: 'service/preparing', at: this.clock.now(), key, ...progress }),
+        ),
+      })
+      return { ok: true, driver: choice.driver, definition: choice.service, rendered, inputs }
+    } catch (error) {
+      const stand = original.kind === 'container' ? original.fallback : null
+      const standDriver = stand === null ? null : this.runtimes.driverFor(stand)
+      if (
+        signal.aborted ||
+        stand === null ||
+        standDriver === null ||
+        !isDriverError(error) ||
+        error.code !== 'image-missing'
+      ) {
+        return failure(error)
+      }
+      fellBack(error.message)
+      return { ok: true, driver: standDriver, definition: stand, rendered: render(stand), inputs: {} }
     }
   }
 
