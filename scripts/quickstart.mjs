@@ -110,10 +110,29 @@ async function demo() {
   console.log('\nTry it yourself: cd examples/demo && pnpm hearth up (or npx hearth up)')
 }
 
+function dockerAnswers() {
+  return spawnSync('docker', ['info'], { stdio: 'ignore' }).status === 0
+}
+
 function test(fast) {
   mkdirSync(path.join(root, '.vitest-results'), { recursive: true })
-  const projects = fast ? ['--project', 'unit', '--project', 'integration'] : []
-  say(fast ? 'Running the tests that need no Docker' : 'Running all tests')
+  let projects = fast ? ['--project', 'unit', '--project', 'integration'] : []
+  if (!fast && !dockerAnswers()) {
+    if (process.env.HEARTH_REQUIRE_DOCKER === '1')
+      fail('no Docker engine answers (`docker info` fails), and HEARTH_REQUIRE_DOCKER=1')
+    console.log(
+      bold('\n! No Docker engine answers here: running every test except those that need Docker.') +
+        '\n  Start Docker (and run `bash scripts/build-test-images.sh`) to run them too.',
+    )
+    projects = ['--project', 'unit', '--project', 'integration', '--project', 'e2e']
+  }
+  say(
+    fast
+      ? 'Running the tests that need no Docker'
+      : projects.length > 0
+        ? 'Running the tests that need no Docker'
+        : 'Running all tests',
+  )
   const status = run(process.execPath, [
     path.join(root, 'node_modules/vitest/vitest.mjs'),
     'run',

@@ -3,6 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { createSession, type Session } from '@hearth/core'
 import type { Driver } from '@hearth/driver'
+import { DockerDriver } from '@hearth/driver-docker'
 import { ProcessDriver } from '@hearth/driver-process'
 import { loadConfig, type NormalizedConfig } from '@hearth/environments'
 import { UsageError } from './args.js'
@@ -14,9 +15,13 @@ export interface GlobalOptions {
   verbose?: boolean | undefined
 }
 
-/** The concrete drivers: the only place that chooses runtimes. */
+/**
+ * The concrete drivers: the only place that chooses runtimes. Docker runs containers (and jobs with
+ * an image); everything else runs as local processes. When Docker does not answer, containers that
+ * have a fallback run it as a local process instead.
+ */
 export function createDrivers(stateDir: string): Driver[] {
-  return [new ProcessDriver({ stateDir })]
+  return [new DockerDriver({ stateDir }), new ProcessDriver({ stateDir })]
 }
 
 /** Loads the config and opens a session on it with the real drivers. */

