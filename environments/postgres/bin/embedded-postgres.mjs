@@ -17,7 +17,16 @@
 // (a 0700 home, say), the data goes under the system's temporary folder instead, and it says so.
 import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { chownSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  chownSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { createRequire } from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
@@ -146,7 +155,29 @@ async function stop(signal) {
 for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(signal, () => void stop(signal))
 
 // ── initdb ─────────────────────────────────────────────────────────────────────────────────────
-const { initdb, postgres } = await binaries()
+let { initdb, postgres } = await binaries()
+if (owner !== null && !(await canEnter(path.dirname(initdb), owner))) {
+  // The binaries sit in node_modules under a folder the OS user cannot enter (a checkout in a
+  // 0700 home or temp folder). A copy they can reach, made once per version and shared.
+  const native = path.dirname(path.dirname(initdb))
+  const digest = createHash('sha256').update(native).digest('hex').slice(0, 12)
+  const shared = path.join(os.tmpdir(), 'hearth-postgres-binaries', digest)
+  if (!existsSync(path.join(shared, '.complete'))) {
+    const staging = `${shared}.${process.pid}.tmp`
+    mkdirSync(path.dirname(shared), { recursive: true, mode: 0o755 })
+    cpSync(native, staging, { recursive: true, verbatimSymlinks: true })
+    writeFileSync(path.join(staging, '.complete'), '')
+    try {
+      renameSync(staging, shared)
+    } catch {
+      // Another start made the copy first: use theirs.
+      rmSync(staging, { recursive: true, force: true })
+    }
+    say(`${owner.name} cannot reach the binaries in node_modules: using a copy in ${shared}`)
+  }
+  initdb = path.join(shared, path.relative(native, initdb))
+  postgres = path.join(shared, path.relative(native, postgres))
+}
 removeData()
 mkdirSync(dataDir, { mode: 0o700 })
 const pwfile = `${dataDir}.pwfile`

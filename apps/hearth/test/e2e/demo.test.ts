@@ -46,8 +46,12 @@ describe('the demo, end to end', () => {
     expect(index(/^ {2}worker +starting/)).toBeGreaterThan(index(/^✓ api +ready/))
     expect(index(new RegExp(`^✓ seed +completed +${TOOK}$`))).toBeGreaterThan(0)
     expect(index(new RegExp(`^✓ worker +ready +${TOOK} {2}http://127\\.0\\.0\\.1:\\d+$`))).toBeGreaterThan(0)
+    // db and cache come first, and migrate before the API.
+    expect(index(/^ {2}migrate +starting/)).toBeGreaterThan(index(/^✓ db +ready/))
+    expect(index(/^ {2}api +starting/)).toBeGreaterThan(index(new RegExp(`^✓ migrate +completed +${TOOK}$`)))
+    expect(index(/^ {2}api +starting/)).toBeGreaterThan(index(/^✓ cache +ready/))
     expect(lines).toContainEqual(
-      expect.stringMatching(new RegExp(`^✓ backend ready in ${TOOK} \\(3 started\\)$`)),
+      expect.stringMatching(new RegExp(`^✓ backend ready in ${TOOK} \\(6 started\\)$`)),
     )
   })
 
@@ -57,10 +61,15 @@ describe('the demo, end to end', () => {
       ['backend', 'ready'],
     ])
     expect(json.environments[0]?.services.map((item) => [item.name, item.kind, item.state])).toEqual([
+      ['cache', 'container', 'running'],
+      ['db', 'container', 'running'],
+      ['migrate', 'job', 'completed'],
       ['api', 'process', 'running'],
       ['seed', 'job', 'completed'],
       ['worker', 'process', 'running'],
     ])
+    const db = service(json, 'db')
+    expect(db?.outputs.url).toBe(`postgres://postgres:postgres@127.0.0.1:${db?.instance?.ports.pg}/invoices`)
     const api = service(json, 'api')
     expect(api?.outputs.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
     expect(api?.outputs.url).toBe(`http://127.0.0.1:${api?.instance?.ports.http}`)
@@ -114,7 +123,9 @@ describe('the demo, end to end', () => {
     expect(result.stdout).toMatch(/^ {2}api +attached +running for /m)
     expect(result.stdout).toMatch(/^ {2}worker +attached +running for /m)
     expect(result.stdout).toMatch(/^✓ seed +completed +done in an earlier run, unchanged$/m)
-    expect(result.stdout).toMatch(/^✓ backend ready in .* \(3 attached\)$/m)
+    expect(result.stdout).toMatch(/^ {2}db +attached +running for /m)
+    expect(result.stdout).toMatch(/^✓ migrate +completed +done in an earlier run, unchanged$/m)
+    expect(result.stdout).toMatch(/^✓ backend ready in .* \(6 attached\)$/m)
     const after = await status()
     const ids = (json: StatusJson) => json.environments[0]?.services.map((item) => item.instance?.id)
     expect(ids(after)).toEqual(ids(before))
@@ -126,8 +137,8 @@ describe('the demo, end to end', () => {
     writeFileSync(
       file,
       readFileSync(file, 'utf8').replace(
-        "cwd: 'apps/api',\n      ports",
-        "cwd: 'apps/api',\n      env: { LOG_LEVEL: 'debug' },\n      ports",
+        "env: { DATABASE_URL: '{{db.url}}', REDIS_URL: '{{cache.url}}' },",
+        "env: { DATABASE_URL: '{{db.url}}', REDIS_URL: '{{cache.url}}', LOG_LEVEL: 'debug' },",
       ),
     )
     const result = await hearth(['up'], demo.root)
@@ -152,13 +163,11 @@ describe('the demo, end to end', () => {
     expect(lines.findIndex((line) => /^ {2}api +stopping/.test(line))).toBeGreaterThan(
       Math.max(stopped('worker'), stopped('seed')),
     )
-    expect(lines).toContain('✓ stopped backend (3 services)')
+    expect(lines).toContain('✓ stopped backend (6 services)')
     expect(processesOf(projectId)).toEqual([])
     expect(readdirSync(path.join(demo.root, '.hearth', 'processes'))).toEqual([])
-    expect((await status()).environments[0]?.services.map((item) => item.state)).toEqual([
-      'stopped',
-      'stopped',
-      'stopped',
-    ])
+    expect((await status()).environments[0]?.services.map((item) => item.state)).toEqual(
+      Array(6).fill('stopped'),
+    )
   })
 })

@@ -78,6 +78,7 @@ describe('project/loaded', () => {
       status: 'idle',
       since: 1_000,
       requestedAt: null,
+      startingAt: null,
       startedAt: null,
       readyAt: null,
       stoppingAt: null,
@@ -372,7 +373,14 @@ describe('service actions', () => {
     {
       name: 'starting clears the last failure, exit code and outdated mark',
       action: { type: 'service/starting', at: AT, key },
-      patch: { status: 'starting', since: AT, failure: null, exitCode: null, outdated: false },
+      patch: {
+        status: 'starting',
+        since: AT,
+        startingAt: AT,
+        failure: null,
+        exitCode: null,
+        outdated: false,
+      },
     },
     {
       name: 'started records the instance and resets the probe progress',

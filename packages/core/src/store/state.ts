@@ -69,6 +69,8 @@ export interface ServiceState {
   since: number
   /** When this session asked for it to start, for "ready in 1.2 s". */
   requestedAt: number | null
+  /** When its dependencies were ready and hearth began on it (finding, pulling, creating). */
+  startingAt: number | null
   startedAt: number | null
   readyAt: number | null
   stoppingAt: number | null

@@ -1,9 +1,18 @@
-/** The demo API: invoices over HTTP. Listens on 127.0.0.1:$PORT (hearth allocates the port). */
-import { randomUUID } from 'node:crypto'
+/**
+ * The demo API: invoices over HTTP, kept in Postgres ($DATABASE_URL); new invoices are queued in
+ * Redis ($REDIS_URL) for the worker. Listens on 127.0.0.1:$PORT (hearth allocates the port).
+ */
 import http from 'node:http'
-import { formatMoney, type Invoice, invoiceTotal, parseInvoiceInput } from '@demo/shared'
+import { formatMoney, parseInvoiceInput } from '@demo/shared'
+import { createStore } from './store.js'
 
-const invoices = new Map<string, Invoice>()
+const store = createStore(required('DATABASE_URL'), required('REDIS_URL'))
+
+function required(name: string): string {
+  const value = process.env[name]
+  if (value === undefined || value === '') throw new Error(`${name} is not set`)
+  return value
+}
 
 function send(response: http.ServerResponse, status: number, body: unknown): void {
   response.writeHead(status, { 'content-type': 'application/json' })
@@ -20,7 +29,7 @@ async function readJson(request: http.IncomingMessage): Promise<unknown> {
   }
 }
 
-const server = http.createServer(async (request, response) => {
+async function route(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
   const url = new URL(request.url ?? '/', 'http://localhost')
   const [, resource, id, action] = url.pathname.split('/')
   if (request.method === 'GET' && url.pathname === '/health') return send(response, 200, { ok: true })
@@ -29,34 +38,36 @@ const server = http.createServer(async (request, response) => {
   if (request.method === 'POST' && id === undefined) {
     const parsed = parseInvoiceInput(await readJson(request))
     if (!parsed.ok) return send(response, 400, { errors: parsed.errors })
-    const invoice: Invoice = {
-      ...parsed.input,
-      id: randomUUID(),
-      totalCents: invoiceTotal(parsed.input.lines),
-      status: 'open',
-    }
-    invoices.set(invoice.id, invoice)
+    const invoice = await store.create(parsed.input)
     console.log(
       `created invoice ${invoice.id} for ${invoice.customer}: ${formatMoney(invoice.totalCents, invoice.currency)}`,
     )
     return send(response, 201, invoice)
   }
-  if (request.method === 'GET' && id === undefined) {
-    const status = url.searchParams.get('status')
-    return send(
-      response,
-      200,
-      [...invoices.values()].filter((invoice) => status === null || invoice.status === status),
-    )
+  if (request.method === 'GET' && id === undefined)
+    return send(response, 200, await store.list(url.searchParams.get('status')))
+  if (id === undefined || !/^[0-9a-f-]{36}$/.test(id))
+    return send(response, 404, { error: 'no such invoice' })
+  if (request.method === 'GET' && action === undefined) {
+    const invoice = await store.get(id)
+    return invoice === undefined
+      ? send(response, 404, { error: 'no such invoice' })
+      : send(response, 200, invoice)
   }
-  const invoice = id === undefined ? undefined : invoices.get(id)
-  if (invoice === undefined) return send(response, 404, { error: 'no such invoice' })
-  if (request.method === 'GET' && action === undefined) return send(response, 200, invoice)
   if (request.method === 'POST' && (action === 'sent' || action === 'paid')) {
-    invoice.status = action
-    return send(response, 200, invoice)
+    const invoice = await store.setStatus(id, action)
+    return invoice === undefined
+      ? send(response, 404, { error: 'no such invoice' })
+      : send(response, 200, invoice)
   }
   return send(response, 405, { error: 'method not allowed' })
+}
+
+const server = http.createServer((request, response) => {
+  route(request, response).catch((error: Error) => {
+    console.error(`${request.method} ${request.url}: ${error.message}`)
+    send(response, 500, { error: 'internal error' })
+  })
 })
 
 server.listen(Number(process.env.PORT ?? 3000), '127.0.0.1', () => {
@@ -65,5 +76,5 @@ server.listen(Number(process.env.PORT ?? 3000), '127.0.0.1', () => {
 })
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.on(signal, () => server.close(() => process.exit(0)))
+  process.on(signal, () => server.close(() => void store.close().then(() => process.exit(0))))
 }

@@ -130,27 +130,27 @@ export class EnvironmentController implements Controller {
       for (const service of selectServices(this.store.getState(), name)) {
         const state = this.store.getState()
         const project = state.project as NonNullable<HearthState['project']>
-        const choice = await this.runtimes.choose(this.definitionOf(state, service.key))
-        const definition = choice.ok ? choice.service : this.definitionOf(state, service.key)
-        const found = choice.ok
-          ? await choice.driver.list({ projectId: project.id, environment: name, service: definition.name })
-          : []
-        // With a dependency down there is nothing to compare with: the hash covers its outputs.
-        const dependenciesUp = definition.dependsOn.every(
-          (dep) => Object.keys(state.services[`${name}/${dep}`]?.outputs ?? {}).length > 0,
-        )
-        const rendered = dependenciesUp
-          ? renderDependencies(definition, (dep) => state.services[`${name}/${dep}`]?.outputs)
-          : null
-        // A driver that prepares (pulls, builds) hashes what it prepared: without preparing, which
-        // status must not do, there is nothing to compare with.
-        const comparable = rendered !== null && choice.ok && choice.driver.prepare === undefined
-        const specHash = comparable ? specHashOf(rendered, this.store.getState()) : null
-        const rank = (instance: Instance): number =>
-          (instance.state.status === 'running' ? 2 : 0) + (instance.specHash === specHash ? 1 : 0)
-        const best = [...found].sort((a, b) => rank(b) - rank(a))[0]
+        const original = this.definitionOf(state, service.key)
+        // Wherever it runs: a container may run as its fallback process (on another driver).
+        const found: Array<{ driver: Driver; instance: Instance }> = []
+        for (const driver of await this.runtimes.available()) {
+          for (const instance of await driver.list({
+            projectId: project.id,
+            environment: name,
+            service: original.name,
+          })) {
+            found.push({ driver, instance })
+          }
+        }
+        const runsAsFallback = (instance: Instance): boolean =>
+          original.kind === 'container' && original.fallback !== null && instance.kind !== 'container'
+        const best = [...found].sort(
+          (a, b) =>
+            Number(b.instance.state.status === 'running') - Number(a.instance.state.status === 'running'),
+        )[0]
         if (best === undefined) {
           this.instances.delete(service.key)
+          this.running.delete(service.key)
           this.store.dispatch({
             type: 'service/observed',
             at: this.clock.now(),
@@ -163,18 +163,39 @@ export class EnvironmentController implements Controller {
           })
           continue
         }
-        this.instances.set(service.key, best)
-        const running = best.state.status === 'running'
+        const definition =
+          runsAsFallback(best.instance) && original.kind === 'container'
+            ? (original.fallback ?? original)
+            : original
+        // With a dependency down there is nothing to compare with: the hash covers its outputs.
+        const dependenciesUp = definition.dependsOn.every(
+          (dep) => Object.keys(state.services[`${name}/${dep}`]?.outputs ?? {}).length > 0,
+        )
+        const rendered = dependenciesUp
+          ? renderDependencies(definition, (dep) => state.services[`${name}/${dep}`]?.outputs)
+          : null
+        // A driver that prepares (pulls, builds) hashes what it prepared: without preparing, which
+        // status must not do, there is nothing to compare with.
+        const specHash =
+          rendered !== null && best.driver.prepare === undefined
+            ? specHashOf(rendered, this.store.getState())
+            : null
+        const instance = best.instance
+        this.instances.set(service.key, instance)
+        this.running.set(service.key, { driver: best.driver, service: definition })
+        const running = instance.state.status === 'running'
         this.store.dispatch({
           type: 'service/observed',
           at: this.clock.now(),
           key: service.key,
-          instance: summarize(best, true),
+          instance: summarize(instance, true),
           running,
-          exitCode: best.state.status === 'exited' ? best.state.exitCode : null,
-          outdated: specHash !== null && best.specHash !== specHash,
+          exitCode: instance.state.status === 'exited' ? instance.state.exitCode : null,
+          outdated: specHash !== null && instance.specHash !== specHash,
           outputs:
-            rendered !== null && (running || definition.kind === 'job') ? computeOutputs(rendered, best) : {},
+            rendered !== null && (running || definition.kind === 'job')
+              ? computeOutputs(rendered, instance)
+              : {},
         })
       }
     }

@@ -32,6 +32,7 @@ export function serviceReducer(state: HearthState, action: ServiceAction): Heart
       return updateService(state, key, {
         status: 'starting',
         since: at,
+        startingAt: at,
         failure: null,
         exitCode: null,
         outdated: false,

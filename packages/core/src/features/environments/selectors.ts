@@ -39,11 +39,12 @@ export function selectDependents(state: HearthState, key: ServiceKey): ServiceSt
   return Object.values(state.services).filter((service) => service.dependsOn.includes(key))
 }
 
-/** How long a service took from being asked for to ready (or completed), if it got there. */
+/** How long a service took to start, from when its dependencies were ready to ready (or completed). */
 export function selectStartDuration(service: ServiceState): number | null {
-  if (service.readyAt === null || service.requestedAt === null || service.readyAt < service.requestedAt)
-    return null
-  return service.readyAt - service.requestedAt
+  // Its own start, from when its dependencies were ready; not the time it waited for them.
+  const from = service.startingAt ?? service.requestedAt
+  if (service.readyAt === null || from === null || service.readyAt < from) return null
+  return service.readyAt - from
 }
 
 /**

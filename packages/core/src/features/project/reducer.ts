@@ -40,6 +40,7 @@ export function projectReducer(state: HearthState, action: ProjectAction): Heart
               status: 'idle',
               since: at,
               requestedAt: null,
+              startingAt: null,
               startedAt: null,
               readyAt: null,
               stoppingAt: null,
