@@ -38,7 +38,11 @@ export async function runUp(args: ParsedArgs, io: Io): Promise<number> {
       await session.gc()
       const state = await session.up(environments)
       if (selectFailures(state).length > 0 && state.session.interrupted === null) {
-        println(io.stdout, style.dim('stopping what this run started, so nothing is left half-started…'))
+        const started = Object.values(state.services).some(
+          (service) => service.instance !== null && !service.instance.reused,
+        )
+        if (started)
+          println(io.stdout, style.dim('stopping what this run started, so nothing is left half-started…'))
         await session.down(environments, { only: 'started' })
       }
     })

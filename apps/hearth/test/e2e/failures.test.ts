@@ -76,3 +76,56 @@ describe('failures and interrupts', () => {
     expect(processesOf(id)).toEqual([])
   })
 })
+
+/** No engine answering: containers without a stand-in fail with the fix; those with one run it. */
+describe('without a Docker engine', () => {
+  const noEngine = { DOCKER_HOST: 'unix:///nonexistent/docker.sock' }
+  const projects: Array<{ cleanup(): void }> = []
+  afterAll(() => {
+    for (const created of projects) created.cleanup()
+  })
+  const project = (services: string) => {
+    const created = writeProject({
+      'hearth.config.ts': `export default { environments: [{ name: 'backend', services: ${services} }] }`,
+    })
+    projects.push(created)
+    return created.root
+  }
+
+  it('exits 3 naming the socket and how to start the engine, and starts nothing else', async () => {
+    const root = project(`{
+      cache: { kind: 'container', image: 'redis:7-alpine', ports: { redis: 6379 } },
+      api: { kind: 'process', command: 'exec sleep 30', dependsOn: ['cache'] },
+    }`)
+    const result = await hearth(['up'], root, noEngine)
+    expect(result.exitCode).toBe(3)
+    expect(result.stdout).toContain(
+      '✗ cache     failed       the Docker daemon is not running: nothing answers on unix:///nonexistent/docker.sock',
+    )
+    expect(result.stdout).toMatch(/^ {12}fix: start it: .*or point DOCKER_HOST at a running engine$/m)
+    expect(result.stdout).toMatch(/^- api +not started +cache failed$/m)
+    expect(result.stdout).not.toMatch(/stopping what this run started/)
+    expect(result.stdout).not.toMatch(/^\s+at /m)
+  })
+
+  it('runs the stand-in of a container that has one, and says why', async () => {
+    const root = project(`{
+      cache: {
+        kind: 'container', image: 'redis:7-alpine', ports: { redis: 6379 },
+        outputs: { url: 'redis://{{host}}:{{ports.redis}}' },
+        fallback: { kind: 'process', command: 'exec sleep 30', ports: { redis: { env: 'PORT' } }, readiness: { type: 'command', command: 'true' }, outputs: { url: 'redis://{{host}}:{{ports.redis}}' } },
+      },
+    }`)
+    const result = await hearth(['up'], root, noEngine)
+    expect(result.exitCode).toBe(0)
+    expect(result.stdout).toMatch(
+      /^! cache +fallback +the Docker daemon is not running: nothing answers on unix:\/\/\/nonexistent\/docker\.sock: running its local stand-in instead$/m,
+    )
+    const id = (
+      JSON.parse((await hearth(['status', '--json'], root, noEngine)).stdout) as { project: { id: string } }
+    ).project.id
+    expect(processesOf(id).length).toBeGreaterThan(0)
+    expect((await hearth(['down'], root, noEngine)).exitCode).toBe(0)
+    expect(processesOf(id)).toEqual([])
+  })
+})

@@ -23,11 +23,15 @@ export interface CliResult {
 }
 
 /** Runs the built `hearth` CLI as a user would, without a TTY and without colour. */
-export async function hearth(args: readonly string[], cwd: string): Promise<CliResult> {
+export async function hearth(
+  args: readonly string[],
+  cwd: string,
+  env: Readonly<Record<string, string>> = {},
+): Promise<CliResult> {
   const result = await execa(process.execPath, [bin, ...args], {
     cwd,
     reject: false,
-    env: { NO_COLOR: '1' },
+    env: { NO_COLOR: '1', ...env },
     stdin: 'ignore',
   })
   return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr }
