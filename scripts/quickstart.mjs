@@ -144,10 +144,16 @@ function test(fast) {
   process.exit(status)
 }
 
-if (task !== 'demo' && task !== 'test') fail(`unknown task "${task}": use demo or test`, 2)
+if (!['demo', 'test', 'bench'].includes(task)) fail(`unknown task "${task}": use demo, test or bench`, 2)
 checkNode()
 const pnpmCommand = pnpm()
 install(pnpmCommand)
 build(pnpmCommand)
 if (task === 'demo') await demo()
+else if (task === 'bench')
+  process.exit(
+    run(process.execPath, ['--import', 'tsx', 'src/environments.bench.ts'], {
+      cwd: path.join(root, 'bench'),
+    }),
+  )
 else test(rest.includes('--fast'))

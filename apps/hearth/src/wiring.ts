@@ -3,8 +3,6 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { createSession, type Session } from '@hearth/core'
 import type { Driver } from '@hearth/driver'
-import { DockerDriver } from '@hearth/driver-docker'
-import { ProcessDriver } from '@hearth/driver-process'
 import { loadConfig, type NormalizedConfig } from '@hearth/environments'
 import { UsageError } from './args.js'
 import { VERSION } from './version.js'
@@ -18,9 +16,14 @@ export interface GlobalOptions {
 /**
  * The concrete drivers: the only place that chooses runtimes. Docker runs containers (and jobs with
  * an image); everything else runs as local processes. When Docker does not answer, containers that
- * have a fallback run it as a local process instead.
+ * have a fallback run it as a local process instead. Loaded on demand: `--help` and `--version`
+ * need neither dockerode nor the process driver.
  */
-export function createDrivers(stateDir: string): Driver[] {
+export async function createDrivers(stateDir: string): Promise<Driver[]> {
+  const [{ DockerDriver }, { ProcessDriver }] = await Promise.all([
+    import('@hearth/driver-docker'),
+    import('@hearth/driver-process'),
+  ])
   return [new DockerDriver({ stateDir }), new ProcessDriver({ stateDir })]
 }
 
@@ -33,7 +36,12 @@ export async function openSession(
   const config = await loadConfig(options.config === undefined ? { cwd } : { cwd, file: options.config })
   const stateDir = path.join(config.root, '.hearth')
   await ensureStateDir(stateDir)
-  const session = createSession({ config, drivers: createDrivers(stateDir), version: VERSION, stateDir })
+  const session = createSession({
+    config,
+    drivers: await createDrivers(stateDir),
+    version: VERSION,
+    stateDir,
+  })
   return { config, session, stateDir }
 }
 

@@ -36,7 +36,6 @@ import {
   renderTemplate,
   type ServiceKind,
 } from '@hearth/environments'
-import { execa } from 'execa'
 import { readLogLines } from './log-file.js'
 import { allocatePort, isPortTaken } from './ports.js'
 import {
@@ -157,6 +156,7 @@ export class ProcessDriver implements Driver {
     const labelEnv: Record<string, string> = { [INSTANCE_ENV]: id }
     for (const [label, value] of Object.entries(spec.labels)) labelEnv[labelEnvName(label)] = value
 
+    const { execa } = await loadExeca()
     const output = openSync(path.join(dir, 'output.log'), 'a')
     const child = (() => {
       try {
@@ -308,6 +308,7 @@ export class ProcessDriver implements Driver {
       )
     }
     const [file, ...args] = toArgv(command, lookupIn({ host: HOST, ports: record.ports }))
+    const { execa } = await loadExeca()
     const result = await execa(file as string, args, {
       cwd: record.cwd,
       env: { ...record.env, ...options.env },
@@ -460,6 +461,16 @@ export class ProcessDriver implements Driver {
     const records = await Promise.all(names.map((name) => this.readRecord(name)))
     return records.filter((record): record is ProcessRecord => record !== null)
   }
+}
+
+/**
+ * execa, loaded on first use: listing, inspecting and stopping (all `status` and `down` need) run
+ * without it, and it costs ~70 ms to load.
+ */
+let execaModule: Promise<typeof import('execa')> | undefined
+function loadExeca(): Promise<typeof import('execa')> {
+  execaModule ??= import('execa')
+  return execaModule
 }
 
 function readExitCode(dir: string): number | undefined {
