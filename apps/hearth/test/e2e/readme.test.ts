@@ -51,6 +51,33 @@ console.log('seeded against', process.env.API_URL, await response.text())`,
     expect(processesOf(status.project.id)).toEqual([])
   })
 
+  it('its preset snippet is a valid set of services', async () => {
+    const project = writeProject({
+      'hearth.config.ts': `${blockAfter('Presets do most of this for you', 'ts')}
+export default { environments: [{ name: 'backend', services }] }
+`,
+      'package.json': JSON.stringify({ name: 'readme-presets', type: 'module' }),
+    })
+    projects.push(project)
+    mkdirSync(path.join(project.root, 'node_modules/@hearth'), { recursive: true })
+    for (const [name, folder] of [
+      ['environments', 'packages/environments'],
+      ['env-postgres', 'environments/postgres'],
+      ['env-redis', 'environments/redis'],
+    ] as const) {
+      symlinkSync(path.join(repoRoot, folder), path.join(project.root, 'node_modules/@hearth', name))
+    }
+    const status = await hearth(['status', '--json'], project.root)
+    expect(status.stderr).toBe('')
+    expect(status.exitCode).toBe(0)
+    const services = (JSON.parse(status.stdout) as StatusJson).environments[0]?.services
+    expect(services?.map((service) => [service.name, service.kind])).toEqual([
+      ['cache', 'container'],
+      ['db', 'container'],
+      ['migrate', 'job'],
+    ])
+  })
+
   it('shows the message hearth really prints for a config with three problems', async () => {
     const project = writeProject({ 'hearth.config.ts': THREE_PROBLEMS_CONFIG })
     projects.push(project)
