@@ -1,12 +1,6 @@
-import {
-  chmodSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  realpathSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs'
+export { processesOf } from '@hearth/driver-process/testing'
+
+import { chmodSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
@@ -96,23 +90,6 @@ export async function query<T extends pg.QueryResultRow = Record<string, unknown
 export async function customers(url: string): Promise<string[]> {
   const rows = await query<{ customer: string }>(url, 'SELECT customer FROM invoices ORDER BY id')
   return rows.map((row) => row.customer)
-}
-
-/** Processes whose environment carries the project's id label (what the process driver gives them). */
-export function processesOf(projectId: string): number[] {
-  const needle = `HEARTH_LABEL_PROJECT_ID=${projectId}`
-  const pids: number[] = []
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8')
-      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue
-      if (readFileSync(`/proc/${name}/environ`, 'utf8').split('\0').includes(needle)) pids.push(Number(name))
-    } catch {
-      // gone while we looked
-    }
-  }
-  return pids
 }
 
 /** Wall-clock milliseconds of `work`, rounded. */

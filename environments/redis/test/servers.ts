@@ -1,5 +1,6 @@
+export { processesOf } from '@hearth/driver-process/testing'
+
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { readdirSync, readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { STAND_IN_SERVER } from '../src/index.js'
 import { encodeCommand, exchange, render } from './resp.js'
@@ -86,21 +87,4 @@ export async function startRedisContainer(label: string): Promise<RunningServer>
     await sleep(50)
   }
   return { port, stop: async () => void docker('rm', '--force', '--volumes', id) }
-}
-
-/** Live processes that carry a project's hearth label: what "nothing left running" checks. */
-export function processesOf(projectId: string): number[] {
-  const needle = `HEARTH_LABEL_PROJECT_ID=${projectId}`
-  const pids: number[] = []
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8')
-      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue
-      if (readFileSync(`/proc/${name}/environ`, 'utf8').split('\0').includes(needle)) pids.push(Number(name))
-    } catch {
-      // gone while we looked
-    }
-  }
-  return pids
 }

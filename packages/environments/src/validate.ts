@@ -200,6 +200,18 @@ function expectPositiveInt(r: Report, at: At, value: unknown, unit = 'millisecon
 }
 
 /** `optional`: a host port, which may be left unset to have a free one chosen. */
+/** An optional whole-number field: its default when unset, else checked (null when invalid). */
+function positiveIntOr(
+  r: Report,
+  at: At,
+  record: Record<string, unknown>,
+  key: string,
+  fallback: number,
+  unit?: string,
+): number | null {
+  return record[key] === undefined ? fallback : expectPositiveInt(r, child(at, key), record[key], unit)
+}
+
 function expectPort(r: Report, at: At, value: unknown, optional: boolean): number | null {
   if (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 65535) return value
   r.add(
@@ -758,10 +770,7 @@ function checkProcess(
   ctx: ServiceContext,
 ): NormalizedService | null {
   const { command, cwd } = checkLocalCommand(r, at, raw, ctx, '["node", "server.js"]')
-  const stopTimeoutMs =
-    raw.stopTimeoutMs === undefined
-      ? DEFAULTS.stopTimeoutMs
-      : expectPositiveInt(r, child(at, 'stopTimeoutMs'), raw.stopTimeoutMs)
+  const stopTimeoutMs = positiveIntOr(r, at, raw, 'stopTimeoutMs', DEFAULTS.stopTimeoutMs)
   if (command === null || cwd === null || stopTimeoutMs === null) return null
   return { ...base, kind: 'process', command, cwd, stopTimeoutMs }
 }
@@ -775,10 +784,7 @@ function checkJob(
 ): NormalizedService | null {
   const { command, cwd } = checkLocalCommand(r, at, raw, ctx, '["node", "migrate.js"]')
   const image = raw.image === undefined ? null : expectNonEmptyString(r, child(at, 'image'), raw.image)
-  const timeoutMs =
-    raw.timeoutMs === undefined
-      ? DEFAULTS.jobTimeoutMs
-      : expectPositiveInt(r, child(at, 'timeoutMs'), raw.timeoutMs)
+  const timeoutMs = positiveIntOr(r, at, raw, 'timeoutMs', DEFAULTS.jobTimeoutMs)
   if (command === null || cwd === null || timeoutMs === null) return null
   return { ...base, kind: 'job', readiness: NONE, command, cwd, image, timeoutMs }
 }
@@ -847,18 +853,9 @@ function checkContainer(
       const hcCommand = requireField(r, hcAt, spec, 'command', 'set command: ["pg_isready"]')
         ? checkCommand(r, child(hcAt, 'command'), spec.command)
         : null
-      const intervalMs =
-        spec.intervalMs === undefined
-          ? DEFAULTS.healthcheckIntervalMs
-          : expectPositiveInt(r, child(hcAt, 'intervalMs'), spec.intervalMs)
-      const timeoutMs =
-        spec.timeoutMs === undefined
-          ? DEFAULTS.healthcheckTimeoutMs
-          : expectPositiveInt(r, child(hcAt, 'timeoutMs'), spec.timeoutMs)
-      const retries =
-        spec.retries === undefined
-          ? DEFAULTS.healthcheckRetries
-          : expectPositiveInt(r, child(hcAt, 'retries'), spec.retries, 'retries')
+      const intervalMs = positiveIntOr(r, hcAt, spec, 'intervalMs', DEFAULTS.healthcheckIntervalMs)
+      const timeoutMs = positiveIntOr(r, hcAt, spec, 'timeoutMs', DEFAULTS.healthcheckTimeoutMs)
+      const retries = positiveIntOr(r, hcAt, spec, 'retries', DEFAULTS.healthcheckRetries, 'retries')
       if (hcCommand !== null && intervalMs !== null && timeoutMs !== null && retries !== null) {
         healthcheck = { command: hcCommand, intervalMs, timeoutMs, retries }
       }
@@ -1171,14 +1168,8 @@ function checkReadiness(
   const type = expectOneOf(r, child(at, 'type'), spec.type, Object.keys(READINESS_FIELDS))
   if (type === null) return null
   checkKeys(r, at, spec, READINESS_FIELDS[type] as readonly string[])
-  const timeoutMs =
-    spec.timeoutMs === undefined
-      ? DEFAULTS.readinessTimeoutMs
-      : expectPositiveInt(r, child(at, 'timeoutMs'), spec.timeoutMs)
-  const intervalMs =
-    spec.intervalMs === undefined
-      ? DEFAULTS.readinessIntervalMs
-      : expectPositiveInt(r, child(at, 'intervalMs'), spec.intervalMs)
+  const timeoutMs = positiveIntOr(r, at, spec, 'timeoutMs', DEFAULTS.readinessTimeoutMs)
+  const intervalMs = positiveIntOr(r, at, spec, 'intervalMs', DEFAULTS.readinessIntervalMs)
   // Timing problems do not stop the checks below: every problem is reported at once.
   const timingOk = timeoutMs !== null && intervalMs !== null
   const timing = { timeoutMs: timeoutMs ?? 0, intervalMs: intervalMs ?? 0 }
@@ -1337,10 +1328,7 @@ function checkReset(r: Report, at: At, value: unknown): NormalizedReset | null {
   const command = requireField(r, at, spec, 'command', 'set the command that resets the service')
     ? checkCommand(r, child(at, 'command'), spec.command)
     : null
-  const timeoutMs =
-    spec.timeoutMs === undefined
-      ? DEFAULTS.resetTimeoutMs
-      : expectPositiveInt(r, child(at, 'timeoutMs'), spec.timeoutMs)
+  const timeoutMs = positiveIntOr(r, at, spec, 'timeoutMs', DEFAULTS.resetTimeoutMs)
   return command === null || timeoutMs === null ? null : { type, command, timeoutMs }
 }
 

@@ -1,13 +1,6 @@
-import {
-  cpSync,
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs'
+export { processesOf } from '@hearth/driver-process/testing'
+
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -83,23 +76,6 @@ export function writeProject(files: Readonly<Record<string, string>>): { root: s
   const root = mkdtempSync(path.join(os.tmpdir(), 'hearth-e2e-project-'))
   for (const [file, content] of Object.entries(files)) writeFileSync(path.join(root, file), content)
   return { root, cleanup: () => rmSync(root, { recursive: true, force: true }) }
-}
-
-/** Live processes that carry a project's hearth label: what "nothing left running" checks. */
-export function processesOf(projectId: string): number[] {
-  const needle = `HEARTH_LABEL_PROJECT_ID=${projectId}`
-  const pids: number[] = []
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8')
-      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue
-      if (readFileSync(`/proc/${name}/environ`, 'utf8').split('\0').includes(needle)) pids.push(Number(name))
-    } catch {
-      // gone while we looked
-    }
-  }
-  return pids
 }
 
 /** Output with what varies between runs (durations, ports, temp paths) replaced by placeholders. */
