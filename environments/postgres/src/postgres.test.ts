@@ -144,6 +144,7 @@ describe('postgres()', () => {
       outputs: db.outputs,
       reset: { type: 'exec', command: { argv: ['<node>', '<package>/bin/reset.mjs'] }, timeoutMs: 30_000 },
       stopTimeoutMs: 10_000,
+      testEnv: {},
       watch: [],
     })
   })
@@ -214,6 +215,7 @@ describe('migrations()', () => {
       outputs: {},
       ports: [],
       reset: null,
+      testEnv: {},
       timeoutMs: 300_000,
       watch: ['db/migrations/**'],
     })

@@ -41,6 +41,11 @@ export interface PostgresOptions {
   readinessTimeoutMs?: number
   /** How long a reset may take. Default 30 s. */
   resetTimeoutMs?: number
+  /**
+   * What the tests of its environment get besides `HEARTH_<SERVICE>_URL` and the rest. Default
+   * `{ DATABASE_URL: '{{url}}' }`; `{}` for none (two databases in one environment, say).
+   */
+  testEnv?: Readonly<Record<string, string>>
 }
 
 /** What `postgres()` returns: a container service, with the embedded server as its fallback. */
@@ -64,6 +69,8 @@ const FAST = ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_pag
  * - Its reset re-creates the database from `<database>_template` (tens of milliseconds). The first
  *   reset, if no template exists yet, takes the template from the database as it is; `migrations()`
  *   refreshes it after migrating.
+ * - Its tests get `DATABASE_URL` (and hearth's `HEARTH_<SERVICE>_URL` …), unless `testEnv` says
+ *   otherwise.
  * - Without a container engine it runs as an embedded PostgreSQL process (same env, outputs and
  *   reset), unless `fallback: false`.
  */
@@ -92,6 +99,7 @@ export function postgres(options: PostgresOptions = {}): PostgresService {
     readiness,
     outputs,
     reset: { type: 'exec', command: ['/bin/sh', '-c', resetScript(database)], ...resetTimeout },
+    testEnv: options.testEnv ?? { DATABASE_URL: '{{url}}' },
   }
   if (options.fallback === false) return service
   return { ...service, fallback: embeddedPostgres({ env, outputs, timing, resetTimeout }) }

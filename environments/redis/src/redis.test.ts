@@ -94,6 +94,9 @@ describe('redis()', () => {
           "timeoutMs": 30000,
           "type": "exec",
         },
+        "testEnv": {
+          "REDIS_URL": "{{url}}",
+        },
         "volumes": [],
         "watch": [],
       }
@@ -168,6 +171,7 @@ describe('redis()', () => {
           "type": "exec",
         },
         "stopTimeoutMs": 2000,
+        "testEnv": {},
         "watch": [],
       }
     `)

@@ -45,6 +45,11 @@ export interface RedisOptions {
    * Set false to have the service fail instead where there is no Docker.
    */
   fallback?: boolean
+  /**
+   * What the tests of its environment get besides `HEARTH_<SERVICE>_URL` and the rest. Default
+   * `{ REDIS_URL: '{{url}}' }`; `{}` for none.
+   */
+  testEnv?: Readonly<Record<string, string>>
 }
 
 /**
@@ -57,6 +62,7 @@ export interface RedisOptions {
  * - outputs `url`, `host`, `port`;
  * - reset between test runs: `redis-cli -e FLUSHALL` (every database; `-e` makes an error reply fail
  *   the reset instead of passing silently);
+ * - its tests get `REDIS_URL` (besides `HEARTH_<SERVICE>_URL` …), unless `testEnv` says otherwise;
  * - unless `fallback: false`, the stand-in process where no container engine answers.
  */
 export function redis(options: RedisOptions = {}): ContainerServiceDefinition {
@@ -69,6 +75,7 @@ export function redis(options: RedisOptions = {}): ContainerServiceDefinition {
     readiness: ready.command(PING),
     outputs: { ...REDIS_OUTPUTS },
     reset: { type: 'exec', command: ['redis-cli', '-e', 'FLUSHALL'] },
+    testEnv: options.testEnv ?? { REDIS_URL: '{{url}}' },
   }
   if (options.pull !== undefined) service.pull = options.pull
   if (options.fallback !== false) service.fallback = redisStandIn()

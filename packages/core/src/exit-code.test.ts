@@ -57,6 +57,6 @@ describe('selectExitCode', () => {
   })
 
   it('keeps the documented values', () => {
-    expect(EXIT).toEqual({ ok: 0, testsFailed: 1, usage: 2, environment: 3, interrupted: 130 })
+    expect(EXIT).toEqual({ ok: 0, testsFailed: 1, usage: 2, environment: 3, interrupted: 130, internal: 70 })
   })
 })

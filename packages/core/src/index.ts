@@ -23,6 +23,37 @@ export type { ProjectAction } from './features/project/actions.js'
 export type { ReadinessOutcome } from './features/readiness/wait-until-ready.js'
 export { FIRST_PROBE_INTERVAL_MS, waitUntilReady } from './features/readiness/wait-until-ready.js'
 export type { SessionAction } from './features/session/actions.js'
+export type { TestsAction } from './features/tests/actions.js'
+export type { PackageBuilder, TestControllerOptions, TimingRecorder } from './features/tests/controller.js'
+export { TestController } from './features/tests/controller.js'
+export {
+  selectRunCounts,
+  selectRunFiles,
+  selectTestCaseCounts,
+  selectTestsFailed,
+} from './features/tests/selectors.js'
+export type {
+  RunBlock,
+  RunCounts,
+  RunPhase,
+  RunState,
+  SelectionReason,
+  TestFileState,
+  TestFileStatus,
+  TestsState,
+} from './features/tests/state.js'
+export type { ClassifiedTestFile } from './features/tests/test-files.js'
+export { classifyTestFiles, testEnvironmentOf } from './features/tests/test-files.js'
+export type {
+  TestCaseOutcome,
+  TestErrorInfo,
+  TestEvent,
+  TestFileOutcome,
+  TestRunner,
+  TestRunOptions,
+  TestRunOutcome,
+  TestState,
+} from './features/tests/test-runner.js'
 export type { Session, SessionOptions } from './session.js'
 export { createSession, projectIdentity } from './session.js'
 export type { Action, ActionType } from './store/actions.js'

@@ -9,6 +9,10 @@ import { EnvironmentController } from './features/environments/controller.js'
 import { createFileLocks, type EnvironmentLocks } from './features/environments/environment-locks.js'
 import { selectEnvironmentStatus, selectFailures, selectSettled } from './features/environments/selectors.js'
 import { createUsageRecords, type UsageRecords } from './features/environments/usage-records.js'
+import { type PackageBuilder, TestController, type TimingRecorder } from './features/tests/controller.js'
+import type { RunState, SelectionReason } from './features/tests/state.js'
+import { type ClassifiedTestFile, classifyTestFiles, testEnvironmentOf } from './features/tests/test-files.js'
+import type { TestRunner } from './features/tests/test-runner.js'
 import { attachControllers, type Controller } from './store/controller.js'
 import { createHearthStore, type HearthStore } from './store/create-store.js'
 import { type HearthState, initialState, type ProjectIdentity, type ServiceKey } from './store/state.js'
@@ -26,6 +30,14 @@ export interface SessionOptions {
   usage?: UsageRecords
   /** Called when a controller throws (a bug): the session goes on. */
   onControllerError?: (controller: Controller, error: unknown) => void
+  /** To run tests: the project's test runner, and how runs go. */
+  tests?: {
+    runner: TestRunner
+    builder?: PackageBuilder
+    timings?: TimingRecorder
+    retries?: number
+    whenBusy?: 'cancel' | 'queue'
+  }
 }
 
 /**
@@ -62,6 +74,16 @@ export interface Session {
    * everything else hearth created for it (networks, volumes).
    */
   downAll(): Promise<HearthState>
+  /** Lists the project's test files, with their groups and environments, into the state. */
+  discoverTests(): Promise<ClassifiedTestFile[]>
+  /**
+   * Runs these test files, for these reasons (bringing up, resetting, rebuilding what they need),
+   * and resolves once that run, and any asked for meanwhile, has finished.
+   */
+  runTests(
+    trigger: RunState['trigger'],
+    files: Readonly<Record<string, readonly SelectionReason[]>>,
+  ): Promise<HearthState>
   /** Record what runs now, starting and stopping nothing. */
   observe(environments?: readonly string[]): Promise<HearthState>
   /** Ctrl-C: stop what this session started; `settled()` then resolves and the exit code is 130. */
@@ -86,7 +108,26 @@ export function createSession(options: SessionOptions): Session {
     version: options.version,
   })
   const usage = options.usage ?? createUsageRecords(path.join(stateDir, 'environments.json'))
-  const detach = attachControllers(store, [environments], options.onControllerError ?? (() => undefined))
+  const testsOptions = options.tests
+  const tests =
+    testsOptions === undefined
+      ? null
+      : new TestController({
+          store,
+          clock,
+          runner: testsOptions.runner,
+          resetEnvironments: (names) => environments.reset(names),
+          testEnvironment: testEnvironmentOf,
+          ...(testsOptions.builder === undefined ? {} : { builder: testsOptions.builder }),
+          ...(testsOptions.timings === undefined ? {} : { timings: testsOptions.timings }),
+          retries: testsOptions.retries ?? 0,
+          whenBusy: testsOptions.whenBusy ?? 'queue',
+        })
+  const detach = attachControllers(
+    store,
+    tests === null ? [environments] : [environments, tests],
+    options.onControllerError ?? (() => undefined),
+  )
   store.dispatch({ type: 'project/loaded', at: clock.now(), project, config })
 
   const all = (): string[] => Object.keys(config.environments)
@@ -159,6 +200,23 @@ export function createSession(options: SessionOptions): Session {
       store.dispatch({ type: 'service/restart-requested', at: clock.now(), keys })
       return settled()
     },
+    async discoverTests() {
+      if (testsOptions === undefined) throw new Error('this session was opened without a test runner')
+      const files = classifyTestFiles(config, await testsOptions.runner.listTestFiles())
+      store.dispatch({ type: 'tests/discovered', at: clock.now(), files })
+      return files
+    },
+    async runTests(trigger, files) {
+      if (tests === null) throw new Error('this session was opened without a test runner')
+      store.dispatch({ type: 'run/requested', at: clock.now(), trigger, files })
+      for (;;) {
+        await new Promise((resolve) => setImmediate(resolve))
+        await tests.idle()
+        await new Promise((resolve) => setImmediate(resolve))
+        if (tests.isIdle() && store.getState().tests.pending === null) return store.getState()
+        await nextChange(store)
+      }
+    },
     async observe(names = all()) {
       await environments.observe(names)
       return store.getState()
@@ -169,6 +227,7 @@ export function createSession(options: SessionOptions): Session {
     settled,
     exitCode: () => selectExitCode(store.getState()),
     async close() {
+      await tests?.idle()
       await environments.idle()
       detach()
     },

@@ -19,6 +19,7 @@ const base = {
   watch: [],
   reset: null,
   ports: [],
+  testEnv: {},
   cwd: '.',
 } as const
 

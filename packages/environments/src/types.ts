@@ -114,6 +114,11 @@ interface ServiceDefinitionBase {
   /** Globs (relative to the project root) whose change restarts or rebuilds this service. */
   watch?: readonly string[]
   reset?: ResetDefinition
+  /**
+   * Environment variables the tests of its environment get, besides `HEARTH_<SERVICE>_<OUTPUT>`:
+   * templates over this service's outputs, e.g. `{ DATABASE_URL: '{{url}}' }`.
+   */
+  testEnv?: Readonly<Record<string, string>>
 }
 
 export interface ContainerServiceDefinition extends ServiceDefinitionBase {
@@ -226,6 +231,7 @@ interface NormalizedServiceBase {
   outputs: Readonly<Record<string, string>>
   watch: readonly string[]
   reset: NormalizedReset | null
+  testEnv: Readonly<Record<string, string>>
   ports: readonly NormalizedPort[]
 }
 

@@ -53,8 +53,9 @@ const cfg = (services: Record<string, unknown>, extra: Record<string, unknown> =
 
 const FIELDS_TOP = 'project, environments, tests, idleTtl'
 const FIELDS_PROCESS =
-  'kind, description, dependsOn, env, readiness, outputs, watch, reset, ports, command, cwd, stopTimeoutMs'
-const FIELDS_JOB = 'kind, description, dependsOn, env, outputs, watch, reset, command, cwd, image, timeoutMs'
+  'kind, description, dependsOn, env, readiness, outputs, watch, reset, ports, testEnv, command, cwd, stopTimeoutMs'
+const FIELDS_JOB =
+  'kind, description, dependsOn, env, outputs, watch, reset, testEnv, command, cwd, image, timeoutMs'
 const DEFAULT_EXPORT_FIX = 'end the file with `export default defineConfig({ environments: [...] })`'
 const CYCLE_FIX = 'remove one of these dependsOn entries so that the services can start in order'
 const TEMPLATE_FIX = 'write references as {{host}}, {{ports.<name>}} or {{<service>.<output>}}'
@@ -73,6 +74,29 @@ interface BadCase {
 }
 
 const badConfigs: BadCase[] = [
+  // ── test env ──
+  {
+    name: 'a test env that names no output of its service, and a bad variable name',
+    config: cfg({
+      db: pg({
+        outputs: { url: 'pg://{{host}}:{{ports.pg}}' },
+        testEnv: { DATABASE_URL: '{{uri}}', '1X': '{{url}}' },
+      }),
+    }),
+    issues: [
+      issue(
+        `${S}.db.testEnv.DATABASE_URL`,
+        '{{uri}} is not an output of this service',
+        'did you mean {{url}}?',
+      ),
+      issue(
+        `${S}.db.testEnv["1X"]`,
+        'invalid environment variable name "1X"',
+        'use letters, digits and "_", not starting with a digit',
+      ),
+    ],
+  },
+
   // ── container fallbacks ──
   {
     name: 'a fallback that is not a process',
@@ -187,7 +211,7 @@ const badConfigs: BadCase[] = [
       issue(
         `${S}.api.dependOn`,
         'unknown field "dependOn"',
-        'did you mean "dependsOn"? The fields here are kind, description, dependsOn, env, readiness, outputs, watch, reset, ports, command, cwd, stopTimeoutMs',
+        'did you mean "dependsOn"? The fields here are kind, description, dependsOn, env, readiness, outputs, watch, reset, ports, testEnv, command, cwd, stopTimeoutMs',
       ),
       issue(`${S}.api.colour`, 'unknown field "colour"', `remove it; the fields here are ${FIELDS_PROCESS}`),
     ],
@@ -1068,7 +1092,7 @@ const badConfigs: BadCase[] = [
       issue(
         'environments.web.services.web.port',
         'unknown field "port"',
-        'did you mean "ports"? The fields here are kind, description, dependsOn, env, readiness, outputs, watch, reset, ports, command, cwd, stopTimeoutMs',
+        'did you mean "ports"? The fields here are kind, description, dependsOn, env, readiness, outputs, watch, reset, ports, testEnv, command, cwd, stopTimeoutMs',
         'environments/web.ts',
       ),
       issue(
@@ -1257,6 +1281,7 @@ describe('validateConfig: good configs', () => {
               watch: [],
               reset: { type: 'exec', command: { shell: 'psql -c "truncate users"' }, timeoutMs: 30_000 },
               ports: [{ name: 'pg', container: 5432, host: null, protocol: 'tcp', env: null }],
+              testEnv: {},
               image: 'postgres:16-alpine',
               build: null,
               pull: 'missing',
@@ -1282,6 +1307,7 @@ describe('validateConfig: good configs', () => {
               watch: ['db/migrations/**'],
               reset: null,
               ports: [],
+              testEnv: {},
               command: { argv: ['pnpm', 'db:migrate'] },
               cwd: '.',
               image: null,
@@ -1302,6 +1328,7 @@ describe('validateConfig: good configs', () => {
               watch: ['apps/api/src/**'],
               reset: { type: 'restart' },
               ports: [{ name: 'http', container: null, host: null, protocol: 'tcp', env: 'PORT' }],
+              testEnv: {},
               command: { shell: 'node dist/server.js --port {{ports.http}}' },
               cwd: 'apps/api',
               stopTimeoutMs: 5000,

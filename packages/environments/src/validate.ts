@@ -608,6 +608,7 @@ const COMMON_FIELDS = [
   'watch',
   'reset',
   'ports',
+  'testEnv',
 ]
 const KIND_FIELDS: Record<ServiceKind, readonly string[]> = {
   container: [...COMMON_FIELDS, 'image', 'build', 'pull', 'command', 'volumes', 'healthcheck', 'fallback'],
@@ -705,6 +706,23 @@ function checkService(
     }
     checkTemplate(r, outAt, value, { ...scope, field: 'output' })
   }
+  const testEnv =
+    service.testEnv === undefined ? {} : (expectStringRecord(r, child(at, 'testEnv'), service.testEnv) ?? {})
+  const ownOutputs = [
+    ...new Set(['host', ...ports.map((port) => `${port.name}Port`), ...Object.keys(outputs)]),
+  ]
+  for (const [key, value] of Object.entries(testEnv)) {
+    const testEnvAt = child(child(at, 'testEnv'), key)
+    if (!ENV_NAME.test(key)) {
+      r.add(
+        at.file,
+        testEnvAt.path,
+        `invalid environment variable name ${quote(key)}`,
+        'use letters, digits and "_", not starting with a digit',
+      )
+    }
+    checkOwnOutputTemplate(r, testEnvAt, value, ownOutputs)
+  }
   const watch = service.watch === undefined ? [] : (checkGlobs(r, child(at, 'watch'), service.watch) ?? [])
   const reset = service.reset === undefined ? null : checkReset(r, child(at, 'reset'), service.reset)
 
@@ -725,6 +743,7 @@ function checkService(
     watch,
     reset,
     ports,
+    testEnv,
   }
 
   let result: NormalizedService | null = null
@@ -1116,6 +1135,32 @@ function checkTemplate(r: Report, at: At, template: string, scope: TemplateScope
         `use one of ${available.map(quote).join(', ')}`,
       )
     }
+  }
+}
+
+/** A `testEnv` value: a template over the service's own outputs, `{{url}}`. */
+function checkOwnOutputTemplate(r: Report, at: At, template: string, outputs: readonly string[]): void {
+  const parsed = parseTemplate(template)
+  if (!parsed.ok) {
+    r.add(
+      at.file,
+      at.path,
+      `invalid template: ${parsed.error}`,
+      "write references to this service's outputs, e.g. {{url}}",
+    )
+    return
+  }
+  for (const { path: refPath } of parsed.references) {
+    if (outputs.includes(refPath)) continue
+    const suggestion = closest(refPath, outputs)
+    r.add(
+      at.file,
+      at.path,
+      `{{${refPath}}} is not an output of this service`,
+      suggestion === null
+        ? `use one of ${outputs.map((name) => `{{${name}}}`).join(', ')}`
+        : `did you mean {{${suggestion}}}?`,
+    )
   }
 }
 

@@ -2,8 +2,12 @@ import {
   type Action,
   type HearthState,
   type HearthStore,
+  type SelectionReason,
   type ServiceState,
+  selectRunCounts,
   selectStartDuration,
+  selectTestCaseCounts,
+  type TestsAction,
 } from '@hearth/core'
 import { formatDuration } from '@hearth/environments'
 import type { Style } from '../style.js'
@@ -59,6 +63,17 @@ export function formatAction(action: Action, state: HearthState, style: Style): 
     case 'service/observed':
     case 'service/restart-requested':
       return []
+    case 'tests/discovered':
+    case 'run/requested':
+    case 'run/started':
+    case 'run/phase':
+    case 'run/retrying':
+    case 'run/file-started':
+    case 'run/test-finished':
+    case 'run/file-finished':
+    case 'run/blocked':
+    case 'run/finished':
+      return formatRunAction(action, state, style)
     default:
       break
   }
@@ -181,4 +196,122 @@ function nameWidth(state: HearthState): number {
     ...Object.keys(state.environments),
   ]
   return Math.max(8, ...names.map((name) => name.length))
+}
+
+/** The lines of a test run: what runs and why, each file's result, the totals. */
+function formatRunAction(action: TestsAction, state: HearthState, style: Style): string[] {
+  const run = state.tests.run
+  switch (action.type) {
+    case 'run/started': {
+      if (run === null) return []
+      const count = `${run.files.length} test ${run.files.length === 1 ? 'file' : 'files'}`
+      const why = run.trigger === 'all' ? 'all' : 'affected by the change'
+      return [style.bold(`▶ run ${run.id}: ${count} (${why})`)]
+    }
+    case 'run/phase':
+      if (action.phase === 'resetting') return [style.dim('  resetting the environments')]
+      if (action.phase === 'building')
+        return [style.dim('  rebuilding packages linked through their build output')]
+      return []
+    case 'run/retrying':
+      return [
+        style.yellow(
+          `↻ retrying ${action.files.length} failed ${action.files.length === 1 ? 'file' : 'files'} (attempt ${action.attempt})`,
+        ),
+      ]
+    case 'run/file-finished':
+      return formatFileResult(action.outcome.file, state, style)
+    case 'run/blocked':
+      if (action.block.kind === 'environment') {
+        return [style.red(`✗ run ${action.id} cannot run: environment ${action.block.name} is not ready`)]
+      }
+      return [
+        style.red(`✗ run ${action.id} cannot run: ${action.block.name} does not build`),
+        ...action.block.output
+          .trim()
+          .split('\n')
+          .slice(-15)
+          .map((line) => `    ${style.dim('│')} ${line}`),
+      ]
+    case 'run/finished': {
+      if (run === null) return []
+      if (action.cancelled) return [style.yellow(`! run ${run.id} cancelled`)]
+      const counts = selectRunCounts(state)
+      const cases = selectTestCaseCounts(state)
+      const took = run.startedAt === null ? '' : ` in ${formatDuration(action.at - run.startedAt)}`
+      const flaky = counts.flaky > 0 ? `, ${counts.flaky} flaky` : ''
+      const tests = `${cases.passed + cases.failed + cases.skipped} tests`
+      if (counts.failed > 0 || run.blockedBy !== null) {
+        return [style.red(`✗ ${counts.failed} failed, ${counts.passed} passed${flaky}${took} (${tests})`)]
+      }
+      return [
+        style.green(
+          `✓ ${counts.passed} passed${counts.skipped > 0 ? `, ${counts.skipped} skipped` : ''}${flaky}${took} (${tests})`,
+        ),
+      ]
+    }
+    default:
+      return []
+  }
+}
+
+function formatFileResult(file: string, state: HearthState, style: Style): string[] {
+  const entry = state.tests.files[file]
+  if (entry === undefined) return []
+  const root = state.project?.root ?? ''
+  const relative = (absolute: string) =>
+    absolute.startsWith(`${root}/`) ? absolute.slice(root.length + 1) : absolute
+  const took = entry.durationMs === null ? '' : `  ${formatDuration(entry.durationMs)}`
+  const failed = entry.tests.filter((test) => test.state === 'failed')
+  const lines: string[] = []
+  if (entry.status === 'failed') {
+    const summary = failed.length > 0 ? `${failed.length} of ${entry.tests.length} failed` : 'failed to run'
+    lines.push(`${style.red('✗')} ${entry.path}  ${summary}${took}`)
+  } else if (entry.status === 'skipped') {
+    lines.push(`${style.dim('-')} ${entry.path}  skipped`)
+  } else {
+    const flaky = entry.flaky ? style.yellow('  flaky: passed on a retry') : ''
+    lines.push(
+      `${style.green('✓')} ${entry.path}  ${entry.tests.length} ${entry.tests.length === 1 ? 'test' : 'tests'}${took}${flaky}`,
+    )
+  }
+  const reason = entry.reasons.find((item) => item.kind !== 'all' && item.kind !== 'retry')
+  if (reason !== undefined && entry.attempts <= 1)
+    lines.push(style.dim(`    because ${describeReason(reason)}`))
+  const errors = [
+    ...entry.errors.map((error) => ({ name: null as string | null, error })),
+    ...failed.flatMap((test) => test.errors.map((error) => ({ name: test.name, error }))),
+  ]
+  for (const { name, error } of errors) {
+    if (name !== null) lines.push(`    ${style.red('✗')} ${name}`)
+    lines.push(`      ${error.message.split('\n')[0] ?? ''}`)
+    if (error.location !== undefined)
+      lines.push(
+        style.dim(
+          `      at ${relative(error.location.file)}:${error.location.line}:${error.location.column}`,
+        ),
+      )
+  }
+  return lines
+}
+
+/** Why a file runs, in words: the import chain or the rule that matched. */
+export function describeReason(reason: SelectionReason): string {
+  switch (reason.kind) {
+    case 'import': {
+      const via = reason.chain.slice(1, -1)
+      const through = via.length === 0 ? '' : ` via ${via.join(' → ')}`
+      const build =
+        reason.viaBuildOutput === null ? '' : ` (${reason.viaBuildOutput} is used through its build output)`
+      return `it imports ${reason.changed}${through}${build}`
+    }
+    case 'rule':
+      return `${reason.changed} matches ${reason.glob} (${reason.rule === 'global' ? 'a global trigger' : `${reason.rule} ${reason.name}`})`
+    case 'restarted':
+      return `${reason.service} was restarted`
+    case 'retry':
+      return `it failed (retry ${reason.attempt})`
+    case 'all':
+      return 'every test runs'
+  }
 }

@@ -1,6 +1,7 @@
 import { environmentReducer, serviceReducer } from '../features/environments/reducer.js'
 import { projectReducer } from '../features/project/reducer.js'
 import { sessionReducer } from '../features/session/reducer.js'
+import { testsReducer } from '../features/tests/reducer.js'
 import type { Action } from './actions.js'
 import type { HearthState } from './state.js'
 
@@ -19,6 +20,17 @@ export function reduce(state: HearthState, action: Action): HearthState {
     case 'environment/lock-acquired':
     case 'environment/lock-released':
       return environmentReducer(state, action)
+    case 'tests/discovered':
+    case 'run/requested':
+    case 'run/started':
+    case 'run/phase':
+    case 'run/retrying':
+    case 'run/file-started':
+    case 'run/test-finished':
+    case 'run/file-finished':
+    case 'run/blocked':
+    case 'run/finished':
+      return testsReducer(state, action)
     default:
       return serviceReducer(state, action)
   }

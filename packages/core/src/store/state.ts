@@ -1,4 +1,5 @@
 import type { NormalizedConfig, ServiceKind } from '@hearth/environments'
+import { initialTestsState, type TestsState } from '../features/tests/state.js'
 
 /** `environment/service`: a service's identity inside one project. */
 export type ServiceKey = `${string}/${string}`
@@ -110,7 +111,7 @@ export interface SessionState {
   expired: readonly string[]
   interrupted: { signal: string; at: number } | null
   /** A failure of hearth itself (config, usage), with the exit code it calls for. */
-  fatal: { cause: string; fix: string | null; code: 2 | 3 } | null
+  fatal: { cause: string; fix: string | null; code: 2 | 3 | 70 } | null
 }
 
 export interface HearthState {
@@ -118,6 +119,7 @@ export interface HearthState {
   config: NormalizedConfig | null
   environments: Readonly<Record<string, EnvironmentState>>
   services: Readonly<Record<ServiceKey, ServiceState>>
+  tests: TestsState
   session: SessionState
 }
 
@@ -127,6 +129,7 @@ export function initialState(at = 0): HearthState {
     config: null,
     environments: {},
     services: {},
+    tests: initialTestsState(),
     session: { startedAt: at, expired: [], interrupted: null, fatal: null },
   }
 }

@@ -1,5 +1,5 @@
 export type SessionAction =
   /** Ctrl-C (or SIGTERM): stop what this session started, then exit 130. */
   | { type: 'session/interrupted'; at: number; signal: string }
-  /** hearth itself cannot go on: bad usage or config (2), no runtime (3). */
-  | { type: 'session/failed'; at: number; cause: string; fix: string | null; code: 2 | 3 }
+  /** hearth itself cannot go on: bad usage or config (2), no runtime (3), a bug in hearth (70). */
+  | { type: 'session/failed'; at: number; cause: string; fix: string | null; code: 2 | 3 | 70 }

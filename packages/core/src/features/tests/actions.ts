@@ -1,0 +1,28 @@
+import type { RunBlock, RunState, SelectionReason } from './state.js'
+import type { TestCaseOutcome, TestFileOutcome } from './test-runner.js'
+
+export type TestsAction =
+  /** The project's test files, each with its group and environment. */
+  | {
+      type: 'tests/discovered'
+      at: number
+      files: ReadonlyArray<{ file: string; path: string; group: string | null; environment: string | null }>
+    }
+  /** Run these files, for these reasons. Merged into the pending run while one is under way. */
+  | {
+      type: 'run/requested'
+      at: number
+      trigger: RunState['trigger']
+      files: Readonly<Record<string, readonly SelectionReason[]>>
+    }
+  /** The pending run starts (its environments are wanted now). */
+  | { type: 'run/started'; at: number; id: number }
+  | { type: 'run/phase'; at: number; id: number; phase: 'resetting' | 'building' | 'running' }
+  /** Failed files run again (`--retry`). */
+  | { type: 'run/retrying'; at: number; id: number; attempt: number; files: readonly string[] }
+  | { type: 'run/file-started'; at: number; id: number; file: string }
+  | { type: 'run/test-finished'; at: number; id: number; file: string; test: TestCaseOutcome }
+  | { type: 'run/file-finished'; at: number; id: number; outcome: TestFileOutcome }
+  /** The run could not happen: an environment it needs failed, or a package did not build. */
+  | { type: 'run/blocked'; at: number; id: number; block: RunBlock }
+  | { type: 'run/finished'; at: number; id: number; cancelled: boolean }

@@ -1,0 +1,283 @@
+import { FakeDriver } from '@hearth/driver'
+import { ready } from '@hearth/environments'
+import { describe, expect, it } from 'vitest'
+import { selectExitCode } from '../../exit-code.js'
+import { createSession } from '../../session.js'
+import type { Action } from '../../store/actions.js'
+import { type FakeTestFile, FakeTestRunner } from '../../testing/fake-test-runner.js'
+import { configOf } from '../../testing/fixtures.js'
+import { createMemoryLocks } from '../environments/environment-locks.js'
+import { createMemoryUsageRecords } from '../environments/usage-records.js'
+import { selectRunCounts } from './selectors.js'
+import type { SelectionReason } from './state.js'
+
+/** The test controller on a fake driver and a fake runner: runs, environments, retries, cancels. */
+const ROOT = '/project'
+const file = (name: string) => `${ROOT}/${name}`
+
+function config() {
+  const base = configOf(
+    {
+      name: 'backend',
+      services: {
+        db: {
+          kind: 'process',
+          command: 'db',
+          ports: { pg: {} },
+          outputs: { url: 'pg://{{host}}:{{ports.pg}}/app' },
+          reset: { type: 'exec', command: 'reset-db' },
+          testEnv: { DATABASE_URL: '{{url}}' },
+        },
+      },
+    },
+    {
+      name: 'search',
+      services: {
+        index: { kind: 'process', command: 'index', ports: { http: {} }, readiness: ready.tcp('http') },
+      },
+    },
+  )
+  return {
+    ...base,
+    tests: [
+      { name: 'api', include: ['tests/api/**'], exclude: [], environment: 'backend', triggers: [] },
+      { name: 'search', include: ['tests/search/**'], exclude: [], environment: 'search', triggers: [] },
+      { name: 'unit', include: ['src/**'], exclude: [], environment: null, triggers: [] },
+    ],
+  }
+}
+
+function setup(
+  files: Record<string, FakeTestFile>,
+  options: { retries?: number; whenBusy?: 'cancel' | 'queue'; driver?: FakeDriver } = {},
+) {
+  const runner = new FakeTestRunner(
+    Object.fromEntries(Object.entries(files).map(([name, script]) => [file(name), script])),
+  )
+  const driver = options.driver ?? new FakeDriver()
+  const recorded: Array<Array<{ path: string; durationMs: number; state: string }>> = []
+  const built: string[][] = []
+  const session = createSession({
+    config: config(),
+    drivers: [driver],
+    version: 'test',
+    locks: createMemoryLocks(),
+    usage: createMemoryUsageRecords(),
+    tests: {
+      runner,
+      retries: options.retries ?? 0,
+      whenBusy: options.whenBusy ?? 'queue',
+      timings: { record: async (timed) => void recorded.push([...timed]) },
+      builder: async (packages) => {
+        built.push([...packages])
+        return packages.includes('@demo/broken')
+          ? { ok: false, name: '@demo/broken', output: 'src/index.ts(3,1): error TS1005' }
+          : { ok: true }
+      },
+    },
+  })
+  const actions: Action[] = []
+  session.store.subscribeActions((action) => actions.push(action))
+  return { session, runner, driver, actions, recorded, built }
+}
+
+const all = (...names: string[]): Record<string, SelectionReason[]> =>
+  Object.fromEntries(names.map((name) => [file(name), [{ kind: 'all' }]]))
+
+describe('TestController', () => {
+  it('brings up and resets the environment its files need, then runs them with its outputs as env', async () => {
+    const { session, runner, driver } = setup({
+      'tests/api/invoices.test.ts': { results: ['passed'] },
+      'src/money.test.ts': { results: ['passed'] },
+    })
+    await session.discoverTests()
+    const state = await session.runTests('all', all('tests/api/invoices.test.ts', 'src/money.test.ts'))
+    const db = state.services['backend/db']
+    expect(db?.status).toBe('ready')
+    expect(
+      driver.events
+        .filter((event) => event.type === 'exec')
+        .map((event) => (event.type === 'exec' ? event.command : '')),
+    ).toEqual(['reset-db'])
+    // Files without an environment run first, with no outputs; then each environment's.
+    expect(runner.calls.map((call) => call.files)).toEqual([
+      [file('src/money.test.ts')],
+      [file('tests/api/invoices.test.ts')],
+    ])
+    expect(runner.calls[0]?.env).toEqual({})
+    expect(runner.calls[1]?.env).toEqual({
+      HEARTH_DB_HOST: '127.0.0.1',
+      HEARTH_DB_PG_PORT: String(db?.instance?.ports.pg),
+      HEARTH_DB_URL: db?.outputs.url,
+      DATABASE_URL: db?.outputs.url,
+      HEARTH_OUTPUTS: JSON.stringify({ db: db?.outputs }),
+      HEARTH_ENVIRONMENT: 'backend',
+    })
+    // search was not needed, so it did not start.
+    expect(state.services['search/index']?.status).toBe('idle')
+    expect(selectRunCounts(state)).toEqual({ passed: 2, failed: 0, skipped: 0, flaky: 0 })
+    expect(selectExitCode(state)).toBe(0)
+    await session.close()
+  })
+
+  it('exits 1 when a test fails, with the failure in the state, and records timings', async () => {
+    const { session, recorded } = setup({
+      'src/a.test.ts': { results: ['passed'], durationMs: 120 },
+      'src/b.test.ts': { results: ['failed'], durationMs: 30 },
+    })
+    await session.discoverTests()
+    const state = await session.runTests('all', all('src/a.test.ts', 'src/b.test.ts'))
+    expect(state.tests.files[file('src/b.test.ts')]).toMatchObject({
+      status: 'failed',
+      tests: [{ name: 'b.test.ts > works', state: 'failed', errors: [{ message: 'expected 1 to be 2' }] }],
+    })
+    expect(selectExitCode(state)).toBe(1)
+    expect(recorded).toEqual([
+      [
+        { path: 'src/a.test.ts', durationMs: 120, state: 'passed' },
+        { path: 'src/b.test.ts', durationMs: 30, state: 'failed' },
+      ],
+    ])
+    await session.close()
+  })
+
+  it('retries failed files: one that passes on a retry is flaky, one that keeps failing fails', async () => {
+    const { session, runner } = setup(
+      {
+        'src/flaky.test.ts': { results: ['failed', 'passed'] },
+        'src/broken.test.ts': { results: ['failed'] },
+      },
+      { retries: 2 },
+    )
+    await session.discoverTests()
+    const state = await session.runTests('all', all('src/flaky.test.ts', 'src/broken.test.ts'))
+    expect(runner.calls.map((call) => call.files.map((name) => name.split('/').at(-1)))).toEqual([
+      ['broken.test.ts', 'flaky.test.ts'],
+      ['broken.test.ts', 'flaky.test.ts'],
+      ['broken.test.ts'],
+    ])
+    expect(state.tests.files[file('src/flaky.test.ts')]).toMatchObject({
+      status: 'passed',
+      flaky: true,
+      attempts: 2,
+    })
+    expect(state.tests.files[file('src/broken.test.ts')]).toMatchObject({
+      status: 'failed',
+      flaky: false,
+      attempts: 3,
+    })
+    expect(selectRunCounts(state)).toEqual({ passed: 1, failed: 1, skipped: 0, flaky: 1 })
+    expect(selectExitCode(state)).toBe(1)
+    await session.close()
+  })
+
+  it('does not run the tests of an environment that fails, and exits 3', async () => {
+    const driver = new FakeDriver().behave('db', {
+      startError: { code: 'port-conflict', message: 'port taken', fix: 'free it' },
+    })
+    const { session, runner, actions } = setup(
+      { 'tests/api/invoices.test.ts': { results: ['passed'] } },
+      { driver },
+    )
+    await session.discoverTests()
+    const state = await session.runTests('all', all('tests/api/invoices.test.ts'))
+    expect(runner.calls).toEqual([])
+    expect(actions.find((action) => action.type === 'run/blocked')).toMatchObject({
+      block: { kind: 'environment', name: 'backend' },
+    })
+    expect(state.tests.files[file('tests/api/invoices.test.ts')]?.status).toBe('cancelled')
+    expect(selectExitCode(state)).toBe(3)
+    await session.close()
+  })
+
+  it('rebuilds packages the tests reach through their build output, and fails the run when one does not build', async () => {
+    const viaDist = (pkg: string): SelectionReason[] => [
+      {
+        kind: 'import',
+        changed: 'packages/shared/src/x.ts',
+        chain: ['src/a.test.ts', 'packages/shared/src/x.ts'],
+        viaBuildOutput: pkg,
+      },
+    ]
+    const good = setup({ 'src/a.test.ts': { results: ['passed'] } })
+    await good.session.discoverTests()
+    const passed = await good.session.runTests('change', { [file('src/a.test.ts')]: viaDist('@demo/shared') })
+    expect(good.built).toEqual([['@demo/shared']])
+    expect(selectExitCode(passed)).toBe(0)
+
+    const bad = setup({ 'src/a.test.ts': { results: ['passed'] } })
+    await bad.session.discoverTests()
+    const failed = await bad.session.runTests('change', { [file('src/a.test.ts')]: viaDist('@demo/broken') })
+    expect(bad.runner.calls).toEqual([])
+    expect(failed.tests.run?.blockedBy).toEqual({
+      kind: 'build',
+      name: '@demo/broken',
+      output: 'src/index.ts(3,1): error TS1005',
+    })
+    expect(selectExitCode(failed)).toBe(1)
+    await Promise.all([good.session.close(), bad.session.close()])
+  })
+
+  it('cancels a run when a newer change arrives (dev), then runs what both asked for', async () => {
+    const { session, runner, actions } = setup(
+      { 'src/a.test.ts': { results: ['passed'] }, 'src/b.test.ts': { results: ['passed'] } },
+      { whenBusy: 'cancel' },
+    )
+    runner.delayMs = 200
+    await session.discoverTests()
+    const first = session.runTests('change', all('src/a.test.ts'))
+    await new Promise<void>((resolve) => {
+      const unsubscribe = session.store.subscribe((state) => {
+        if (state.tests.files[file('src/a.test.ts')]?.status === 'running') {
+          unsubscribe()
+          resolve()
+        }
+      })
+    })
+    session.store.dispatch({
+      type: 'run/requested',
+      at: Date.now(),
+      trigger: 'change',
+      files: all('src/b.test.ts'),
+    })
+    const state = await first
+    const finished = actions.filter((action) => action.type === 'run/finished')
+    expect(finished.map((action) => (action.type === 'run/finished' ? action.cancelled : null))).toEqual([
+      true,
+      false,
+    ])
+    expect(runner.calls.map((call) => call.files)).toEqual([[file('src/a.test.ts')], [file('src/b.test.ts')]])
+    expect(state.tests.run?.files).toEqual([file('src/b.test.ts')])
+    await session.close()
+  })
+
+  it('queues a change that arrives during a run (ci), merging what is asked meanwhile', async () => {
+    const { session, runner } = setup({
+      'src/a.test.ts': { results: ['passed'] },
+      'src/b.test.ts': { results: ['passed'] },
+      'src/c.test.ts': { results: ['passed'] },
+    })
+    runner.delayMs = 100
+    await session.discoverTests()
+    const first = session.runTests('change', all('src/a.test.ts'))
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    session.store.dispatch({
+      type: 'run/requested',
+      at: Date.now(),
+      trigger: 'change',
+      files: all('src/b.test.ts'),
+    })
+    session.store.dispatch({
+      type: 'run/requested',
+      at: Date.now(),
+      trigger: 'change',
+      files: all('src/c.test.ts'),
+    })
+    await first
+    expect(runner.calls.map((call) => call.files.map((name) => name.split('/').at(-1)))).toEqual([
+      ['a.test.ts'],
+      ['b.test.ts', 'c.test.ts'],
+    ])
+    await session.close()
+  })
+})

@@ -1,0 +1,244 @@
+import type { Clock } from '../../clock.js'
+import type { ChangeSummary, Controller } from '../../store/controller.js'
+import type { HearthStore } from '../../store/create-store.js'
+import type { HearthState } from '../../store/state.js'
+import { selectEnvironmentStatus } from '../environments/selectors.js'
+import type { RunBlock, TestFileState } from './state.js'
+import type { TestRunner } from './test-runner.js'
+
+/** Rebuilds packages that tests use through their build output; says which one failed, and why. */
+export type PackageBuilder = (
+  packages: readonly string[],
+  signal: AbortSignal,
+) => Promise<{ ok: true } | { ok: false; name: string; output: string }>
+
+/** Records how long each file took, for sharding (written after every run). */
+export interface TimingRecorder {
+  record(files: ReadonlyArray<{ path: string; durationMs: number; state: string }>): Promise<void>
+}
+
+export interface TestControllerOptions {
+  store: HearthStore
+  runner: TestRunner
+  clock: Clock
+  /** Runs the resets of these environments' services (the environment controller's job). */
+  resetEnvironments(environments: readonly string[]): Promise<void>
+  /** The variables the tests of an environment see: its services' outputs (null: no environment). */
+  testEnvironment(state: HearthState, environment: string | null): Record<string, string>
+  builder?: PackageBuilder
+  timings?: TimingRecorder
+  /** Runs of failed files after the first (`hearth ci --retry N`). Default 0. */
+  retries?: number
+  /** A run asked for while one is under way: cancel the current one (dev) or queue (ci). */
+  whenBusy?: 'cancel' | 'queue'
+}
+
+interface Task {
+  id: number
+  controller: AbortController
+  done: Promise<void>
+}
+
+/**
+ * Runs the tests asked for (`run/requested`): brings up the environments they need, runs the
+ * resets, rebuilds packages used through their build output, then runs the files through the
+ * project's test runner, one environment at a time (each gets its own outputs as env), retrying
+ * failed files when asked. One run at a time; what is asked meanwhile is merged into the next run,
+ * and cancels the current one when `whenBusy` is 'cancel'.
+ */
+export class TestController implements Controller {
+  readonly name = 'tests'
+  private task: Task | null = null
+  private nextId = 1
+
+  constructor(private readonly options: TestControllerOptions) {}
+
+  onChange(state: HearthState, _change: ChangeSummary): void {
+    if (state.session.interrupted !== null) {
+      this.task?.controller.abort(new Error('interrupted'))
+      return
+    }
+    if (state.tests.pending === null) return
+    if (this.task !== null) {
+      if (this.options.whenBusy === 'cancel')
+        this.task.controller.abort(new Error('superseded by a newer change'))
+      return
+    }
+    const id = this.nextId++
+    const controller = new AbortController()
+    this.options.store.dispatch({ type: 'run/started', at: this.options.clock.now(), id })
+    const task: Task = { id, controller, done: Promise.resolve() }
+    this.task = task
+    task.done = this.execute(id, controller.signal).catch((error: unknown) => {
+      // execute reports what it can; a throw here is a bug: say so, and still end the run.
+      this.options.store.dispatch({
+        type: 'session/failed',
+        at: this.options.clock.now(),
+        cause: `internal error in test run ${id}: ${(error as Error).message}`,
+        fix: 'run again with --verbose and report it',
+        code: 70,
+      })
+      this.finish(id, true)
+    })
+  }
+
+  /** Resolves when no run is under way. */
+  async idle(): Promise<void> {
+    while (this.task !== null) await this.task.done
+  }
+
+  isIdle(): boolean {
+    return this.task === null
+  }
+
+  private async execute(id: number, signal: AbortSignal): Promise<void> {
+    const { store, clock } = this.options
+    const state = store.getState()
+    const run = state.tests.run
+    if (run === null || run.id !== id) return this.finish(id, true)
+    const files = run.files
+      .map((file) => state.tests.files[file])
+      .filter((file): file is TestFileState => file !== undefined)
+    const environments = [
+      ...new Set(files.map((file) => file.environment).filter((name): name is string => name !== null)),
+    ].sort()
+
+    const blocked = await this.ensureEnvironments(environments, signal)
+    if (signal.aborted) return this.finish(id, true)
+    if (blocked !== null) return this.block(id, { kind: 'environment', name: blocked })
+
+    if (environments.length > 0) {
+      store.dispatch({ type: 'run/phase', at: clock.now(), id, phase: 'resetting' })
+      await this.options.resetEnvironments(environments)
+      const failed = environments.find((name) => selectEnvironmentStatus(store.getState(), name) === 'failed')
+      if (failed !== undefined) return this.block(id, { kind: 'environment', name: failed })
+    }
+
+    const packages = [
+      ...new Set(
+        files.flatMap((file) =>
+          file.reasons.flatMap((reason) =>
+            reason.kind === 'import' && reason.viaBuildOutput !== null ? [reason.viaBuildOutput] : [],
+          ),
+        ),
+      ),
+    ].sort()
+    if (packages.length > 0 && this.options.builder !== undefined) {
+      store.dispatch({ type: 'run/phase', at: clock.now(), id, phase: 'building' })
+      const built = await this.options.builder(packages, signal)
+      if (signal.aborted) return this.finish(id, true)
+      if (!built.ok) return this.block(id, { kind: 'build', name: built.name, output: built.output })
+    }
+
+    store.dispatch({ type: 'run/phase', at: clock.now(), id, phase: 'running' })
+    await this.runFiles(id, files, signal)
+    for (let attempt = 2; attempt <= (this.options.retries ?? 0) + 1 && !signal.aborted; attempt++) {
+      const current = store.getState()
+      const failed = run.files
+        .map((file) => current.tests.files[file])
+        .filter((file): file is TestFileState => file !== undefined && file.status === 'failed')
+      if (failed.length === 0) break
+      store.dispatch({
+        type: 'run/retrying',
+        at: clock.now(),
+        id,
+        attempt,
+        files: failed.map((file) => file.file),
+      })
+      await this.runFiles(id, failed, signal)
+    }
+
+    if (!signal.aborted) await this.recordTimings(run.files)
+    this.finish(id, signal.aborted)
+  }
+
+  /** Runs files, one environment at a time: each batch sees its own environment's outputs. */
+  private async runFiles(id: number, files: readonly TestFileState[], signal: AbortSignal): Promise<void> {
+    const { store, clock, runner } = this.options
+    const batches = new Map<string | null, string[]>()
+    for (const file of files)
+      batches.set(file.environment, [...(batches.get(file.environment) ?? []), file.file])
+    // Files that need no environment first, then each environment's, by name.
+    const order = [...batches].sort(([a], [b]) => (a === null ? -1 : b === null ? 1 : a.localeCompare(b)))
+    for (const [environment, batch] of order) {
+      if (signal.aborted) return
+      const env = this.options.testEnvironment(store.getState(), environment)
+      const outcome = await runner.run(batch, {
+        signal,
+        env,
+        onEvent: (event) => {
+          const at = clock.now()
+          if (event.type === 'file-started')
+            store.dispatch({ type: 'run/file-started', at, id, file: event.file })
+          if (event.type === 'test-finished')
+            store.dispatch({ type: 'run/test-finished', at, id, file: event.file, test: event.test })
+        },
+      })
+      // The outcome is the record: events may be partial (a file that failed to load has none).
+      for (const file of outcome.files) {
+        if (store.getState().tests.files[file.file]?.status !== 'running') {
+          store.dispatch({ type: 'run/file-started', at: clock.now(), id, file: file.file })
+        }
+        store.dispatch({ type: 'run/file-finished', at: clock.now(), id, outcome: file })
+      }
+    }
+  }
+
+  /** Brings up the environments not ready yet; resolves with the first that failed, or null. */
+  private async ensureEnvironments(
+    environments: readonly string[],
+    signal: AbortSignal,
+  ): Promise<string | null> {
+    const { store, clock } = this.options
+    const notReady = environments.filter(
+      (name) => selectEnvironmentStatus(store.getState(), name) !== 'ready',
+    )
+    if (notReady.length > 0)
+      store.dispatch({ type: 'environment/up-requested', at: clock.now(), environments: notReady })
+    const settled = (state: HearthState): boolean =>
+      environments.every((name) => {
+        const status = selectEnvironmentStatus(state, name)
+        return status === 'ready' || status === 'failed'
+      })
+    await new Promise<void>((resolve) => {
+      if (settled(store.getState()) || signal.aborted) {
+        resolve()
+        return
+      }
+      const onAbort = (): void => {
+        unsubscribe()
+        resolve()
+      }
+      const unsubscribe = store.subscribe((state) => {
+        if (!settled(state)) return
+        unsubscribe()
+        signal.removeEventListener('abort', onAbort)
+        resolve()
+      })
+      signal.addEventListener('abort', onAbort, { once: true })
+    })
+    return environments.find((name) => selectEnvironmentStatus(store.getState(), name) === 'failed') ?? null
+  }
+
+  private async recordTimings(files: readonly string[]): Promise<void> {
+    if (this.options.timings === undefined) return
+    const state = this.options.store.getState()
+    const timed = files
+      .map((file) => state.tests.files[file])
+      .filter((file): file is TestFileState => file !== undefined && file.durationMs !== null)
+      .map((file) => ({ path: file.path, durationMs: file.durationMs as number, state: file.status }))
+    // Timings help later runs; failing to write them must not fail this one.
+    await this.options.timings.record(timed).catch(() => undefined)
+  }
+
+  private block(id: number, block: RunBlock): void {
+    this.options.store.dispatch({ type: 'run/blocked', at: this.options.clock.now(), id, block })
+    this.finish(id, false)
+  }
+
+  /** Ends the run. The task is cleared first, so the onChange this dispatch causes can start the next. */
+  private finish(id: number, cancelled: boolean): void {
+    if (this.task?.id === id) this.task = null
+    this.options.store.dispatch({ type: 'run/finished', at: this.options.clock.now(), id, cancelled })
+  }
+}

@@ -1,0 +1,77 @@
+import type {
+  TestFileOutcome,
+  TestRunner,
+  TestRunOptions,
+  TestRunOutcome,
+  TestState,
+} from '../features/tests/test-runner.js'
+
+/** How a fake test file behaves: its result per attempt (the last one repeats). Test helper. */
+export interface FakeTestFile {
+  results: readonly TestState[]
+  durationMs?: number
+}
+
+/** A test runner that runs nothing: files report scripted results. Records every call. Test helper. */
+export class FakeTestRunner implements TestRunner {
+  readonly calls: Array<{ files: readonly string[]; env: Readonly<Record<string, string>> }> = []
+  readonly invalidated: string[] = []
+  private readonly attempts = new Map<string, number>()
+  /** How long a run takes (so that a test can cancel it). */
+  delayMs = 0
+
+  constructor(private readonly files: Readonly<Record<string, FakeTestFile>>) {}
+
+  async listTestFiles(): Promise<string[]> {
+    return Object.keys(this.files).sort()
+  }
+
+  async run(files: readonly string[], options: TestRunOptions): Promise<TestRunOutcome> {
+    this.calls.push({ files: [...files], env: { ...options.env } })
+    const outcomes: TestFileOutcome[] = []
+    for (const file of files) {
+      if (options.signal?.aborted) return { files: outcomes, durationMs: 0, cancelled: true }
+      options.onEvent?.({ type: 'file-started', file })
+      if (this.delayMs > 0) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, this.delayMs)
+          options.signal?.addEventListener('abort', () => {
+            clearTimeout(timer)
+            resolve()
+          })
+        })
+      }
+      if (options.signal?.aborted) return { files: outcomes, durationMs: 0, cancelled: true }
+      const script = this.files[file] ?? { results: ['failed'] }
+      const attempt = this.attempts.get(file) ?? 0
+      this.attempts.set(file, attempt + 1)
+      const state = script.results[Math.min(attempt, script.results.length - 1)] ?? 'failed'
+      const test = {
+        name: `${file.split('/').at(-1)} > works`,
+        state,
+        durationMs: script.durationMs ?? 10,
+        errors:
+          state === 'failed'
+            ? [{ message: 'expected 1 to be 2', location: { file, line: 3, column: 7 } }]
+            : [],
+      }
+      options.onEvent?.({ type: 'test-finished', file, test })
+      const outcome: TestFileOutcome = {
+        file,
+        state,
+        durationMs: script.durationMs ?? 10,
+        errors: [],
+        tests: [test],
+      }
+      options.onEvent?.({ type: 'file-finished', file: outcome })
+      outcomes.push(outcome)
+    }
+    return { files: outcomes, durationMs: outcomes.length * 10, cancelled: false }
+  }
+
+  invalidate(files: readonly string[]): void {
+    this.invalidated.push(...files)
+  }
+
+  async close(): Promise<void> {}
+}
