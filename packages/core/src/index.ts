@@ -54,6 +54,7 @@ export type {
   TestRunOutcome,
   TestState,
 } from './features/tests/test-runner.js'
+export { createTimingFile } from './features/tests/timing-file.js'
 export type { Session, SessionOptions } from './session.js'
 export { createSession, projectIdentity } from './session.js'
 export type { Action, ActionType } from './store/actions.js'
