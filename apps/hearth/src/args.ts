@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util'
 
 export interface OptionSpec {
   type: 'boolean' | 'string'
+  /** May be given more than once (the value is then an array). */
+  multiple?: boolean
   short?: string
   /** Shown in help: `--config <file>`. */
   value?: string
@@ -42,7 +44,7 @@ export class UsageError extends Error {
 }
 
 export interface ParsedArgs {
-  values: Record<string, string | boolean | undefined>
+  values: Record<string, string | boolean | string[] | undefined>
   operands: string[]
 }
 
@@ -52,7 +54,11 @@ export function parseCommandArgs(spec: CommandSpec, argv: readonly string[]): Pa
   const options = Object.fromEntries(
     Object.entries(all).map(([name, option]) => [
       name,
-      option.short === undefined ? { type: option.type } : { type: option.type, short: option.short },
+      {
+        type: option.type,
+        ...(option.short === undefined ? {} : { short: option.short }),
+        ...(option.multiple === true ? { multiple: true } : {}),
+      },
     ]),
   )
   try {

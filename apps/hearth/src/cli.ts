@@ -1,6 +1,7 @@
 import { isDriverError } from '@hearth/driver'
 import { isConfigError } from '@hearth/environments'
 import { type CommandSpec, formatCommandHelp, type ParsedArgs, parseCommandArgs, UsageError } from './args.js'
+import { ciSpec, runCi } from './commands/ci.js'
 import { downSpec, runDown } from './commands/down.js'
 import { gcSpec, runGc } from './commands/gc.js'
 import { runStatus, statusSpec } from './commands/status.js'
@@ -18,6 +19,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   down: { spec: downSpec, run: runDown },
   status: { spec: statusSpec, run: runStatus },
   gc: { spec: gcSpec, run: runGc },
+  ci: { spec: ciSpec, run: runCi },
 }
 
 /** Exit code for a failure inside hearth itself (a bug), apart from the documented ones. */

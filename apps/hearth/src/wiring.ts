@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { createSession, type Session } from '@hearth/core'
+import { createSession, createTimingFile, type PackageBuilder, type Session, type TestRunner } from '@hearth/core'
 import type { Driver } from '@hearth/driver'
 import { loadConfig, type NormalizedConfig } from '@hearth/environments'
 import { UsageError } from './args.js'
@@ -27,22 +27,65 @@ export async function createDrivers(stateDir: string): Promise<Driver[]> {
   return [new DockerDriver({ stateDir }), new ProcessDriver({ stateDir })]
 }
 
-/** Loads the config and opens a session on it with the real drivers. */
+/** How a session runs tests, for the commands that do (`ci`; `dev` to come). */
+export interface TestOptions {
+  mode: 'once' | 'watch'
+  retries?: number
+  whenBusy?: 'cancel' | 'queue'
+  builder?: PackageBuilder
+}
+
+/**
+ * Loads the config and opens a session on it with the real drivers and, when asked, the project's
+ * own Vitest as its test runner (close it with the session's `close`).
+ */
 export async function openSession(
   options: GlobalOptions,
-): Promise<{ config: NormalizedConfig; session: Session; stateDir: string }> {
+  tests?: TestOptions,
+): Promise<{ config: NormalizedConfig; session: Session; stateDir: string; close(): Promise<void> }> {
   const cwd = path.resolve(options.cwd ?? process.cwd())
   if (!existsSync(cwd)) throw new UsageError(`--cwd ${cwd} does not exist`, 'pass an existing folder')
   const config = await loadConfig(options.config === undefined ? { cwd } : { cwd, file: options.config })
   const stateDir = path.join(config.root, '.hearth')
   await ensureStateDir(stateDir)
+  const runner = tests === undefined ? null : await openTestRunner(config.root, tests.mode)
   const session = createSession({
     config,
     drivers: await createDrivers(stateDir),
     version: VERSION,
     stateDir,
+    ...(runner === null || tests === undefined
+      ? {}
+      : {
+          tests: {
+            runner,
+            timings: createTimingFile(path.join(stateDir, 'timings.json')),
+            retries: tests.retries ?? 0,
+            whenBusy: tests.whenBusy ?? 'queue',
+            ...(tests.builder === undefined ? {} : { builder: tests.builder }),
+          },
+        }),
   })
-  return { config, session, stateDir }
+  return {
+    config,
+    session,
+    stateDir,
+    async close() {
+      await session.close()
+      await runner?.close()
+    },
+  }
+}
+
+/** The project's own Vitest; a project without one (or with another major) is a usage error. */
+async function openTestRunner(root: string, mode: 'once' | 'watch'): Promise<TestRunner> {
+  const { createTestRunner, isVitestSetupError } = await import('@hearth/vitest')
+  try {
+    return await createTestRunner({ root, mode })
+  } catch (error) {
+    if (isVitestSetupError(error)) throw new UsageError(error.message, 'add Vitest 4 to the project: `pnpm add -D vitest@^4`')
+    throw error
+  }
 }
 
 /** The state folder, ignored by git from the start so nobody commits it by accident. */

@@ -27,6 +27,9 @@ const toInvoice = (row: Row): Invoice => ({
 
 export function createStore(databaseUrl: string, redisUrl: string) {
   const db = new pg.Pool({ connectionString: databaseUrl, max: 4 })
+  // A reset between test runs re-creates the database and ends these connections: the pool makes
+  // new ones, but an idle client's error must not crash the server.
+  db.on('error', (error) => console.error(`database connection lost: ${error.message}`))
   const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 })
   return {
     async create(input: InvoiceInput): Promise<Invoice> {

@@ -1,5 +1,6 @@
 import path from 'node:path'
-import { lookupIn, type NormalizedConfig, outputEnvName, renderTemplate } from '@hearth/environments'
+import { lookupIn, type NormalizedConfig, renderTemplate } from '@hearth/environments'
+import { testEnvironment } from '@hearth/vitest'
 import picomatch from 'picomatch'
 import type { HearthState } from '../../store/state.js'
 import { selectServices } from '../environments/selectors.js'
@@ -37,25 +38,21 @@ export function classifyTestFiles(config: NormalizedConfig, files: readonly stri
 
 /**
  * What the tests of an environment see in process.env: `HEARTH_<SERVICE>_<OUTPUT>` for every
- * output of its running services, `HEARTH_OUTPUTS` (all of them as JSON, by service), and the
- * names services declare in `testEnv` (`DATABASE_URL`), rendered over their outputs.
+ * output of its running services and `HEARTH_OUTPUTS` (the contract of @hearth/vitest, whose
+ * in-test helper reads them), the names services declare in `testEnv` (`DATABASE_URL`), rendered
+ * over their outputs, and `HEARTH_ENVIRONMENT`.
  */
 export function testEnvironmentOf(state: HearthState, environment: string | null): Record<string, string> {
   if (environment === null) return {}
   const definitions = state.config?.environments[environment]?.services ?? {}
-  const env: Record<string, string> = {}
-  const all: Record<string, Readonly<Record<string, string>>> = {}
+  const outputs: Record<string, Readonly<Record<string, string>>> = {}
+  const declared: Record<string, string> = { HEARTH_ENVIRONMENT: environment }
   for (const service of selectServices(state, environment)) {
     if (Object.keys(service.outputs).length === 0) continue
-    all[service.name] = service.outputs
-    for (const [name, value] of Object.entries(service.outputs))
-      env[outputEnvName(service.name, name)] = value
-    const declared = definitions[service.name]?.testEnv ?? {}
-    for (const [name, template] of Object.entries(declared)) {
-      env[name] = renderTemplate(template, lookupIn(service.outputs))
+    outputs[service.name] = service.outputs
+    for (const [name, template] of Object.entries(definitions[service.name]?.testEnv ?? {})) {
+      declared[name] = renderTemplate(template, lookupIn(service.outputs))
     }
   }
-  env.HEARTH_OUTPUTS = JSON.stringify(all)
-  env.HEARTH_ENVIRONMENT = environment
-  return env
+  return testEnvironment(outputs, declared)
 }
