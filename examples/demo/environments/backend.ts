@@ -30,7 +30,7 @@ export const backend = defineEnvironment({
       ports: { http: { env: 'PORT' } },
       readiness: ready.http('http', '/health'),
       outputs: { url: 'http://{{host}}:{{ports.http}}' },
-      watch: ['apps/api/src/**', 'packages/shared/src/**'],
+      watch: ['apps/api/src/**', 'packages/shared/src/**', 'packages/format/src/**'],
     },
     seed: {
       kind: 'job',
@@ -48,7 +48,7 @@ export const backend = defineEnvironment({
       ports: { health: { env: 'PORT' } },
       readiness: ready.all(ready.log(/^worker ready$/), ready.http('health', '/health')),
       outputs: { url: 'http://{{host}}:{{ports.health}}' },
-      watch: ['apps/worker/src/**', 'packages/shared/src/**'],
+      watch: ['apps/worker/src/**', 'packages/shared/src/**', 'packages/format/src/**'],
     },
   },
 })

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { formatMoney, invoiceTotal, parseInvoiceInput } from './invoice.js'
+import { formatMoney } from './index.js'
+import { invoiceTotal, parseInvoiceInput } from './invoice.js'
 
 describe('invoices', () => {
   it('totals lines in cents', () => {

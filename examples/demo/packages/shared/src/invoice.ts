@@ -22,10 +22,6 @@ export function invoiceTotal(lines: readonly InvoiceLine[]): number {
   return lines.reduce((sum, line) => sum + line.quantity * line.unitCents, 0)
 }
 
-export function formatMoney(cents: number, currency: string): string {
-  return `${(cents / 100).toFixed(2)} ${currency}`
-}
-
 /** Checks a request body; returns the input or the list of what is wrong with it. */
 export function parseInvoiceInput(
   body: unknown,
