@@ -1,6 +1,7 @@
 import { isDriverError } from '@hearth/driver'
 import { isConfigError } from '@hearth/environments'
 import { type CommandSpec, formatCommandHelp, type ParsedArgs, parseCommandArgs, UsageError } from './args.js'
+import { affectedSpec, runAffected } from './commands/affected.js'
 import { ciSpec, runCi } from './commands/ci.js'
 import { downSpec, runDown } from './commands/down.js'
 import { gcSpec, runGc } from './commands/gc.js'
@@ -20,6 +21,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   status: { spec: statusSpec, run: runStatus },
   gc: { spec: gcSpec, run: runGc },
   ci: { spec: ciSpec, run: runCi },
+  affected: { spec: affectedSpec, run: runAffected },
 }
 
 /** Exit code for a failure inside hearth itself (a bug), apart from the documented ones. */

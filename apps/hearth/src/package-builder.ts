@@ -15,15 +15,26 @@ export function createPackageBuilder(directories: ReadonlyMap<string, string>): 
       if (dir === undefined) continue
       const { code, output } = await run('npm', ['run', 'build', '--silent'], dir, signal)
       if (signal.aborted) return { ok: true }
-      if (code !== 0) return { ok: false, name, output: output.trim() || `npm run build exited with code ${code}` }
+      if (code !== 0)
+        return { ok: false, name, output: output.trim() || `npm run build exited with code ${code}` }
     }
     return { ok: true }
   }
 }
 
-function run(command: string, args: readonly string[], cwd: string, signal: AbortSignal): Promise<{ code: number; output: string }> {
+function run(
+  command: string,
+  args: readonly string[],
+  cwd: string,
+  signal: AbortSignal,
+): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd, signal, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } })
+    const child = spawn(command, args, {
+      cwd,
+      signal,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+    })
     let output = ''
     const collect = (chunk: Buffer): void => {
       output = (output + chunk.toString()).slice(-OUTPUT_LIMIT)

@@ -1,7 +1,13 @@
 import { existsSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { createSession, createTimingFile, type PackageBuilder, type Session, type TestRunner } from '@hearth/core'
+import {
+  createSession,
+  createTimingFile,
+  type PackageBuilder,
+  type Session,
+  type TestRunner,
+} from '@hearth/core'
 import type { Driver } from '@hearth/driver'
 import { loadConfig, type NormalizedConfig } from '@hearth/environments'
 import { UsageError } from './args.js'
@@ -42,7 +48,14 @@ export interface TestOptions {
 export async function openSession(
   options: GlobalOptions,
   tests?: TestOptions,
-): Promise<{ config: NormalizedConfig; session: Session; stateDir: string; close(): Promise<void> }> {
+): Promise<{
+  config: NormalizedConfig
+  session: Session
+  stateDir: string
+  /** The project's Vitest config file, when tests run (a global trigger). */
+  vitestConfig: string | null
+  close(): Promise<void>
+}> {
   const cwd = path.resolve(options.cwd ?? process.cwd())
   if (!existsSync(cwd)) throw new UsageError(`--cwd ${cwd} does not exist`, 'pass an existing folder')
   const config = await loadConfig(options.config === undefined ? { cwd } : { cwd, file: options.config })
@@ -70,6 +83,7 @@ export async function openSession(
     config,
     session,
     stateDir,
+    vitestConfig: runner?.configFile ?? null,
     async close() {
       await session.close()
       await runner?.close()
@@ -78,12 +92,16 @@ export async function openSession(
 }
 
 /** The project's own Vitest; a project without one (or with another major) is a usage error. */
-async function openTestRunner(root: string, mode: 'once' | 'watch'): Promise<TestRunner> {
+async function openTestRunner(
+  root: string,
+  mode: 'once' | 'watch',
+): Promise<TestRunner & { configFile: string | null }> {
   const { createTestRunner, isVitestSetupError } = await import('@hearth/vitest')
   try {
     return await createTestRunner({ root, mode })
   } catch (error) {
-    if (isVitestSetupError(error)) throw new UsageError(error.message, 'add Vitest 4 to the project: `pnpm add -D vitest@^4`')
+    if (isVitestSetupError(error))
+      throw new UsageError(error.message, 'add Vitest 4 to the project: `pnpm add -D vitest@^4`')
     throw error
   }
 }

@@ -26,6 +26,8 @@ export type { SessionAction } from './features/session/actions.js'
 export type { TestsAction } from './features/tests/actions.js'
 export type { PackageBuilder, TestControllerOptions, TimingRecorder } from './features/tests/controller.js'
 export { TestController } from './features/tests/controller.js'
+export type { AffectedSelection } from './features/tests/selection.js'
+export { GLOBAL_TRIGGERS, selectAffected, selectionRules } from './features/tests/selection.js'
 export {
   selectRunCounts,
   selectRunFiles,

@@ -1,7 +1,15 @@
-import type { SelectionReason } from '@hearth/core'
+import { createWriteStream } from 'node:fs'
+import { mkdir } from 'node:fs/promises'
+import path from 'node:path'
+import { type SelectionReason, selectAffected } from '@hearth/core'
 import { type CommandSpec, type ParsedArgs, UsageError } from '../args.js'
 import { type Io, outStyle, println } from '../io.js'
+import { createPackageBuilder } from '../package-builder.js'
+import { attachGithubReporter } from '../reporters/github-reporter.js'
+import { writeJunitReport } from '../reporters/junit-reporter.js'
 import { attachLineReporter } from '../reporters/line-reporter.js'
+import { attachNdjsonReporter } from '../reporters/ndjson-reporter.js'
+import { VERSION } from '../version.js'
 import { openSession } from '../wiring.js'
 import { globalOptions, withInterrupts } from './shared.js'
 
@@ -48,30 +56,87 @@ export async function runCi(args: ParsedArgs, io: Io): Promise<number> {
   const retries = parseRetries(args.values.retry)
   const reporters = parseReporters(args.values.reporter, io.env)
   const since = typeof args.values.since === 'string' ? args.values.since : null
-  const { config, session, close } = await openSession(globalOptions(args), {
+  const packageDirs = new Map<string, string>()
+  const { config, session, vitestConfig, close } = await openSession(globalOptions(args), {
     mode: 'once',
     retries,
     whenBusy: 'queue',
+    builder: createPackageBuilder(packageDirs),
   })
+  const outputDir = path.resolve(
+    config.root,
+    typeof args.values.output === 'string' ? args.values.output : '.hearth/reports',
+  )
   const style = outStyle(io)
+  const lines = reporters.includes('lines')
   const detach: Array<() => void> = []
-  if (reporters.includes('lines')) {
-    println(io.stdout, style.bold(`hearth ci · ${session.project.name}${since === null ? '' : ` · since ${since}`}`))
-    detach.push(attachLineReporter({ store: session.store, write: (line) => println(io.stdout, line), style }))
+  if (lines) {
+    println(
+      io.stdout,
+      style.bold(`hearth ci · ${session.project.name}${since === null ? '' : ` · since ${since}`}`),
+    )
+    detach.push(
+      attachLineReporter({ store: session.store, write: (line) => println(io.stdout, line), style }),
+    )
   }
+  // NDJSON alone goes to stdout (a machine reads it); beside the lines it goes to a file.
+  const ndjsonFile = reporters.includes('ndjson') && lines ? path.join(outputDir, 'events.ndjson') : null
+  if (ndjsonFile !== null) await mkdir(outputDir, { recursive: true })
+  const ndjsonStream = ndjsonFile === null ? null : createWriteStream(ndjsonFile)
+  const ndjson = reporters.includes('ndjson')
+    ? attachNdjsonReporter({
+        store: session.store,
+        command: 'ci',
+        version: VERSION,
+        write: (line) =>
+          ndjsonStream === null ? io.stdout.write(`${line}\n`) : ndjsonStream.write(`${line}\n`),
+      })
+    : null
+  const github = reporters.includes('github')
+    ? attachGithubReporter({ store: session.store, env: io.env, write: (line) => println(io.stdout, line) })
+    : null
+
   try {
     await withInterrupts(io, session, async () => {
       await session.gc()
       const files = await session.discoverTests()
       if (files.length === 0) {
-        println(io.stdout, style.dim('no test files: the project\'s Vitest config selects none'))
+        if (lines) println(io.stdout, style.dim("no test files: the project's Vitest config selects none"))
         return
       }
-      const selection: Record<string, SelectionReason[]> = {}
-      for (const file of files) selection[file.file] = [{ kind: 'all' }]
+      let selection: Record<string, SelectionReason[]> = {}
+      if (since === null) {
+        for (const file of files) selection[file.file] = [{ kind: 'all' }]
+      } else {
+        const changed = await changedFiles(config.root, since)
+        const { createImportGraph } = await import('@hearth/affected')
+        const graph = await createImportGraph({
+          root: config.root,
+          testFiles: files.map((file) => file.file),
+        })
+        const affected = selectAffected({ config, graph, files, changed, vitestConfig })
+        for (const pkg of affected.rebuild) if (pkg.hasBuildScript) packageDirs.set(pkg.name, pkg.dir)
+        selection = affected.files
+        if (lines) {
+          const count = Object.keys(selection).length
+          println(
+            io.stdout,
+            style.dim(
+              `${changed.length} ${changed.length === 1 ? 'file' : 'files'} changed since ${since}; ${count} of ${files.length} test files affected`,
+            ),
+          )
+        }
+        if (Object.keys(selection).length === 0) return
+      }
       await session.runTests(since === null ? 'all' : 'since', selection)
-      const used = [...new Set(files.map((file) => file.environment).filter((name): name is string => name !== null))]
-      if (args.values.keep !== true && used.length > 0 && session.store.getState().session.interrupted === null) {
+      const used = [
+        ...new Set(files.map((file) => file.environment).filter((name): name is string => name !== null)),
+      ]
+      if (
+        args.values.keep !== true &&
+        used.length > 0 &&
+        session.store.getState().session.interrupted === null
+      ) {
         await session.down(used)
       }
     })
@@ -79,20 +144,46 @@ export async function runCi(args: ParsedArgs, io: Io): Promise<number> {
     for (const off of detach) off()
     await close()
   }
-  void config
-  return session.exitCode()
+  const exitCode = session.exitCode()
+  if (reporters.includes('junit')) {
+    await writeJunitReport(path.join(outputDir, 'junit.xml'), session.store.getState())
+    if (lines)
+      println(
+        io.stdout,
+        style.dim(`JUnit report: ${path.relative(process.cwd(), path.join(outputDir, 'junit.xml'))}`),
+      )
+  }
+  ndjson?.finish(exitCode)
+  if (ndjsonStream !== null) await new Promise<void>((resolve) => ndjsonStream.end(resolve))
+  await github?.finish(exitCode)
+  return exitCode
+}
+
+/** Changed files since a git ref; a git problem (not a repository, unknown ref) is a usage error. */
+async function changedFiles(root: string, since: string): Promise<string[]> {
+  const { changedSince, isGitError } = await import('@hearth/affected')
+  try {
+    return await changedSince(root, since)
+  } catch (error) {
+    if (isGitError(error)) throw new UsageError(error.message, error.fix)
+    throw error
+  }
 }
 
 function parseRetries(value: ParsedArgs['values'][string]): number {
   if (value === undefined) return 0
   const text = String(value)
-  if (!/^\d+$/.test(text)) throw new UsageError(`--retry takes a whole number, got "${text}"`, 'write e.g. --retry 2')
+  if (!/^\d+$/.test(text))
+    throw new UsageError(`--retry takes a whole number, got "${text}"`, 'write e.g. --retry 2')
   return Number(text)
 }
 
 function parseReporters(value: ParsedArgs['values'][string], env: NodeJS.ProcessEnv): ReporterName[] {
   const given = value === undefined ? [] : Array.isArray(value) ? value : [String(value)]
-  const names = given.flatMap((item) => item.split(',')).map((item) => item.trim()).filter(Boolean)
+  const names = given
+    .flatMap((item) => item.split(','))
+    .map((item) => item.trim())
+    .filter(Boolean)
   for (const name of names) {
     if (!(REPORTERS as readonly string[]).includes(name)) {
       throw new UsageError(`unknown reporter "${name}"`, `use one of: ${REPORTERS.join(', ')}`)

@@ -1,0 +1,578 @@
+import path from 'node:path'
+import {
+  type Action,
+  type HearthState,
+  type HearthStore,
+  type ProjectIdentity,
+  type RunState,
+  type SelectionReason,
+  type ServiceState,
+  selectRunCounts,
+  selectRunFiles,
+  selectStartDuration,
+  selectTestCaseCounts,
+  type TestCaseOutcome,
+  type TestErrorInfo,
+  type TestFileState,
+  type TestState,
+} from '@hearth/core'
+import type { ServiceKind } from '@hearth/environments'
+import { describeReason } from './line-reporter.js'
+
+/**
+ * The version of the event stream (docs/events.md). Within `/1` fields and event types are only
+ * added; renaming, removing or changing the meaning of one is `/2`.
+ */
+export const EVENTS_SCHEMA = 'hearth.events/1'
+
+interface EventBase<T extends string> {
+  schema: typeof EVENTS_SCHEMA
+  type: T
+  /** ISO 8601 (UTC) of the action that caused it. */
+  time: string
+}
+
+export interface SessionStartEvent extends EventBase<'session.start'> {
+  /** Null when hearth stopped before it could load the project (a configuration error). */
+  project: { name: string; id: string; root: string } | null
+  command: string
+  version: string
+}
+
+export type ServiceEventState =
+  | 'starting'
+  | 'running'
+  | 'ready'
+  | 'completed'
+  | 'failed'
+  | 'stopping'
+  | 'stopped'
+  | 'reset'
+  | 'fell-back'
+
+export interface EventInstance {
+  id: string
+  driver: string
+  reused: boolean
+  ports: Readonly<Record<string, number>>
+}
+
+export interface EventFailure {
+  cause: string
+  fix: string | null
+  logTail: readonly string[]
+  /** `environment/service` of the dependency whose failure kept this one from starting. */
+  blockedBy: string | null
+}
+
+export interface ServiceStateEvent extends EventBase<'service.state'> {
+  environment: string
+  service: string
+  kind: ServiceKind
+  state: ServiceEventState
+  durationMs: number | null
+  instance: EventInstance | null
+  /** On `ready` and `completed` only. */
+  outputs?: Readonly<Record<string, string>>
+  /** On `failed` only. */
+  failure?: EventFailure
+  /** On `fell-back` only. */
+  reason?: string
+}
+
+/** A SelectionReason as data, with `why`: the same words the terminal shows. */
+export type EventReason =
+  | { kind: 'import'; changed: string; chain: readonly string[]; viaBuildOutput: string | null; why: string }
+  | {
+      kind: 'rule'
+      rule: 'group' | 'service' | 'global'
+      name: string
+      glob: string
+      changed: string
+      why: string
+    }
+  | { kind: 'all'; why: string }
+  | { kind: 'restarted'; service: string; why: string }
+  | { kind: 'retry'; attempt: number; why: string }
+
+export interface EventRunFile {
+  path: string
+  group: string | null
+  environment: string | null
+  reasons: readonly EventReason[]
+}
+
+export interface RunStartEvent extends EventBase<'run.start'> {
+  run: number
+  trigger: RunState['trigger']
+  files: readonly EventRunFile[]
+}
+
+export interface RunPhaseEvent extends EventBase<'run.phase'> {
+  run: number
+  phase: 'resetting' | 'building' | 'running'
+}
+
+export interface RunRetryEvent extends EventBase<'run.retry'> {
+  run: number
+  attempt: number
+  files: readonly string[]
+}
+
+export interface EventError {
+  message: string
+  stack?: string
+  location?: { path: string; line: number; column: number }
+}
+
+export interface EventTest {
+  name: string
+  state: TestState
+  durationMs: number
+  errors: readonly EventError[]
+}
+
+export interface FileResultEvent extends EventBase<'file.result'> {
+  run: number
+  path: string
+  state: TestState
+  durationMs: number | null
+  attempt: number
+  flaky: boolean
+  reasons: readonly EventReason[]
+  tests: readonly EventTest[]
+  /** Errors of the file itself: it did not load, a hook failed. */
+  errors: readonly EventError[]
+}
+
+export interface RunBlockedEvent extends EventBase<'run.blocked'> {
+  run: number
+  /** `environment`: `name` could not be made ready; `build`: package `name` does not build. */
+  kind: 'environment' | 'build'
+  name: string
+  /** The build's output (build only). */
+  output?: string
+}
+
+export interface RunEndEvent extends EventBase<'run.end'> {
+  run: number
+  cancelled: boolean
+  durationMs: number
+  files: { total: number; passed: number; failed: number; skipped: number; flaky: number }
+  tests: { total: number; passed: number; failed: number; skipped: number }
+}
+
+export interface SessionEndEvent extends EventBase<'session.end'> {
+  exitCode: number
+  durationMs: number | null
+  /** The signal that interrupted the session, if one did. */
+  interrupted: string | null
+  /** hearth's own failure (usage, configuration, no runtime), with its fix. */
+  error: { cause: string; fix: string | null } | null
+}
+
+export type HearthEvent =
+  | SessionStartEvent
+  | ServiceStateEvent
+  | RunStartEvent
+  | RunPhaseEvent
+  | RunRetryEvent
+  | FileResultEvent
+  | RunBlockedEvent
+  | RunEndEvent
+  | SessionEndEvent
+
+export interface NdjsonReporterOptions {
+  store: HearthStore
+  /** Receives one line (a JSON object, no newline). Default: stdout. */
+  write?: (line: string) => void
+  /** The hearth command this session runs (`ci`, `dev`…), for `session.start`. */
+  command: string
+  /** hearth's version, for `session.start`. */
+  version: string
+  /** For the time of `session.end` (the only event no action carries). Default: Date.now. */
+  now?: () => number
+}
+
+export interface NdjsonReporter {
+  /** Writes `session.end` with the process's exit code, then detaches. Call it once, last. */
+  finish(exitCode: number): void
+  /** Stops listening without writing `session.end` (the command failed before it had a code). */
+  detach(): void
+}
+
+/**
+ * The machine view: one JSON object a line, in the versioned schema of docs/events.md. Writes
+ * `session.start` at once (the session has loaded its project by then), then the events of every
+ * action, from the action and the state after it. Listeners run synchronously in dispatch order,
+ * so the stream is in the order things happened.
+ */
+export function attachNdjsonReporter({
+  store,
+  write = (line) => process.stdout.write(`${line}\n`),
+  command,
+  version,
+  now = Date.now,
+}: NdjsonReporterOptions): NdjsonReporter {
+  const emit = (event: HearthEvent): void => write(serializeEvent(event))
+  let started = false
+  const start = (project: ProjectIdentity | null, at: number): void => {
+    started = true
+    emit(sessionStartEvent(project, { command, version }, at))
+  }
+  const initial = store.getState()
+  if (initial.project !== null) start(initial.project, initial.session.startedAt)
+  const unsubscribe = store.subscribeActions((action, state) => {
+    // The session's start, not the load's: `session.end`'s durationMs counts from it too.
+    if (!started && action.type === 'project/loaded') start(action.project, state.session.startedAt)
+    for (const event of toEvents(action, state)) emit(event)
+  })
+  let finished = false
+  return {
+    finish(exitCode) {
+      if (finished) return
+      finished = true
+      unsubscribe()
+      const state = store.getState()
+      if (!started) start(state.project, state.session.startedAt)
+      emit(sessionEndEvent(state, exitCode, now()))
+    },
+    detach() {
+      finished = true
+      unsubscribe()
+    },
+  }
+}
+
+/** One event as its line: JSON, fields in the order the event was built (stable by construction). */
+export function serializeEvent(event: HearthEvent): string {
+  return JSON.stringify(event)
+}
+
+/**
+ * The whole stream of a session that failed before it had a store (a usage or configuration
+ * error): `session.start` without a project, and `session.end` with the cause and the fix.
+ */
+export function formatFailedSession(options: {
+  command: string
+  version: string
+  exitCode: number
+  cause: string
+  fix: string | null
+  at: number
+}): string[] {
+  const { command, version, exitCode, cause, fix, at } = options
+  return [
+    serializeEvent(sessionStartEvent(null, { command, version }, at)),
+    serializeEvent({
+      ...base('session.end', at),
+      exitCode,
+      durationMs: 0,
+      interrupted: null,
+      error: { cause, fix },
+    }),
+  ]
+}
+
+export function sessionStartEvent(
+  project: ProjectIdentity | null,
+  { command, version }: { command: string; version: string },
+  at: number,
+): SessionStartEvent {
+  return {
+    ...base('session.start', at),
+    project: project === null ? null : { name: project.name, id: project.id, root: project.root },
+    command,
+    version,
+  }
+}
+
+export function sessionEndEvent(state: HearthState, exitCode: number, at: number): SessionEndEvent {
+  const { fatal, interrupted, startedAt } = state.session
+  return {
+    ...base('session.end', at),
+    exitCode,
+    durationMs: at >= startedAt ? at - startedAt : null,
+    interrupted: interrupted?.signal ?? null,
+    error: fatal === null ? null : { cause: fatal.cause, fix: fatal.fix },
+  }
+}
+
+/**
+ * The events one action adds to the stream, from the action and the state it produced; pure.
+ * Actions that change nothing a consumer of the stream needs (locks, probes, pulls, requests)
+ * add none.
+ */
+export function toEvents(action: Action, state: HearthState): HearthEvent[] {
+  const root = state.project?.root ?? ''
+  switch (action.type) {
+    case 'service/starting':
+    case 'service/started':
+    case 'service/ready':
+    case 'service/completed':
+    case 'service/failed':
+    case 'service/stopping':
+    case 'service/stopped':
+    case 'service/aborted':
+    case 'service/reset':
+    case 'service/fell-back': {
+      const event = serviceEvent(action, state)
+      return event === null ? [] : [event]
+    }
+    case 'run/started': {
+      const run = state.tests.run
+      if (run === null || run.id !== action.id) return []
+      return [
+        {
+          ...base('run.start', action.at),
+          run: run.id,
+          trigger: run.trigger,
+          files: selectRunFiles(state).map((file) => ({
+            path: file.path,
+            group: file.group,
+            environment: file.environment,
+            reasons: file.reasons.map(toEventReason),
+          })),
+        },
+      ]
+    }
+    case 'run/phase':
+      return [{ ...base('run.phase', action.at), run: action.id, phase: action.phase }]
+    case 'run/retrying':
+      return [
+        {
+          ...base('run.retry', action.at),
+          run: action.id,
+          attempt: action.attempt,
+          files: action.files.map((file) => state.tests.files[file]?.path ?? relativePath(root, file)).sort(),
+        },
+      ]
+    case 'run/file-finished': {
+      const file = state.tests.files[action.outcome.file]
+      if (file === undefined) return []
+      return [{ ...base('file.result', action.at), run: action.id, ...fileResult(file, root) }]
+    }
+    case 'run/blocked': {
+      const { block } = action
+      return [
+        block.kind === 'environment'
+          ? { ...base('run.blocked', action.at), run: action.id, kind: 'environment', name: block.name }
+          : {
+              ...base('run.blocked', action.at),
+              run: action.id,
+              kind: 'build',
+              name: block.name,
+              output: block.output,
+            },
+      ]
+    }
+    case 'run/finished': {
+      const run = state.tests.run
+      if (run === null || run.id !== action.id) return []
+      const counts = selectRunCounts(state)
+      const cases = selectTestCaseCounts(state)
+      return [
+        {
+          ...base('run.end', action.at),
+          run: run.id,
+          cancelled: action.cancelled,
+          durationMs: Math.max(0, action.at - (run.startedAt ?? run.requestedAt)),
+          files: { total: run.files.length, ...counts },
+          tests: { total: cases.passed + cases.failed + cases.skipped, ...cases },
+        },
+      ]
+    }
+    default:
+      return []
+  }
+}
+
+type ServiceEventAction = Extract<
+  Action,
+  {
+    type:
+      | 'service/starting'
+      | 'service/started'
+      | 'service/ready'
+      | 'service/completed'
+      | 'service/failed'
+      | 'service/stopping'
+      | 'service/stopped'
+      | 'service/aborted'
+      | 'service/reset'
+      | 'service/fell-back'
+  }
+>
+
+function serviceEvent(action: ServiceEventAction, state: HearthState): ServiceStateEvent | null {
+  const service = state.services[action.key]
+  if (service === undefined) return null
+  const event = (
+    eventState: ServiceEventState,
+    durationMs: number | null,
+    instance: EventInstance | null,
+  ): ServiceStateEvent => ({
+    ...base('service.state', action.at),
+    environment: service.environment,
+    service: service.name,
+    kind: service.kind,
+    state: eventState,
+    durationMs,
+    instance,
+  })
+  const instance = toEventInstance(service)
+  switch (action.type) {
+    case 'service/starting':
+      return event('starting', null, null)
+    case 'service/started':
+      return event('running', since(action.at, service.startingAt), instance)
+    case 'service/ready':
+    case 'service/completed':
+      return {
+        ...event(
+          action.type === 'service/ready' ? 'ready' : 'completed',
+          selectStartDuration(service),
+          instance,
+        ),
+        outputs: { ...action.outputs },
+      }
+    case 'service/failed': {
+      const { failure } = action
+      return {
+        ...event('failed', failure.blockedBy === null ? failedAfter(service, action.at) : null, instance),
+        failure: {
+          cause: failure.cause,
+          fix: failure.fix,
+          logTail: [...failure.logTail],
+          blockedBy: failure.blockedBy,
+        },
+      }
+    }
+    case 'service/stopping':
+      return event('stopping', null, instance)
+    case 'service/stopped':
+      return event('stopped', since(action.at, service.stoppingAt), null)
+    // A start called off before it created anything: for a consumer, it is not running.
+    case 'service/aborted':
+      return event('stopped', null, null)
+    case 'service/reset':
+      return event('reset', action.durationMs, instance)
+    case 'service/fell-back':
+      return { ...event('fell-back', null, null), reason: action.reason }
+  }
+}
+
+function toEventInstance(service: ServiceState): EventInstance | null {
+  const { instance } = service
+  if (instance === null) return null
+  return { id: instance.id, driver: instance.driver, reused: instance.reused, ports: { ...instance.ports } }
+}
+
+/** How long after it began starting (or stopping) a service failed. */
+function failedAfter(service: ServiceState, at: number): number | null {
+  const { startingAt, stoppingAt, requestedAt } = service
+  if (stoppingAt !== null && (startingAt === null || stoppingAt >= startingAt)) return since(at, stoppingAt)
+  // A start of an earlier request does not count: it never began this time.
+  if (startingAt === null || (requestedAt !== null && startingAt < requestedAt)) return null
+  return since(at, startingAt)
+}
+
+function since(at: number, from: number | null): number | null {
+  return from === null || from > at ? null : at - from
+}
+
+/** A file's result as `file.result` carries it, without the envelope and the run. */
+export function fileResult(
+  file: TestFileState,
+  root: string,
+): Omit<FileResultEvent, 'schema' | 'type' | 'time' | 'run'> {
+  return {
+    path: file.path,
+    state: isTestState(file.status) ? file.status : 'skipped',
+    durationMs: file.durationMs,
+    attempt: file.attempts,
+    flaky: file.flaky,
+    reasons: file.reasons.map(toEventReason),
+    tests: file.tests.map((test) => toEventTest(test, root)),
+    errors: file.errors.map((error) => toEventError(error, root)),
+  }
+}
+
+function isTestState(status: TestFileState['status']): status is TestState {
+  return status === 'passed' || status === 'failed' || status === 'skipped'
+}
+
+function toEventTest(test: TestCaseOutcome, root: string): EventTest {
+  return {
+    name: test.name,
+    state: test.state,
+    durationMs: test.durationMs,
+    errors: test.errors.map((error) => toEventError(error, root)),
+  }
+}
+
+/** An error with its paths relative to the project root (the stack's too). */
+export function toEventError(error: TestErrorInfo, root: string): EventError {
+  const event: EventError = { message: error.message }
+  if (error.stack !== undefined) event.stack = relativeStack(error.stack, root)
+  if (error.location !== undefined) {
+    event.location = {
+      path: relativePath(root, error.location.file),
+      line: error.location.line,
+      column: error.location.column,
+    }
+  }
+  return event
+}
+
+/** Field by field, so the order is fixed and nothing but the documented fields gets through. */
+export function toEventReason(reason: SelectionReason): EventReason {
+  const why = describeReason(reason)
+  switch (reason.kind) {
+    case 'import':
+      return {
+        kind: 'import',
+        changed: reason.changed,
+        chain: [...reason.chain],
+        viaBuildOutput: reason.viaBuildOutput,
+        why,
+      }
+    case 'rule':
+      return {
+        kind: 'rule',
+        rule: reason.rule,
+        name: reason.name,
+        glob: reason.glob,
+        changed: reason.changed,
+        why,
+      }
+    case 'all':
+      return { kind: 'all', why }
+    case 'restarted':
+      return { kind: 'restarted', service: reason.service, why }
+    case 'retry':
+      return { kind: 'retry', attempt: reason.attempt, why }
+  }
+}
+
+/**
+ * `file` relative to the project root, with `/` separators. A file outside the root (a global
+ * module, say) keeps its absolute path: `../../..` would only hide where it is.
+ */
+export function relativePath(root: string, file: string): string {
+  if (root === '' || !path.isAbsolute(file)) return file
+  const relative = path.relative(root, file)
+  if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) return file
+  return relative.split(path.sep).join('/')
+}
+
+/** A stack with the project root taken out of its frames (`file:///root/x.ts` and `/root/x.ts`). */
+export function relativeStack(stack: string, root: string): string {
+  if (root === '') return stack
+  const prefix = root.endsWith('/') ? root : `${root}/`
+  return stack.split(`file://${prefix}`).join('').split(prefix).join('')
+}
+
+function base<T extends HearthEvent['type']>(type: T, at: number): EventBase<T> {
+  return { schema: EVENTS_SCHEMA, type, time: new Date(at).toISOString() }
+}

@@ -1,0 +1,25 @@
+export { changedSince, GitError, isGitError } from './changed-since.js'
+export type {
+  BuildOutputUse,
+  EdgeKind,
+  GraphUpdate,
+  ImportEdge,
+  ImportGraph,
+  ImportGraphOptions,
+  ImportGraphStats,
+  ImportSelection,
+  ReachedFile,
+  UnresolvedImport,
+} from './import-graph.js'
+export { createImportGraph } from './import-graph.js'
+export type { ImportKind, ImportRef, ParsedImports } from './parse-imports.js'
+export { parseImports } from './parse-imports.js'
+export type { BuildOutputPackage } from './resolver.js'
+export type {
+  SelectedTest,
+  Selection,
+  SelectionReason,
+  SelectionRule,
+  SelectTestsInput,
+} from './select-tests.js'
+export { describeReason, selectTests } from './select-tests.js'

@@ -1,0 +1,107 @@
+import path from 'node:path'
+// The selection alone, not the graph: the graph's parser loads TypeScript (~0.3 s), which only the
+// commands that build a graph should pay for.
+import type { BuildOutputPackage, ImportGraph } from '@hearth/affected'
+import {
+  type SelectionReason as AffectedReason,
+  type SelectionRule,
+  selectTests,
+} from '@hearth/affected/select'
+import type { NormalizedConfig } from '@hearth/environments'
+import type { SelectionReason } from './state.js'
+import type { ClassifiedTestFile } from './test-files.js'
+
+/** Files whose change reruns every test, besides the config itself and the Vitest config. */
+export const GLOBAL_TRIGGERS = [
+  'pnpm-lock.yaml',
+  'package-lock.json',
+  'yarn.lock',
+  'bun.lock',
+  'tsconfig.base.json',
+]
+
+export interface AffectedSelection {
+  /** The selected test files (absolute) with why each runs. */
+  files: Record<string, SelectionReason[]>
+  /** Workspace packages the selected tests use through their build output, to rebuild first. */
+  rebuild: BuildOutputPackage[]
+}
+
+/**
+ * The declared triggers of a config as selection rules: each test group's trigger globs select that
+ * group; each service's watch globs and the file that defines it select the tests of its
+ * environment; the lockfiles, the hearth config and the Vitest config select everything.
+ */
+export function selectionRules(
+  config: NormalizedConfig,
+  files: readonly ClassifiedTestFile[],
+  vitestConfig: string | null,
+): SelectionRule[] {
+  const rules: SelectionRule[] = []
+  for (const group of config.tests) {
+    if (group.triggers.length === 0) continue
+    rules.push({
+      kind: 'group',
+      name: group.name,
+      globs: group.triggers,
+      tests: files.filter((file) => file.group === group.name).map((file) => file.file),
+    })
+  }
+  for (const environment of Object.values(config.environments)) {
+    const tests = files.filter((file) => file.environment === environment.name).map((file) => file.file)
+    if (tests.length === 0) continue
+    for (const service of Object.values(environment.services)) {
+      rules.push({
+        kind: 'service',
+        name: `${environment.name}/${service.name}`,
+        globs: [...service.watch, environment.file],
+        tests,
+      })
+    }
+  }
+  const global = [...GLOBAL_TRIGGERS, config.file]
+  if (vitestConfig !== null) global.push(path.relative(config.root, vitestConfig).split(path.sep).join('/'))
+  rules.push({ kind: 'global', name: 'global', globs: global, tests: 'all' })
+  return rules
+}
+
+/** What a change selects: through the import graph and the declared triggers, each with its reason. */
+export function selectAffected(options: {
+  config: NormalizedConfig
+  graph: ImportGraph
+  files: readonly ClassifiedTestFile[]
+  changed: readonly string[]
+  vitestConfig: string | null
+}): AffectedSelection {
+  const { config, graph, files, changed } = options
+  const selection = selectTests({
+    root: config.root,
+    tests: files.map((file) => file.file),
+    changed,
+    imports: graph.testsReaching(changed),
+    rules: selectionRules(config, files, options.vitestConfig),
+  })
+  const relative = (file: string): string => path.relative(config.root, file).split(path.sep).join('/')
+  const result: Record<string, SelectionReason[]> = {}
+  for (const { test, reasons } of selection.tests)
+    result[test] = reasons.map((reason) => toReason(reason, relative))
+  return { files: result, rebuild: selection.rebuild }
+}
+
+function toReason(reason: AffectedReason, relative: (file: string) => string): SelectionReason {
+  if (reason.type === 'import') {
+    return {
+      kind: 'import',
+      changed: relative(reason.changed),
+      chain: reason.chain.map(relative),
+      viaBuildOutput: reason.viaBuildOutput?.name ?? null,
+    }
+  }
+  return {
+    kind: 'rule',
+    rule: reason.rule.kind,
+    name: reason.rule.name,
+    glob: reason.glob,
+    changed: relative(reason.changed),
+  }
+}
