@@ -3,6 +3,7 @@ import { isConfigError } from '@hearth/environments'
 import { type CommandSpec, formatCommandHelp, type ParsedArgs, parseCommandArgs, UsageError } from './args.js'
 import { affectedSpec, runAffected } from './commands/affected.js'
 import { ciSpec, runCi } from './commands/ci.js'
+import { devSpec, runDev } from './commands/dev.js'
 import { downSpec, runDown } from './commands/down.js'
 import { gcSpec, runGc } from './commands/gc.js'
 import { runStatus, statusSpec } from './commands/status.js'
@@ -20,6 +21,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   down: { spec: downSpec, run: runDown },
   status: { spec: statusSpec, run: runStatus },
   gc: { spec: gcSpec, run: runGc },
+  dev: { spec: devSpec, run: runDev },
   ci: { spec: ciSpec, run: runCi },
   affected: { spec: affectedSpec, run: runAffected },
 }

@@ -57,6 +57,8 @@ export type {
   TestState,
 } from './features/tests/test-runner.js'
 export { createTimingFile } from './features/tests/timing-file.js'
+export type { WatchControllerOptions } from './features/watch/watch-controller.js'
+export { WATCH_IGNORED, WatchController } from './features/watch/watch-controller.js'
 export type { Session, SessionOptions } from './session.js'
 export { createSession, projectIdentity } from './session.js'
 export type { Action, ActionType } from './store/actions.js'

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { realpathSync } from 'node:fs'
 import path from 'node:path'
+import type { BuildOutputPackage } from '@hearth/affected'
 import type { Driver } from '@hearth/driver'
 import type { NormalizedConfig } from '@hearth/environments'
 import { type Clock, systemClock } from './clock.js'
@@ -13,6 +14,7 @@ import { type PackageBuilder, TestController, type TimingRecorder } from './feat
 import type { RunState, SelectionReason } from './features/tests/state.js'
 import { type ClassifiedTestFile, classifyTestFiles, testEnvironmentOf } from './features/tests/test-files.js'
 import type { TestRunner } from './features/tests/test-runner.js'
+import { WatchController } from './features/watch/watch-controller.js'
 import { attachControllers, type Controller } from './store/controller.js'
 import { createHearthStore, type HearthStore } from './store/create-store.js'
 import { type HearthState, initialState, type ProjectIdentity, type ServiceKey } from './store/state.js'
@@ -84,6 +86,16 @@ export interface Session {
     trigger: RunState['trigger'],
     files: Readonly<Record<string, readonly SelectionReason[]>>,
   ): Promise<HearthState>
+  /**
+   * Watches the project: each batch of saves updates the import graph, restarts the services whose
+   * watch globs match, and asks for a run of the affected tests. Resolves once the watcher is
+   * ready, with the function that stops it. `onRebuild` learns the packages the next run rebuilds.
+   */
+  watch(options: {
+    vitestConfig: string | null
+    onRebuild?: (packages: readonly BuildOutputPackage[]) => void
+    debounceMs?: number
+  }): Promise<() => Promise<void>>
   /** Record what runs now, starting and stopping nothing. */
   observe(environments?: readonly string[]): Promise<HearthState>
   /** Ctrl-C: stop what this session started; `settled()` then resolves and the exit code is 130. */
@@ -217,6 +229,27 @@ export function createSession(options: SessionOptions): Session {
         await nextChange(store)
       }
     },
+    async watch({ vitestConfig, onRebuild, debounceMs }) {
+      if (testsOptions === undefined) throw new Error('this session was opened without a test runner')
+      const files = classifyTestFiles(config, await testsOptions.runner.listTestFiles())
+      store.dispatch({ type: 'tests/discovered', at: clock.now(), files })
+      // Loaded here: the graph's parser pulls in TypeScript, which other commands need not load.
+      const { createImportGraph } = await import('@hearth/affected')
+      const graph = await createImportGraph({ root: config.root, testFiles: files.map((file) => file.file) })
+      const watcher = new WatchController({
+        store,
+        clock,
+        config,
+        graph,
+        runner: testsOptions.runner,
+        vitestConfig,
+        discoverTests: () => session.discoverTests(),
+        rebuild: onRebuild ?? (() => undefined),
+        ...(debounceMs === undefined ? {} : { debounceMs }),
+      })
+      await watcher.start(files)
+      return () => watcher.stop()
+    },
     async observe(names = all()) {
       await environments.observe(names)
       return store.getState()
@@ -227,6 +260,7 @@ export function createSession(options: SessionOptions): Session {
     settled,
     exitCode: () => selectExitCode(store.getState()),
     async close() {
+      tests?.shutdown()
       await tests?.idle()
       await environments.idle()
       detach()

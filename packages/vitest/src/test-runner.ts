@@ -87,6 +87,11 @@ export async function createTestRunner(options: TestRunnerOptions): Promise<Test
     onTestModuleEnd: (module) => collector?.onTestModuleEnd(module),
     onUserConsoleLog: (log) => collector?.onUserConsoleLog(log),
   }
+  // Vitest installs SIGINT/SIGTERM handlers that exit the process a millisecond later; hearth owns
+  // its signals (Ctrl-C stops what it started, then exits with its own code) and closes Vitest
+  // itself, so the handlers Vitest adds while it starts are taken off again.
+  const signals = ['SIGINT', 'SIGTERM'] as const
+  const before = new Map(signals.map((signal) => [signal, new Set(process.listeners(signal))]))
   const vitest = await createVitest(
     'test',
     {
@@ -100,6 +105,11 @@ export async function createTestRunner(options: TestRunnerOptions): Promise<Test
     {},
     { stdout: options.stdout ?? discard(), stderr: options.stderr ?? discard() },
   )
+  for (const signal of signals) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)?.has(listener)) process.off(signal, listener)
+    }
+  }
   if (options.mode === 'watch') halveDefaultWorkers(vitest)
 
   const baseEnv = { ...options.env, ...(options.mode === 'watch' ? { VITEST_MODE: 'WATCH' } : {}) }

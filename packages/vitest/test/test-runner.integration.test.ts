@@ -52,6 +52,14 @@ it('passes at top level', () => {})
 `
 
 describe('createTestRunner', () => {
+  it('leaves the signals to hearth: no SIGINT or SIGTERM handler of Vitest stays installed', async () => {
+    const project = createFixtureProject({ 'a.test.js': "import { it } from 'vitest'\nit('a', () => {})\n" })
+    const before = [process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')]
+    const runner = await runnerFor(project, { mode: 'watch' })
+    await runner.run([project.path('a.test.js')])
+    expect([process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')]).toEqual(before)
+  })
+
   it('reports passing, failing and skipped tests, with errors, locations and console output', async () => {
     const project = createFixtureProject({
       'double.js': 'export const double = (n) => n * 2\n',

@@ -63,6 +63,7 @@ export function formatAction(action: Action, state: HearthState, style: Style): 
     case 'service/observed':
     case 'service/restart-requested':
       return []
+    case 'watch/changed':
     case 'tests/discovered':
     case 'run/requested':
     case 'run/started':
@@ -202,6 +203,11 @@ function nameWidth(state: HearthState): number {
 function formatRunAction(action: TestsAction, state: HearthState, style: Style): string[] {
   const run = state.tests.run
   switch (action.type) {
+    case 'watch/changed': {
+      const shown = action.paths.slice(0, 3).join(', ')
+      const more = action.paths.length > 3 ? ` and ${action.paths.length - 3} more` : ''
+      return [style.cyan(`↻ changed: ${shown}${more}`)]
+    }
     case 'run/started': {
       if (run === null) return []
       const count = `${run.files.length} test ${run.files.length === 1 ? 'file' : 'files'}`

@@ -20,6 +20,7 @@ export function reduce(state: HearthState, action: Action): HearthState {
     case 'environment/lock-acquired':
     case 'environment/lock-released':
       return environmentReducer(state, action)
+    case 'watch/changed':
     case 'tests/discovered':
     case 'run/requested':
     case 'run/started':

@@ -772,3 +772,35 @@ describe('EnvironmentController resets', () => {
     await session.close()
   })
 })
+
+describe('EnvironmentController restarts under load', () => {
+  it('restarts a service together with a dependent, the dependency first, even when the lock is already held', async () => {
+    const config = configOf({
+      name: 'b',
+      services: {
+        api: { kind: 'process', command: 'a' },
+        seed: { kind: 'job', command: 's', dependsOn: ['api'] },
+        worker: { kind: 'process', command: 'w', dependsOn: ['api'] },
+      },
+    })
+    // The worker takes a while to stop: meanwhile seed has stopped and waits to start again, and api
+    // (which it depends on) still answers; seed must not start against the api about to go.
+    const driver = new FakeDriver().behave('worker', { stopDelayMs: 100 })
+    const { session } = setup(driver, config)
+    const before = await session.up()
+    // As the watch loop does: the restart, then at once a run that brings the environment up.
+    session.store.dispatch({ type: 'service/restart-requested', at: Date.now(), keys: ['b/api', 'b/worker'] })
+    session.store.dispatch({ type: 'environment/up-requested', at: Date.now(), environments: ['b'] })
+    const after = await session.settled()
+    const ids = (state: typeof before) => Object.values(state.services).map((service) => service.instance?.id)
+    expect(ids(after).every((id, index) => id !== ids(before)[index])).toBe(true)
+    const starts = driver.events.filter((event) => event.type === 'start').map((event) => event.service)
+    expect(starts.slice(3)[0]).toBe('api')
+    expect(Object.values(after.services).map((service) => [service.name, service.status])).toEqual([
+      ['api', 'ready'],
+      ['seed', 'completed'],
+      ['worker', 'ready'],
+    ])
+    await session.close()
+  })
+})

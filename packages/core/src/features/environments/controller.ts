@@ -380,7 +380,11 @@ export class EnvironmentController implements Controller {
       })
       return
     }
-    if (!dependencies.every((dep) => dep.status === 'ready' || dep.status === 'completed')) return
+    // A dependency being restarted is not ready, though it still answers: wait for its new instance.
+    if (
+      !dependencies.every((dep) => (dep.status === 'ready' || dep.status === 'completed') && !dep.restarting)
+    )
+      return
     this.store.dispatch({ type: 'service/starting', at: this.clock.now(), key: service.key })
     this.run(service.key, (signal) => this.ensure(service.key, signal))
   }

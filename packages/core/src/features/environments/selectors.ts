@@ -20,7 +20,8 @@ export function selectEnvironmentStatus(state: HearthState, name: string): Envir
   if (services.some((s) => s.status === 'stopping')) return 'stopping'
   if (services.some((s) => s.failure !== null)) return 'failed'
   if (environment.lock === 'waiting') return 'waiting-for-lock'
-  if (services.some((s) => s.status === 'waiting' || IN_FLIGHT.has(s.status))) return 'starting'
+  if (services.some((s) => s.status === 'waiting' || s.restarting || IN_FLIGHT.has(s.status)))
+    return 'starting'
   if (services.length > 0 && services.every((s) => s.status === 'ready' || s.status === 'completed'))
     return 'ready'
   if (services.every((s) => s.status === 'idle')) return 'idle'

@@ -2,6 +2,8 @@ import type { RunBlock, RunState, SelectionReason } from './state.js'
 import type { TestCaseOutcome, TestFileOutcome } from './test-runner.js'
 
 export type TestsAction =
+  /** Files changed while watching (relative paths), batched. */
+  | { type: 'watch/changed'; at: number; paths: readonly string[] }
   /** The project's test files, each with its group and environment. */
   | {
       type: 'tests/discovered'

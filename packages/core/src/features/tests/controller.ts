@@ -50,10 +50,12 @@ export class TestController implements Controller {
   readonly name = 'tests'
   private task: Task | null = null
   private nextId = 1
+  private stopped = false
 
   constructor(private readonly options: TestControllerOptions) {}
 
   onChange(state: HearthState, _change: ChangeSummary): void {
+    if (this.stopped) return
     if (state.session.interrupted !== null) {
       this.task?.controller.abort(new Error('interrupted'))
       return
@@ -80,6 +82,12 @@ export class TestController implements Controller {
       })
       this.finish(id, true)
     })
+  }
+
+  /** Cancels the run under way and starts no other: the session is closing. */
+  shutdown(): void {
+    this.stopped = true
+    this.task?.controller.abort(new Error('hearth is quitting'))
   }
 
   /** Resolves when no run is under way. */

@@ -9,6 +9,8 @@ export function testsReducer(state: HearthState, action: TestsAction): HearthSta
 
 function reduceTests(tests: TestsState, action: TestsAction): TestsState {
   switch (action.type) {
+    case 'watch/changed':
+      return { ...tests, lastChange: { at: action.at, paths: action.paths } }
     case 'tests/discovered': {
       const files: Record<string, TestFileState> = {}
       for (const { file, path, group, environment } of action.files) {

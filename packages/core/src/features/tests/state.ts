@@ -79,8 +79,10 @@ export interface TestsState {
   } | null
   /** Runs finished in this session. */
   finishedRuns: number
+  /** The last batch of changed files the watch loop saw (relative paths). */
+  lastChange: { at: number; paths: readonly string[] } | null
 }
 
 export function initialTestsState(): TestsState {
-  return { files: {}, run: null, pending: null, finishedRuns: 0 }
+  return { files: {}, run: null, pending: null, finishedRuns: 0, lastChange: null }
 }
