@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync, symlinkSync } from 'node:fs'
 import path from 'node:path'
+import { execa } from 'execa'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { StatusJson } from '../../src/reporters/status-table.js'
 import { hearth, processesOf, repoRoot, THREE_PROBLEMS_CONFIG, writeProject } from './helpers.js'
@@ -76,6 +77,38 @@ export default { environments: [{ name: 'backend', services }] }
       ['db', 'container'],
       ['migrate', 'job'],
     ])
+  })
+
+  it('its in-test helper snippet reads the address hearth gives, and says how to get one when missing', async () => {
+    // The snippet is plain JavaScript too: run it as a module with the package linked.
+    const project = writeProject({
+      'snippet.mjs': `${blockAfter('They learn the addresses from', 'ts')}\nconsole.log(api)\n`,
+      'package.json': JSON.stringify({ name: 'readme-helper', type: 'module' }),
+    })
+    projects.push(project)
+    mkdirSync(path.join(project.root, 'node_modules/@hearth'), { recursive: true })
+    symlinkSync(
+      path.join(repoRoot, 'packages/vitest'),
+      path.join(project.root, 'node_modules/@hearth/vitest'),
+    )
+    symlinkSync(
+      path.join(repoRoot, 'packages/environments'),
+      path.join(project.root, 'node_modules/@hearth/environments'),
+    )
+    const given = await execa(process.execPath, ['snippet.mjs'], {
+      cwd: project.root,
+      env: { HEARTH_API_URL: 'http://127.0.0.1:4100' },
+      reject: false,
+    })
+    expect(given.stdout).toBe('http://127.0.0.1:4100')
+    const missing = await execa(process.execPath, ['snippet.mjs'], {
+      cwd: project.root,
+      env: {},
+      reject: false,
+      extendEnv: false,
+    })
+    expect(missing.exitCode).not.toBe(0)
+    expect(missing.stderr).toContain('HEARTH_API_URL')
   })
 
   it('shows the message hearth really prints for a config with three problems', async () => {
