@@ -66,7 +66,7 @@ describe('errors', () => {
       exitCode: 2,
       stdout: '',
       stderr:
-        'hearth: unknown command "stat"\n  fix: did you mean `hearth status`? Commands: up, down, status, gc',
+        'hearth: unknown command "stat"\n  fix: did you mean `hearth status`? Commands: up, down, status, gc, dev, ci, affected',
     })
     const option = await hearth(['up', '--fast'], root)
     expect(option.exitCode).toBe(2)
@@ -74,7 +74,7 @@ describe('errors', () => {
   })
 
   it('prints help for every command and the version', async () => {
-    for (const command of ['up', 'down', 'status']) {
+    for (const command of ['up', 'down', 'status', 'gc', 'ci', 'dev', 'affected']) {
       const result = await hearth([command, '--help'], '/')
       expect(result.exitCode).toBe(0)
       expect(result.stdout).toMatch(new RegExp(`^Usage: hearth ${command} `, 'm'))
