@@ -20,6 +20,7 @@ import { loadConfig } from '@hearth/environments'
 import { execa } from 'execa'
 import { Redis } from 'ioredis'
 import pg from 'pg'
+import { fmt, median, spread } from './stats.js'
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
 const PG_IMAGE = 'hearth-test/postgres:15'
@@ -29,14 +30,6 @@ const cli = path.join(repo, 'apps/hearth/bin/hearth.js')
 
 // ── helpers ────────────────────────────────────────────────────────────────────────────────────
 
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2
-}
-const fmt = (ms: number): string => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`)
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** One real query on each: Postgres `SELECT 1`, Redis `PING`. Throws if either does not answer. */
@@ -310,7 +303,6 @@ async function main(): Promise<void> {
   console.log(
     '\n`hearth up` figures include starting the CLI (Node, ~0.4 s with the config); the others run in process.',
   )
-  const spread = (values: number[]) => `${fmt(Math.min(...values))}–${fmt(Math.max(...values))}`
   console.log(
     `ranges: cold ${spread(results.cold)} (baseline ${spread(results.baselineCold)}), warm ${spread(results.warm)}, reset ${spread(results.reset)} (baseline ${spread(results.recreate)})`,
   )

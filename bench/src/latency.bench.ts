@@ -20,21 +20,13 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { execa } from 'execa'
+import { fmt, median, spread } from './stats.js'
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const cli = path.join(repo, 'apps/hearth/bin/hearth.js')
 const vitest = path.join(repo, 'node_modules/vitest/vitest.mjs')
 const EDITED = 'tests/invoices.test.ts'
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2
-}
-const fmt = (ms: number): string => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`)
 
 /** A copy of the demo using the test images (no registry here), its node_modules linked. */
 function demoCopy(): { root: string; cleanup(): void } {
@@ -176,7 +168,6 @@ async function main(): Promise<void> {
       `${name.padEnd(58)}${fmt(median(values)).padStart(9)}${`${(median(values) / dev).toFixed(1)}×`.padStart(9)}`,
     )
   }
-  const spread = (values: number[]) => `${fmt(Math.min(...values))}–${fmt(Math.max(...values))}`
   console.log(
     `ranges: dev ${spread(results.dev)}, related ${spread(results.related)}, cold ci ${spread(results.cold)}`,
   )

@@ -2,6 +2,7 @@ import {
   type Action,
   type HearthState,
   type HearthStore,
+  isTestsAction,
   type SelectionReason,
   type ServiceState,
   selectRunCounts,
@@ -36,6 +37,7 @@ export function attachLineReporter({ store, write, style }: LineReporterOptions)
 
 /** The lines one action adds to the log; pure, so it is tested on its own. */
 export function formatAction(action: Action, state: HearthState, style: Style): string[] {
+  if (isTestsAction(action)) return formatRunAction(action, state, style)
   const width = nameWidth(state)
   const row = (mark: string, name: string, status: string, detail = ''): string =>
     `${mark} ${name.padEnd(width)}  ${status.padEnd(11)}${detail === '' ? '' : `  ${detail}`}`.trimEnd()
@@ -63,18 +65,6 @@ export function formatAction(action: Action, state: HearthState, style: Style): 
     case 'service/observed':
     case 'service/restart-requested':
       return []
-    case 'watch/changed':
-    case 'tests/discovered':
-    case 'run/requested':
-    case 'run/started':
-    case 'run/phase':
-    case 'run/retrying':
-    case 'run/file-started':
-    case 'run/test-finished':
-    case 'run/file-finished':
-    case 'run/blocked':
-    case 'run/finished':
-      return formatRunAction(action, state, style)
     default:
       break
   }

@@ -28,3 +28,23 @@ export type TestsAction =
   /** The run could not happen: an environment it needs failed, or a package did not build. */
   | { type: 'run/blocked'; at: number; id: number; block: RunBlock }
   | { type: 'run/finished'; at: number; id: number; cancelled: boolean }
+
+/** Every tests action type: a record, so that a new action cannot be left out of it. */
+const TESTS_ACTION_TYPES: Record<TestsAction['type'], true> = {
+  'watch/changed': true,
+  'tests/discovered': true,
+  'run/requested': true,
+  'run/started': true,
+  'run/phase': true,
+  'run/retrying': true,
+  'run/file-started': true,
+  'run/test-finished': true,
+  'run/file-finished': true,
+  'run/blocked': true,
+  'run/finished': true,
+}
+
+/** Whether an action belongs to test runs (for the reducer and the views that route on it). */
+export function isTestsAction(action: { type: string }): action is TestsAction {
+  return Object.hasOwn(TESTS_ACTION_TYPES, action.type)
+}
