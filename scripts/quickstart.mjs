@@ -77,7 +77,7 @@ function hearth(args, options = {}) {
 }
 
 async function demo() {
-  say('hearth up: start the demo environment (an API, a worker and a seed job, as local processes)')
+  say('hearth up: start the demo environment (Postgres, Redis, migrations, the API, a seed job, the worker)')
   const up = hearth(['up'])
   if (up !== 0) fail('the demo environment did not come up; see above', up)
 
@@ -87,27 +87,24 @@ async function demo() {
   say('hearth status: what runs, and where')
   hearth(['status'])
 
-  const status = spawnSync(
-    process.execPath,
-    [path.join(root, 'apps/hearth/bin/hearth.js'), 'status', '--json'],
-    {
-      cwd: path.join(root, 'examples/demo'),
-      encoding: 'utf8',
-    },
-  )
+  const status = spawnSync(process.execPath, [path.join(root, 'apps/hearth/bin/hearth.js'), 'status', '--json'], {
+    cwd: path.join(root, 'examples/demo'),
+    encoding: 'utf8',
+  })
   const api = JSON.parse(status.stdout).environments[0].services.find((service) => service.name === 'api')
   say(`GET ${api.outputs.url}/invoices: the seed job's invoices, sent by the worker`)
   const invoices = await (await fetch(`${api.outputs.url}/invoices`)).json()
   for (const invoice of invoices) {
-    console.log(
-      `  ${invoice.customer.padEnd(8)} ${(invoice.totalCents / 100).toFixed(2)} ${invoice.currency}  ${invoice.status}`,
-    )
+    console.log(`  ${invoice.customer.padEnd(8)} ${(invoice.totalCents / 100).toFixed(2)} ${invoice.currency}  ${invoice.status}`)
   }
 
-  say('hearth down: stop it all and leave nothing behind')
-  const down = hearth(['down'])
-  if (down !== 0) fail('hearth down failed; see above', down)
-  console.log('\nTry it yourself: cd examples/demo && pnpm hearth up (or npx hearth up)')
+  say('hearth affected: what a change to the shared library would rerun, and why')
+  hearth(['affected', '--explain', 'packages/shared/src/invoice.ts'])
+
+  say('hearth ci: the tests against the warm environment (reset first), then everything stopped')
+  const ci = hearth(['ci'])
+  if (ci !== 0) fail('hearth ci failed; see above', ci)
+  console.log('\nTry it yourself: cd examples/demo && npx hearth dev (then edit a file), or npx hearth up')
 }
 
 function dockerAnswers() {
