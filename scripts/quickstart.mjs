@@ -87,15 +87,21 @@ async function demo() {
   say('hearth status: what runs, and where')
   hearth(['status'])
 
-  const status = spawnSync(process.execPath, [path.join(root, 'apps/hearth/bin/hearth.js'), 'status', '--json'], {
-    cwd: path.join(root, 'examples/demo'),
-    encoding: 'utf8',
-  })
+  const status = spawnSync(
+    process.execPath,
+    [path.join(root, 'apps/hearth/bin/hearth.js'), 'status', '--json'],
+    {
+      cwd: path.join(root, 'examples/demo'),
+      encoding: 'utf8',
+    },
+  )
   const api = JSON.parse(status.stdout).environments[0].services.find((service) => service.name === 'api')
   say(`GET ${api.outputs.url}/invoices: the seed job's invoices, sent by the worker`)
   const invoices = await (await fetch(`${api.outputs.url}/invoices`)).json()
   for (const invoice of invoices) {
-    console.log(`  ${invoice.customer.padEnd(8)} ${(invoice.totalCents / 100).toFixed(2)} ${invoice.currency}  ${invoice.status}`)
+    console.log(
+      `  ${invoice.customer.padEnd(8)} ${(invoice.totalCents / 100).toFixed(2)} ${invoice.currency}  ${invoice.status}`,
+    )
   }
 
   say('hearth affected: what a change to the shared library would rerun, and why')
