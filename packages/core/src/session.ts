@@ -144,16 +144,23 @@ export function createSession(options: SessionOptions): Session {
 
   const all = (): string[] => Object.keys(config.environments)
 
-  const settled = async (): Promise<HearthState> => {
+  /**
+   * Resolves once a controller has nothing under way and `done` holds: queued controller runs go
+   * first (they are microtasks), then the work they started, then the state is judged.
+   */
+  const quiet = async (
+    controller: { idle(): Promise<void>; isIdle(): boolean },
+    done: (state: HearthState) => boolean,
+  ) => {
     for (;;) {
-      // Queued controller runs go first (they are microtasks), then the work they started.
       await new Promise((resolve) => setImmediate(resolve))
-      await environments.idle()
+      await controller.idle()
       await new Promise((resolve) => setImmediate(resolve))
-      if (environments.isIdle() && selectSettled(store.getState())) return store.getState()
+      if (controller.isIdle() && done(store.getState())) return store.getState()
       await nextChange(store)
     }
   }
+  const settled = (): Promise<HearthState> => quiet(environments, selectSettled)
 
   const session: Session = {
     store,
@@ -221,18 +228,11 @@ export function createSession(options: SessionOptions): Session {
     async runTests(trigger, files) {
       if (tests === null) throw new Error('this session was opened without a test runner')
       store.dispatch({ type: 'run/requested', at: clock.now(), trigger, files })
-      for (;;) {
-        await new Promise((resolve) => setImmediate(resolve))
-        await tests.idle()
-        await new Promise((resolve) => setImmediate(resolve))
-        if (tests.isIdle() && store.getState().tests.pending === null) return store.getState()
-        await nextChange(store)
-      }
+      return quiet(tests, (state) => state.tests.pending === null)
     },
     async watch({ vitestConfig, onRebuild, debounceMs }) {
       if (testsOptions === undefined) throw new Error('this session was opened without a test runner')
-      const files = classifyTestFiles(config, await testsOptions.runner.listTestFiles())
-      store.dispatch({ type: 'tests/discovered', at: clock.now(), files })
+      const files = await session.discoverTests()
       // Loaded here: the graph's parser pulls in TypeScript, which other commands need not load.
       const { createImportGraph } = await import('@hearth/affected')
       const graph = await createImportGraph({ root: config.root, testFiles: files.map((file) => file.file) })

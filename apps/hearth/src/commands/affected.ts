@@ -4,7 +4,7 @@ import { type CommandSpec, type ParsedArgs, UsageError } from '../args.js'
 import { type Io, outStyle, println } from '../io.js'
 import { describeReason } from '../reporters/line-reporter.js'
 import { openSession } from '../wiring.js'
-import { globalOptions } from './shared.js'
+import { changedFiles, globalOptions } from './shared.js'
 
 export const affectedSpec: CommandSpec = {
   name: 'affected',
@@ -41,18 +41,11 @@ export async function runAffected(args: ParsedArgs, io: Io): Promise<number> {
   const { config, session, vitestConfig, close } = await openSession(globalOptions(args), { mode: 'once' })
   try {
     const files = await session.discoverTests()
-    const { changedSince, createImportGraph, isGitError } = await import('@hearth/affected')
-    let changed: string[]
-    if (args.operands.length > 0) {
-      changed = args.operands.map((file) => path.resolve(file))
-    } else {
-      try {
-        changed = await changedSince(config.root, since ?? 'HEAD')
-      } catch (error) {
-        if (isGitError(error)) throw new UsageError(error.message, error.fix)
-        throw error
-      }
-    }
+    const { createImportGraph } = await import('@hearth/affected')
+    const changed =
+      args.operands.length > 0
+        ? args.operands.map((file) => path.resolve(file))
+        : await changedFiles(config.root, since ?? 'HEAD')
     const graph = await createImportGraph({ root: config.root, testFiles: files.map((file) => file.file) })
     const selection = selectAffected({ config, graph, files, changed, vitestConfig })
     const relative = (file: string) => path.relative(config.root, file).split(path.sep).join('/')

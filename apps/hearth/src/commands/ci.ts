@@ -11,7 +11,7 @@ import { attachLineReporter } from '../reporters/line-reporter.js'
 import { attachNdjsonReporter } from '../reporters/ndjson-reporter.js'
 import { VERSION } from '../version.js'
 import { openSession } from '../wiring.js'
-import { globalOptions, withInterrupts } from './shared.js'
+import { changedFiles, globalOptions, withInterrupts } from './shared.js'
 
 export const REPORTERS = ['lines', 'ndjson', 'junit', 'github'] as const
 export type ReporterName = (typeof REPORTERS)[number]
@@ -157,17 +157,6 @@ export async function runCi(args: ParsedArgs, io: Io): Promise<number> {
   if (ndjsonStream !== null) await new Promise<void>((resolve) => ndjsonStream.end(resolve))
   await github?.finish(exitCode)
   return exitCode
-}
-
-/** Changed files since a git ref; a git problem (not a repository, unknown ref) is a usage error. */
-async function changedFiles(root: string, since: string): Promise<string[]> {
-  const { changedSince, isGitError } = await import('@hearth/affected')
-  try {
-    return await changedSince(root, since)
-  } catch (error) {
-    if (isGitError(error)) throw new UsageError(error.message, error.fix)
-    throw error
-  }
 }
 
 function parseRetries(value: ParsedArgs['values'][string]): number {

@@ -1,5 +1,5 @@
 import type { Session } from '@hearth/core'
-import type { ParsedArgs } from '../args.js'
+import { type ParsedArgs, UsageError } from '../args.js'
 import { errStyle, type Io, println } from '../io.js'
 import type { GlobalOptions } from '../wiring.js'
 
@@ -33,5 +33,16 @@ export async function withInterrupts<T>(io: Io, session: Session, work: () => Pr
     return await work()
   } finally {
     unsubscribe()
+  }
+}
+
+/** Changed files since a git ref; a git problem (not a repository, unknown ref) is a usage error. */
+export async function changedFiles(root: string, since: string): Promise<string[]> {
+  const { changedSince, isGitError } = await import('@hearth/affected')
+  try {
+    return await changedSince(root, since)
+  } catch (error) {
+    if (isGitError(error)) throw new UsageError(error.message, error.fix)
+    throw error
   }
 }
