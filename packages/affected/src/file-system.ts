@@ -13,6 +13,7 @@ export class CachedFileSystem {
   #isDirectory = new Map<string, boolean>()
   #json = new Map<string, unknown>()
   #realpath = new Map<string, string>()
+  #parsed = new Map<string, unknown>()
   /** The probes of the resolution in progress (resolution is synchronous: one at a time). */
   probes: Set<string> | undefined
 
@@ -55,6 +56,19 @@ export class CachedFileSystem {
     return this.#json.get(file)
   }
 
+  /**
+   * `parse` of a file's text, cached like a JSON file until the file is invalidated (for source
+   * maps: one parser per file, so the file is the key). Undefined when the file is missing.
+   */
+  readParsed<T>(file: string, parse: (text: string) => T): T | undefined {
+    if (!this.isFile(file)) return undefined
+    if (!this.#parsed.has(file)) {
+      const text = this.readText(file)
+      this.#parsed.set(file, text === undefined ? undefined : parse(text))
+    }
+    return this.#parsed.get(file) as T | undefined
+  }
+
   /** A text file's content, or undefined when it is missing (not cached: sources change). */
   readText(file: string): string | undefined {
     if (!this.isFile(file)) return undefined
@@ -82,6 +96,7 @@ export class CachedFileSystem {
   invalidate(file: string): void {
     this.#isFile.delete(file)
     this.#json.delete(file)
+    this.#parsed.delete(file)
     this.#realpath.delete(file)
     for (let dir = file; ; ) {
       this.#isDirectory.delete(dir)
@@ -95,6 +110,7 @@ export class CachedFileSystem {
     this.#isFile.clear()
     this.#isDirectory.clear()
     this.#json.clear()
+    this.#parsed.clear()
     this.#realpath.clear()
   }
 }

@@ -164,12 +164,18 @@ describe('createImportGraph', () => {
     const rel = (file: string) => path.relative(root, file)
     expect(
       graph.buildOutputPackages().map(({ package: pkg, links }) => ({
-        package: { ...pkg, dir: rel(pkg.dir) },
+        package: { ...pkg, dir: rel(pkg.dir), configFiles: pkg.configFiles.map(rel) },
         links: links.map((l) => `${rel(l.from)}: ${l.specifier} → ${rel(l.output)} → ${rel(l.source)}`),
       })),
     ).toEqual([
       {
-        package: { name: '@shop/ledger', dir: 'packages/ledger', hasBuildScript: true },
+        package: {
+          name: '@shop/ledger',
+          dir: 'packages/ledger',
+          hasBuildScript: true,
+          dependencies: ['@shop/billing'],
+          configFiles: ['packages/ledger/package.json', 'packages/ledger/tsconfig.build.json'],
+        },
         links: [
           'tests/ledger.test.ts: @shop/ledger → packages/ledger/dist/index.js → packages/ledger/src/index.ts',
         ],
@@ -300,6 +306,39 @@ describe('update', () => {
     expect(lines(root, graph.testsReaching([path.join(root, 'packages/ledger/src/journal.ts')]))).toEqual([
       'tests/ledger.test.ts → packages/ledger/src/journal.ts',
     ])
+  })
+
+  it('resolves everything again when a build tool config changes, and when a source map appears', async () => {
+    const root = fixtures.write({
+      'package.json': { name: 'kit', private: true },
+      'pnpm-workspace.yaml': 'packages:\n  - packages/*\n',
+      'packages/kit/package.json': { name: '@kit/kit', exports: { '.': { import: './dist/index.mjs' } } },
+      'packages/kit/tsdown.config.ts': "export default { entry: { index: 'src/a.ts' } }\n",
+      'packages/kit/src/a.ts': '',
+      'packages/kit/src/b.ts': '',
+      'packages/kit/src/c.ts': '',
+      'tests/kit.test.ts': "import '@kit/kit'\n",
+    })
+    const graph = await createImportGraph({ root, testFiles: ['tests/kit.test.ts'] })
+    const reached = () =>
+      graph.dependenciesOf(path.join(root, 'tests/kit.test.ts')).map((edge) => {
+        const { output, mappedBy } = edge.buildOutput!
+        return `${path.relative(root, output)} → ${path.relative(root, edge.to)} [${mappedBy}]`
+      })
+    expect(reached()).toEqual(['packages/kit/dist/index.mjs → packages/kit/src/a.ts [build-config]'])
+
+    writeFiles(root, { 'packages/kit/tsdown.config.ts': "export default { entry: { index: 'src/b.ts' } }\n" })
+    expect((await graph.update([path.join(root, 'packages/kit/tsdown.config.ts')])).configChanged).toBe(true)
+    expect(reached()).toEqual(['packages/kit/dist/index.mjs → packages/kit/src/b.ts [build-config]'])
+
+    // A build writes a map (it outranks the config): the import that looked for it resolves again.
+    const map = path.join(root, 'packages/kit/dist/index.mjs.map')
+    writeFiles(root, {
+      'packages/kit/dist/index.mjs': '',
+      'packages/kit/dist/index.mjs.map': { sources: ['../src/c.ts'] },
+    })
+    await graph.update([map])
+    expect(reached()).toEqual(['packages/kit/dist/index.mjs → packages/kit/src/c.ts [source-map]'])
   })
 
   it('takes new test files and drops old ones', async () => {

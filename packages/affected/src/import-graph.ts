@@ -1,8 +1,15 @@
 import { readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
+import { BUILD_CONFIG_FILE } from './build-config.js'
 import { CachedFileSystem } from './file-system.js'
 import { type ImportKind, type ImportRef, parseImports } from './parse-imports.js'
-import { type BuildOutputPackage, type Resolution, type ResolutionMode, Resolver } from './resolver.js'
+import {
+  type BuildOutputLink,
+  type BuildOutputPackage,
+  type Resolution,
+  type ResolutionMode,
+  Resolver,
+} from './resolver.js'
 import { isInside, TsconfigLoader } from './tsconfig.js'
 import { Workspace } from './workspace.js'
 
@@ -36,7 +43,7 @@ export interface ImportEdge {
   /** True when every import of `to` in `from` is type-only. */
   typeOnly: boolean
   /** Set when the specifier named the build output of a workspace package and `to` is its source. */
-  buildOutput?: { package: BuildOutputPackage; output: string }
+  buildOutput?: BuildOutputLink
 }
 
 /** An import the graph could not follow: it never throws, it records. */
@@ -161,6 +168,8 @@ interface CachedResolution {
 
 const CODE_FILE = /\.(d\.)?[cm]?[jt]sx?$/
 const CONFIG_FILE = /(^|[\\/])(package\.json|[jt]sconfig[^\\/]*\.json|pnpm-workspace\.yaml)$/
+/** A file whose content (not only its existence) changes how imports resolve. */
+const isConfigFile = (file: string): boolean => CONFIG_FILE.test(file) || BUILD_CONFIG_FILE.test(file)
 
 /**
  * Builds the import graph of `testFiles`: every workspace file they reach through imports,
@@ -373,7 +382,7 @@ class WorkspaceImportGraph implements ImportGraph {
       this.#fs.invalidate(file)
       return before === undefined || before !== this.#fs.isFile(file)
     })
-    const configChanged = changed.some((file) => CONFIG_FILE.test(file) || this.#tsconfigs.files.has(file))
+    const configChanged = changed.some((file) => isConfigFile(file) || this.#tsconfigs.files.has(file))
     const relink = new Set<string>()
     if (configChanged) {
       this.#fs.clear()

@@ -1,3 +1,5 @@
+export type { BuildReason, PackageBuild, PlanBuildsOptions, StatFile } from './build-plan.js'
+export { planBuilds } from './build-plan.js'
 export { changedSince, GitError, isGitError } from './changed-since.js'
 export type {
   BuildOutputUse,
@@ -12,9 +14,10 @@ export type {
   UnresolvedImport,
 } from './import-graph.js'
 export { createImportGraph } from './import-graph.js'
+export type { OutputMapping } from './output-sources.js'
 export type { ImportKind, ImportRef, ParsedImports } from './parse-imports.js'
 export { parseImports } from './parse-imports.js'
-export type { BuildOutputPackage } from './resolver.js'
+export type { BuildOutputLink, BuildOutputPackage } from './resolver.js'
 export type {
   SelectedTest,
   Selection,

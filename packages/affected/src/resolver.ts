@@ -2,6 +2,7 @@ import { isBuiltin } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { CachedFileSystem } from './file-system.js'
+import { type OutputMapping, OutputSources } from './output-sources.js'
 import { type ConditionPolicy, exportTargets } from './package-exports.js'
 import { isInside, isRecord, type TsconfigLoader, type TsconfigOptions } from './tsconfig.js'
 import type { Workspace, WorkspacePackage } from './workspace.js'
@@ -17,6 +18,25 @@ export interface BuildOutputPackage {
   dir: string
   /** Whether its package.json has a `build` script (so a caller can build it before running tests). */
   hasBuildScript: boolean
+  /**
+   * The workspace packages it depends on (package.json `dependencies`, `devDependencies`,
+   * `peerDependencies`, `optionalDependencies` naming a workspace package), sorted.
+   */
+  dependencies: string[]
+  /**
+   * The files besides its sources that its build reads, absolute and sorted: its package.json, its
+   * `tsconfig*.json`, its build tool's config. A change to one makes its output stale.
+   */
+  configFiles: string[]
+}
+
+/** How an import led into a package's build output. */
+export interface BuildOutputLink {
+  package: BuildOutputPackage
+  /** The output file the specifier named (it may not exist yet). */
+  output: string
+  /** The rule that mapped the output to its source. */
+  mappedBy: OutputMapping
 }
 
 export type Resolution =
@@ -25,7 +45,7 @@ export type Resolution =
       /** The workspace file, real path; a build output file mapped back to its source. */
       file: string
       /** Set when the specifier led into a package's build output and the file is its source. */
-      buildOutput?: { package: BuildOutputPackage; output: string }
+      buildOutput?: BuildOutputLink
     }
   | { type: 'builtin' }
   | { type: 'external'; package: string }
@@ -36,7 +56,7 @@ export interface ResolverOptions {
   conditions?: readonly string[]
 }
 
-/** `./x.js` may name `./x.ts` (TypeScript's rule), then itself, then declarations. */
+/** `./x.js` may name `./x.ts` (TypeScript's rule), then itself, then declarations (relative imports only: build output is mapped by {@link OutputSources}). */
 const REWRITTEN_EXTENSIONS: Record<string, string[]> = {
   '.js': ['.ts', '.tsx', '.js', '.jsx', '.d.ts'],
   '.jsx': ['.tsx', '.jsx', '.d.ts'],
@@ -61,6 +81,7 @@ export class Resolver {
   readonly #tsconfigs: TsconfigLoader
   readonly #workspace: Workspace
   readonly #conditions: readonly string[]
+  readonly #outputs: OutputSources
 
   constructor(
     fs: CachedFileSystem,
@@ -72,6 +93,7 @@ export class Resolver {
     this.#tsconfigs = tsconfigs
     this.#workspace = workspace
     this.#conditions = options.conditions ?? []
+    this.#outputs = new OutputSources(fs, workspace)
   }
 
   resolve(specifier: string, importer: string, mode: ResolutionMode): Resolution {
@@ -209,11 +231,18 @@ export class Resolver {
     this.#fs.probes?.add(path.join(pkg.dir, 'package.json'))
     const { manifest } = pkg
     if (manifest.exports !== undefined && manifest.exports !== null) {
-      for (const target of exportTargets(manifest.exports, subpath, policy)) {
+      const targets = exportTargets(manifest.exports, subpath, policy)
+      for (const target of targets) {
         const found = this.#target(pkg, target)
         if (found) return found
       }
-      return { type: 'unresolved', reason: `${subpath} is not exported by ${pkg.name ?? pkg.dir}` }
+      return {
+        type: 'unresolved',
+        reason:
+          targets.length === 0
+            ? `${subpath} is not exported by ${pkg.name ?? pkg.dir}`
+            : `${subpath} of ${pkg.name ?? pkg.dir} names ${targets.join(', ')}: none exists, and no source is known for them`,
+      }
     }
     if (subpath === '.') {
       const fields = ['source', policy.active.has('import') ? 'module' : '', 'main', 'types', 'typings']
@@ -247,26 +276,13 @@ export class Resolver {
   }
 
   #sourceOf(pkg: WorkspacePackage, output: string): Resolution | undefined {
-    // `.js`/`.d.ts` output comes from `.ts`/`.tsx`/`.js`/`.jsx`, `.mjs`/`.d.mts` from `.mts`/`.mjs`, …
-    const flavour = /\.(?:d\.)?([cm]?)[jt]sx?$/.exec(output)?.[1] ?? ''
-    const extensions = REWRITTEN_EXTENSIONS[`.${flavour}js`]!.filter((ext) => !ext.startsWith('.d.'))
-    for (const base of this.#workspace.sourceBasesOf(pkg, output)) {
-      const source = this.#withExtensions(base, extensions)
-      if (!source) continue
-      return {
-        type: 'file',
-        file: this.#fs.realpath(source),
-        buildOutput: {
-          package: {
-            name: pkg.name ?? path.basename(pkg.dir),
-            dir: pkg.dir,
-            hasBuildScript: pkg.hasBuildScript,
-          },
-          output,
-        },
-      }
+    const found = this.#outputs.sourceOf(pkg, output)
+    if (!found) return undefined
+    return {
+      type: 'file',
+      file: this.#fs.realpath(found.source),
+      buildOutput: { package: this.#workspace.buildOutputPackage(pkg), output, mappedBy: found.mappedBy },
     }
-    return undefined
   }
 
   /** A file for `base` as written, with TypeScript's extension rewriting, or with an added extension. */

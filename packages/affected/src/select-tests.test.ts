@@ -4,7 +4,13 @@ import { describeReason, type SelectionRule, selectTests } from './select-tests.
 
 const ROOT = '/repo'
 const TESTS = ['tests/api.test.ts', 'tests/billing.test.ts', 'tests/worker.test.ts']
-const LEDGER = { name: '@shop/ledger', dir: '/repo/packages/ledger', hasBuildScript: true }
+const LEDGER = {
+  name: '@shop/ledger',
+  dir: '/repo/packages/ledger',
+  hasBuildScript: true,
+  dependencies: [],
+  configFiles: ['/repo/packages/ledger/package.json'],
+}
 
 /** hearth's config as plain rules: a test group's triggers, a service's watch globs and definition, global triggers. */
 const RULES: SelectionRule[] = [
@@ -28,8 +34,11 @@ const RULES: SelectionRule[] = [
   },
 ]
 
-const select = (changed: string[], imports: ImportSelection[] = []) =>
-  selectTests({ root: ROOT, tests: TESTS, changed, imports, rules: RULES })
+const select = (
+  changed: string[],
+  imports: ImportSelection[] = [],
+  typeOnly: 'exclude' | 'include' = 'include',
+) => selectTests({ root: ROOT, tests: TESTS, changed, imports, rules: RULES, typeOnly })
 
 /** The selection as lines, with every reason in `hearth affected --explain`'s words. */
 const explain = (selection: ReturnType<typeof selectTests>) =>
@@ -107,6 +116,38 @@ describe('selectTests', () => {
     expect(selection.rebuild).toEqual([LEDGER])
     // Same input, same output, whatever the input order.
     expect(select([...changed].reverse(), [...imports].reverse())).toEqual(selection)
+  })
+
+  it('by default, selects no test for a change it reaches only through type-only imports', () => {
+    const typesOnly: ImportSelection[] = [
+      {
+        test: '/repo/tests/billing.test.ts',
+        changed: '/repo/packages/ledger/src/types.ts',
+        chain: ['/repo/tests/billing.test.ts', '/repo/packages/ledger/src/types.ts'],
+        typeOnly: true,
+      },
+      {
+        test: '/repo/tests/worker.test.ts',
+        changed: '/repo/packages/ledger/src/types.ts',
+        chain: ['/repo/tests/worker.test.ts', '/repo/packages/ledger/src/index.ts'],
+        typeOnly: true,
+        viaBuildOutput: LEDGER,
+      },
+    ]
+    const input = { root: ROOT, tests: TESTS, changed: ['packages/ledger/src/types.ts'], imports: typesOnly }
+    expect(selectTests(input)).toEqual({ tests: [], rebuild: [] })
+    expect(selectTests({ ...input, typeOnly: 'exclude' })).toEqual({ tests: [], rebuild: [] })
+    // A rule still selects the test; only the type-only reason is left out.
+    expect(explain(select(['packages/ledger/src/types.ts', 'db/1.sql'], typesOnly, 'exclude'))).toEqual([
+      'tests/billing.test.ts',
+      '  db/1.sql matches db/*.sql (group billing)',
+    ])
+    expect(explain(selectTests({ ...input, typeOnly: 'include' }))).toEqual([
+      'tests/billing.test.ts',
+      '  tests/billing.test.ts → packages/ledger/src/types.ts (type-only)',
+      'tests/worker.test.ts',
+      '  tests/worker.test.ts → packages/ledger/src/index.ts (type-only; through the build output of @shop/ledger: rebuild it)',
+    ])
   })
 
   it('matches dot files, and a global trigger selects every test', () => {

@@ -59,6 +59,15 @@ export interface SelectTestsInput {
   /** The import graph's answer for the same changed files (`graph.testsReaching(changed)`). */
   imports: readonly ImportSelection[]
   rules?: readonly SelectionRule[]
+  /**
+   * What a change reached only through type-only imports does (every chain from the test to the
+   * changed file passes through `import type`, `export type … from`, `typeof import()` or a `.d.ts`):
+   * `'exclude'` (the default) does not select the test for it, since the change cannot alter what
+   * the test runs (Vitest strips types without checking them); `'include'` selects it with a
+   * `typeOnly` reason, for a caller that typechecks. The graph keeps the information either way
+   * (`graph.reach`, `graph.testsReaching` say `typeOnly`).
+   */
+  typeOnly?: 'exclude' | 'include'
 }
 
 export interface Selection {
@@ -69,8 +78,9 @@ export interface Selection {
 }
 
 /**
- * Which tests a change selects, and why: the import graph's selections plus every rule whose globs
- * match a changed file. Pure and deterministic (same input, same output, in the same order).
+ * Which tests a change selects, and why: the import graph's selections (runtime ones only, unless
+ * `typeOnly: 'include'`) plus every rule whose globs match a changed file. Pure and deterministic
+ * (same input, same output, in the same order).
  */
 export function selectTests(input: SelectTestsInput): Selection {
   const absolute = (file: string) => path.resolve(input.root, file)
@@ -83,7 +93,9 @@ export function selectTests(input: SelectTestsInput): Selection {
     else reasons.set(test, [reason])
   }
 
+  const includeTypeOnly = input.typeOnly === 'include'
   for (const selection of input.imports) {
+    if (selection.typeOnly && !includeTypeOnly) continue
     const reason: SelectionReason = {
       type: 'import',
       changed: selection.changed,

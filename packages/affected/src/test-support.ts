@@ -1,4 +1,13 @@
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 
@@ -36,4 +45,47 @@ export function writeFiles(root: string, files: FixtureFiles): void {
       typeof content === 'string' ? content : JSON.stringify(content, null, 2),
     )
   }
+}
+
+/**
+ * Copies a workspace into a new temporary folder without its build output (`dist`), as a fresh
+ * clone has it, and without writing anything into the original. node_modules folders are not
+ * copied but linked again: a link to a package of the workspace (pnpm's `../../core`) points at the
+ * copy, any other at the real path it had (outside the copy, so a third-party package stays one).
+ */
+export function copyWorkspace(fixtures: ReturnType<typeof createFixtures>, from: string): string {
+  const root = fixtures.write({})
+  const source = realpathSync(from)
+  cpSync(source, root, {
+    recursive: true,
+    filter: (file) => !['node_modules', 'dist', '.hearth'].includes(path.basename(file)),
+  })
+  const relink = (original: string, copy: string) => {
+    for (const entry of readdirSync(original, { withFileTypes: true })) {
+      if (entry.name === '.bin' || entry.name.startsWith('.')) continue
+      const link = path.join(copy, entry.name)
+      if (entry.name.startsWith('@') && entry.isDirectory()) {
+        relink(path.join(original, entry.name), link)
+        continue
+      }
+      const real = realpathSync(path.join(original, entry.name))
+      const inWorkspace = !path.relative(source, real).startsWith('..')
+      mkdirSync(path.dirname(link), { recursive: true })
+      symlinkSync(
+        inWorkspace ? path.relative(path.dirname(link), path.join(root, path.relative(source, real))) : real,
+        link,
+        'dir',
+      )
+    }
+  }
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (!entry.isDirectory() || entry.name === 'dist' || entry.name.startsWith('.')) continue
+      const child = path.join(dir, entry.name)
+      if (entry.name === 'node_modules') relink(child, path.join(root, path.relative(source, child)))
+      else walk(child)
+    }
+  }
+  walk(source)
+  return root
 }

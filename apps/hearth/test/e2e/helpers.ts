@@ -1,6 +1,17 @@
 export { processesOf } from '@hearth/driver-process/testing'
 
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -44,8 +55,36 @@ export function spawnHearth(
 }
 
 /**
- * A throwaway copy of `examples/<name>` (so tests never touch a demo someone has running), its
- * `node_modules` folders linked to the originals so that tsx and the workspace packages resolve.
+ * A throwaway copy of `examples/<name>` (so tests never touch an example someone has running), with
+ * a real `node_modules` folder in each of its packages (the root and every folder its workspace
+ * globs list) whose entries are symlinks: a dependency on another package of the example points at
+ * that package IN THE COPY, so an edit in the copy is what the copy's tests and builds see; every
+ * other dependency (third-party packages, hearth's own, `.bin`) points at the original install.
+ * Linking a whole `node_modules` folder would not do: pnpm's link for `@keystore/core` in the
+ * original leads back to the original package. Dot folders other than `.bin` (Vite's and tsdown's
+ * caches) are left out, so the copy never writes into the original's.
+ */
+export function copyWorkspace(name: string): { root: string; cleanup(): void } {
+  const source = path.join(repoRoot, 'examples', name)
+  const root = mkdtempSync(path.join(os.tmpdir(), `hearth-e2e-${name}-`))
+  cpSync(source, root, {
+    recursive: true,
+    filter: (from) => !from.split(path.sep).some((part) => part === 'node_modules' || part === '.hearth'),
+  })
+  const dirs = packageDirs(source)
+  // Each package of the example, by its real path in the original → its folder in the copy.
+  const copies = new Map(dirs.map((dir) => [realpathSync(path.join(source, dir)), path.join(root, dir)]))
+  for (const dir of dirs)
+    linkModules(path.join(source, dir, 'node_modules'), path.join(root, dir, 'node_modules'), copies)
+  return { root, cleanup: () => rmSync(root, { recursive: true, force: true }) }
+}
+
+/**
+ * A throwaway copy of `examples/<name>` whose `node_modules` folders are links to the originals: its
+ * workspace packages resolve to the ORIGINAL packages, so an edit in the copy reaches only the files
+ * that import it by a relative path. The demo's tests rely on that: with `copyWorkspace`, `hearth ci`
+ * rebuilds `@demo/format` in the copy, and its tsconfig extends the repository's tsconfig.base.json,
+ * which is outside the copy. Use `copyWorkspace` for a fixture whose packages build on their own.
  */
 export function copyExample(name: string): { root: string; cleanup(): void } {
   const source = path.join(repoRoot, 'examples', name)
@@ -61,14 +100,66 @@ export function copyExample(name: string): { root: string; cleanup(): void } {
   return { root, cleanup: () => rmSync(root, { recursive: true, force: true }) }
 }
 
-function packageDirs(root: string): string[] {
-  const dirs = ['.']
-  for (const group of ['apps', 'packages']) {
-    const groupDir = path.join(root, group)
-    if (!existsSync(groupDir)) continue
-    for (const name of readdirSync(groupDir)) dirs.push(path.join(group, name))
+function linkModules(from: string, to: string, copies: ReadonlyMap<string, string>): void {
+  if (!existsSync(from)) return
+  mkdirSync(to)
+  for (const entry of readdirSync(from, { withFileTypes: true })) {
+    if (entry.name.startsWith('.') && entry.name !== '.bin') continue
+    if (entry.name.startsWith('@') && entry.isDirectory()) {
+      linkModules(path.join(from, entry.name), path.join(to, entry.name), copies)
+      continue
+    }
+    let target: string
+    try {
+      target = realpathSync(path.join(from, entry.name))
+    } catch {
+      continue // a dangling link in the original: leave it out
+    }
+    symlinkSync(copies.get(target) ?? target, path.join(to, entry.name))
   }
-  return dirs
+}
+
+/**
+ * The example's root and its package folders: the globs of its pnpm-workspace.yaml or its
+ * package.json `workspaces` (one `*` a segment, as examples use), else `apps/*` and `packages/*`
+ * (the globs hearth's own workspace lists for examples).
+ */
+function packageDirs(root: string): string[] {
+  const globs = workspaceGlobs(root) ?? ['apps/*', 'packages/*']
+  const dirs = new Set(['.'])
+  for (const glob of globs) {
+    if (glob.startsWith('!')) continue
+    let matches = ['.']
+    for (const segment of glob.split('/')) {
+      matches = matches.flatMap((dir) => {
+        if (segment !== '*') return [path.join(dir, segment)]
+        const full = path.join(root, dir)
+        if (!existsSync(full)) return []
+        return readdirSync(full, { withFileTypes: true })
+          .filter(
+            (entry) => entry.isDirectory() && entry.name !== 'node_modules' && !entry.name.startsWith('.'),
+          )
+          .map((entry) => path.join(dir, entry.name))
+      })
+    }
+    for (const dir of matches) if (existsSync(path.join(root, dir, 'package.json'))) dirs.add(dir)
+  }
+  return [...dirs]
+}
+
+function workspaceGlobs(root: string): string[] | undefined {
+  const yamlFile = path.join(root, 'pnpm-workspace.yaml')
+  if (existsSync(yamlFile)) {
+    const block = /^packages:\s*\n((?:[ \t]+-.*\n?)+)/m.exec(readFileSync(yamlFile, 'utf8'))
+    return (block?.[1] ?? '').split('\n').flatMap((line) => {
+      const item = /^\s+-\s*['"]?([^'"#\s]+)/.exec(line)
+      return item ? [item[1]!] : []
+    })
+  }
+  const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+    workspaces?: string[] | { packages?: string[] }
+  }
+  return Array.isArray(manifest.workspaces) ? manifest.workspaces : manifest.workspaces?.packages
 }
 
 /** A project folder holding only the given files. */

@@ -1,0 +1,7 @@
+export type { KeystoreErrorCode } from './errors.ts'
+export { isKeystoreError, KeystoreError } from './errors.ts'
+export { joinKeys, normalizeBase, normalizeKey, relativeKey } from './keys.ts'
+export type { Driver, Storage, StoreOptions } from './store.ts'
+export { createStore } from './store.ts'
+export { expiresAt, isExpired, parseTtl } from './ttl.ts'
+export type { DriverEntry, Serializer, SetOptions, StorageValue, Ttl } from './types.ts'

@@ -1,0 +1,2 @@
+export { isSerializer, plain } from './plain.js'
+export type { Serializer } from './types.js'
