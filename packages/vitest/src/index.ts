@@ -1,6 +1,9 @@
 export { OUTPUTS_VAR } from './env-names.js'
+export type { RootProject, TestOwner } from './owners.js'
+export { ownerOfFile, planOwners } from './owners.js'
 export type { ProjectVitest, VitestSetupProblem } from './resolve-vitest.js'
 export {
+  configLoadError,
   isSupportedVitestVersion,
   isVitestSetupError,
   resolveProjectVitest,

@@ -5,7 +5,13 @@ import path from 'node:path'
 /** The Vitest major this package speaks to (its Node API changed in 3 and 4). */
 export const SUPPORTED_VITEST_MAJOR = 4
 
-export type VitestSetupProblem = 'not-found' | 'unsupported-version'
+export type VitestSetupProblem =
+  /** No Vitest resolves from the folder. */
+  | 'not-found'
+  /** The folder resolves a Vitest of another major. */
+  | 'unsupported-version'
+  /** The folder's Vitest config did not load (`configFile`; Vitest's message is in `message`). */
+  | 'config-error'
 
 /** The project has no usable Vitest. `message` says what was found where, and the fix. */
 export class VitestSetupError extends Error {
@@ -13,11 +19,24 @@ export class VitestSetupError extends Error {
   constructor(
     message: string,
     readonly problem: VitestSetupProblem,
-    /** The project root it was resolved from. */
+    /** The folder it was resolved from: the owner's root. */
     readonly root: string,
+    /** For `config-error`: the config file that did not load (null: Vitest's defaults). */
+    readonly configFile: string | null = null,
   ) {
     super(message)
   }
+}
+
+/** A Vitest config that did not load: names the file (or the folder) and Vitest's own message. */
+export function configLoadError(root: string, configFile: string | null, cause: string): VitestSetupError {
+  const what = configFile === null ? `Vitest (no config file) in ${root}` : `the Vitest config ${configFile}`
+  return new VitestSetupError(
+    `hearth: ${what} did not load: ${cause.trim()}\nFix: correct it until \`vitest run\` works in ${root}.`,
+    'config-error',
+    root,
+    configFile,
+  )
 }
 
 export function isVitestSetupError(value: unknown): value is VitestSetupError {

@@ -1,31 +1,47 @@
 import { existsSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import path from 'node:path'
-import { Writable } from 'node:stream'
-import { pathToFileURL } from 'node:url'
-import type { Reporter, ResolvedConfig, TestSpecification, Vitest } from 'vitest/node'
-import { resolveProjectVitest } from './resolve-vitest.js'
-import { type EntityLookup, RunCollector } from './run-collector.js'
-import type { NotRunReason, RunEvent, RunResult } from './types.js'
+import type { Writable } from 'node:stream'
+import { surveyOwners, VitestHost } from './host-client.js'
+import type { HostReady } from './host-protocol.js'
+import {
+  findPackageConfig,
+  findVitestConfig,
+  isConfigFileName,
+  ownerOfFile,
+  planOwners,
+  type RootProject,
+  type TestOwner,
+} from './owners.js'
+import { configLoadError, type ProjectVitest, resolveProjectVitest } from './resolve-vitest.js'
+import type { NotRunReason, RunEvent, RunResult, TestErrorInfo } from './types.js'
+import type { TestRunnerMode } from './vitest-instance.js'
+import { workspacePackageDirs } from './workspace-packages.js'
 
-export type TestRunnerMode = 'once' | 'watch'
+export type { TestRunnerMode } from './vitest-instance.js'
 
 export interface TestRunnerOptions {
-  /** The project root: where its Vitest is resolved from and its config is looked up. */
+  /** The workspace root: its own config (or Vitest's defaults) owns what no package config owns. */
   root: string
-  /** The Vitest config file; default: Vitest's own lookup in `root`. `false`: no config file. */
+  /**
+   * The workspace package folders, where package configs are looked for (absolute, or relative to
+   * `root`). Default: the folders that pnpm-workspace.yaml's `packages`, else package.json
+   * `workspaces`, list. hearth's CLI passes the packages it already knows.
+   */
+  packageDirs?: readonly string[]
+  /** The root's config file; default: Vitest's own lookup in `root`. `false`: none. */
   configFile?: string | false
   /**
-   * `'watch'` for `hearth dev`, `'once'` for `hearth ci`. The instance lives until `close` in both.
-   * In both, Vitest itself does not watch files (hearth's watcher does, and says what changed
-   * through `invalidate`). `'watch'` gives the tests what Vitest's own watch mode gives them:
-   * `VITEST_MODE=WATCH`, and half the CPUs for workers unless the config sets `maxWorkers`.
+   * `'watch'` for `hearth dev`, `'once'` for `hearth ci`. Each host keeps its Vitest until `close`
+   * in both. In both, Vitest itself does not watch files (hearth's watcher does, and says what
+   * changed through `invalidate`). `'watch'` gives the tests what Vitest's own watch mode gives
+   * them: `VITEST_MODE=WATCH`, and half the CPUs for workers unless the config sets `maxWorkers`.
    */
   mode: TestRunnerMode
   /** Variables every run's tests see (a run's own `env` is laid over them). */
   env?: Readonly<Record<string, string>>
   /**
-   * Where Vitest's own output goes (config warnings, its logger). Default: discarded, so hearth's
+   * Where the hosts' output goes (Vitest's logger, config warnings). Default: discarded, so hearth's
    * stdout stays its own. The tests' console output is never written here: it is in the results.
    */
   stdout?: Writable
@@ -35,214 +51,363 @@ export interface TestRunnerOptions {
    * (a test stuck in a loop never yields). Default 2000 ms.
    */
   cancelGraceMs?: number
+  /**
+   * How many owners one `run` (or `listTestFiles`) keeps busy at once. Default: half the CPUs, at
+   * least 1. Runs of separate `run` calls on different owners always proceed in parallel.
+   */
+  maxConcurrentOwners?: number
 }
 
 export interface RunOptions {
-  /** Aborting cancels the run; it then resolves with `cancelled: true`. */
+  /** Aborting cancels the run on every owner it reached; it then resolves with `cancelled: true`. */
   signal?: AbortSignal
   /**
    * What the tests of this run see in process.env (see `testEnvironment`), over the runner's `env`
    * and the project's own `test.env`. Nothing of an earlier run's `env` remains.
    */
   env?: Readonly<Record<string, string>>
-  /** Called as results arrive: a file started, a test finished, a file finished. */
+  /** Called as results arrive, while the run is in progress: a file started, a test or a file finished. */
   onEvent?: (event: RunEvent) => void
 }
 
+export type { TestOwner } from './owners.js'
+
 /**
- * One long-lived instance of the project's own Vitest. Runs are queued: one at a time, in the order
- * `run` was called. `invalidate` may be called at any time; it affects the runs that start after.
+ * The project's own Vitest, one warm instance per owner (see `owners.ts` for which config owns which
+ * file), each in a child process whose cwd is the owner's folder. Concurrency: `run` may be called
+ * while other runs are in progress; runs on different owners proceed in parallel, runs on one owner
+ * are queued in call order. `invalidate` may be called at any time; it affects the runs that start
+ * after it. `onEvent` is called from hearth's event loop as the hosts report, never re-entrantly.
  */
 export interface TestRunner {
-  /** The version of the project's Vitest. */
+  /** The version of the root owner's Vitest (else of the first owner's). */
   readonly vitestVersion: string
-  /** The Vitest config file in use, or null: a change to it needs a new runner. */
+  /** The root's config file, or null (the package owners' are in `owners()`). */
   readonly configFile: string | null
-  /** Every test file the project's config would run, in all its projects: absolute, sorted. */
+  /** The owners, the root first: each one's folder and config file. */
+  owners(): TestOwner[]
+  /** The owner whose folder holds `file` (absolute, or relative to `root`), test file or not. */
+  ownerOf(file: string): TestOwner | undefined
+  /** Every test file some owner's config would run, in all its projects: absolute, sorted. */
   listTestFiles(): Promise<string[]>
-  /** Runs exactly these test files (absolute, or relative to `root`) and resolves with their results. */
+  /** Runs exactly these test files (absolute, or relative to `root`), each on its owner's Vitest. */
   run(files: readonly string[], options?: RunOptions): Promise<RunResult>
-  /** These files changed, were created or were deleted: the next run must see it. */
+  /**
+   * These files changed, were created or were deleted: the next runs must see it. Told to every
+   * live host (any owner may import any workspace file). A change to a config file (or a file it
+   * imports) restarts its owner's host before that owner's next run; a config file created or
+   * deleted in the root or a package folder makes the runner work out the owners again.
+   */
   invalidate(files: readonly string[]): void
-  /** Cancels the run in progress, if any, then stops Vitest and its workers. Idempotent. */
+  /** Cancels the runs in progress, then stops every host and its workers. Idempotent. */
   close(): Promise<void>
   [Symbol.asyncDispose](): Promise<void>
 }
 
+interface Owner extends TestOwner {
+  host: VitestHost
+  /** Files whose change changes this owner's config (known once its host was ready). */
+  configDependencies: Set<string>
+}
+
+interface Plan {
+  owners: Owner[]
+}
+
 /**
- * Loads the project's own Vitest (from `root`, never hearth's copy) and starts one instance of it.
- * Throws a `VitestSetupError` when the project has no Vitest 4, and Vitest's own error when its
- * config does not load.
+ * Works out the owners and starts the root's host when the root has a config (its `test.projects`
+ * decide which package configs it runs itself); the other hosts start when first needed. Throws a
+ * `VitestSetupError` when an owner's folder has no Vitest 4, or the root config does not load.
  */
 export async function createTestRunner(options: TestRunnerOptions): Promise<TestRunner> {
   const root = path.resolve(options.root)
-  const found = resolveProjectVitest(root)
-  const { createVitest } = (await import(pathToFileURL(found.nodeEntry).href)) as typeof import('vitest/node')
-
-  // One reporter for the instance's life; each run plugs its collector in and out.
-  let collector: RunCollector | undefined
-  const relay: Reporter = {
-    onTestModuleStart: (module) => collector?.onTestModuleStart(module),
-    onTestCaseResult: (test) => collector?.onTestCaseResult(test),
-    onTestModuleEnd: (module) => collector?.onTestModuleEnd(module),
-    onUserConsoleLog: (log) => collector?.onUserConsoleLog(log),
-  }
-  // Vitest installs SIGINT/SIGTERM handlers that exit the process a millisecond later; hearth owns
-  // its signals (Ctrl-C stops what it started, then exits with its own code) and closes Vitest
-  // itself, so the handlers Vitest adds while it starts are taken off again.
-  const signals = ['SIGINT', 'SIGTERM'] as const
-  const before = new Map(signals.map((signal) => [signal, new Set(process.listeners(signal))]))
-  const vitest = await createVitest(
-    'test',
-    {
-      root,
-      config: options.configFile,
-      watch: false,
-      reporters: [relay],
-      // Coverage reporters print to the console directly; hearth runs are about pass/fail.
-      coverage: { enabled: false },
-    },
-    {},
-    { stdout: options.stdout ?? discard(), stderr: options.stderr ?? discard() },
+  const packageDirs = (options.packageDirs ?? workspacePackageDirs(root)).map((dir) =>
+    path.resolve(root, dir),
   )
-  for (const signal of signals) {
-    for (const listener of process.listeners(signal)) {
-      if (!before.get(signal)?.has(listener)) process.off(signal, listener)
-    }
+  const limit = Math.max(1, options.maxConcurrentOwners ?? Math.floor(availableParallelism() / 2))
+  const hostOptions = {
+    mode: options.mode,
+    env: { ...options.env, ...(options.mode === 'watch' ? { VITEST_MODE: 'WATCH' } : {}) },
+    cancelGraceMs: options.cancelGraceMs ?? 2000,
+    stdout: options.stdout,
+    stderr: options.stderr,
   }
-  if (options.mode === 'watch') halveDefaultWorkers(vitest)
-
-  const baseEnv = { ...options.env, ...(options.mode === 'watch' ? { VITEST_MODE: 'WATCH' } : {}) }
-  const projectEnv = new WeakMap<ResolvedConfig, ResolvedConfig['env']>()
-  // `vitest.state` is marked experimental: without it, a log is kept under its task id as it is.
-  const lookup: EntityLookup = (taskId) => vitest.state.getReportedEntityById?.(taskId)
-  const graceMs = options.cancelGraceMs ?? 2000
-  let queue: Promise<unknown> = Promise.resolve()
+  /** Live hosts by owner, kept across re-plans when the owner stays the same. */
+  const hosts = new Map<string, Owner>()
+  const keyOf = (owner: TestOwner) => `${owner.root}\0${owner.configFile ?? ''}`
+  const inFlight = new Set<AbortController>()
+  /** Aborted by close(): stops a lister in progress. */
+  const lifetime = new AbortController()
   let closing: Promise<void> | undefined
-  let abortCurrent: (() => void) | undefined
 
-  /**
-   * The env of a run reaches the tests through the resolved configs' `env`: Vitest reads it at the
-   * start of every run, both to spawn the workers (`{...process.env, ...config.env,
-   * ...project.config.env}`) and in each worker before each file, where it is written to
-   * process.env (so it holds for the pools that reuse workers too). hearth's own process.env is left
-   * alone.
-   */
-  function applyEnv(env: Readonly<Record<string, string>> | undefined): void {
-    for (const config of new Set([vitest.config, ...vitest.projects.map((project) => project.config)])) {
-      if (!projectEnv.has(config)) projectEnv.set(config, config.env)
-      config.env = { ...projectEnv.get(config), ...baseEnv, ...env }
+  function ownerFor(candidate: TestOwner, vitest: ProjectVitest): Owner {
+    const key = keyOf(candidate)
+    const known = hosts.get(key)
+    if (known) return known
+    const owner: Owner = {
+      ...candidate,
+      host: new VitestHost({ ...candidate, nodeEntry: vitest.nodeEntry }, hostOptions),
+      configDependencies: new Set(candidate.configFile ? [candidate.configFile] : []),
     }
+    hosts.set(key, owner)
+    return owner
   }
 
-  function specificationsOf(files: readonly string[]) {
-    const specs: TestSpecification[] = []
-    const wanted = new Set<string>()
-    const notRun: { file: string; reason: NotRunReason }[] = []
-    for (const file of new Set(files.map((f) => path.resolve(root, f)))) {
-      if (!existsSync(file)) {
-        notRun.push({ file, reason: 'not-found' })
-        continue
-      }
-      const projects = vitest.projects.filter((project) => project.matchesTestGlob(file))
-      if (projects.length === 0) {
-        notRun.push({ file, reason: 'not-a-test-file' })
-        continue
-      }
-      wanted.add(file)
-      for (const project of projects) specs.push(project.createSpecification(file))
-    }
-    return { specs, wanted, notRun }
+  async function start(owner: Owner): Promise<HostReady> {
+    const ready = await owner.host.start()
+    for (const file of ready.configDependencies) owner.configDependencies.add(file)
+    return ready
   }
 
-  async function execute(files: readonly string[], runOptions: RunOptions): Promise<RunResult> {
-    const started = performance.now()
-    const { specs, wanted, notRun } = specificationsOf(files)
-    const { signal } = runOptions
-    const current = new RunCollector(wanted, lookup, runOptions.onEvent)
-    let cancelled = signal?.aborted === true || closing !== undefined
-    let unhandled: readonly unknown[] = []
+  let vitestVersion = ''
+  let rootConfigFile: string | null = null
 
-    if (!cancelled && specs.length > 0) {
-      let forceTimer: NodeJS.Timeout | undefined
-      const abort = () => {
-        if (cancelled) return
-        cancelled = true
-        current.stop()
-        // 'keyboard-input' is Vitest's reason for an interrupt by the user (its other: bail).
-        void vitest.cancelCurrentRun('keyboard-input')
-        // A cancel while one is pending kills the workers (Vitest's "force"). Repeated, because a
-        // cancel that lands before Vitest has created this run's pool is forgotten by it.
-        forceTimer = setInterval(() => void vitest.cancelCurrentRun('keyboard-input'), graceMs)
-        forceTimer.unref()
-      }
-      signal?.addEventListener('abort', abort)
-      abortCurrent = abort
-      applyEnv(runOptions.env)
-      collector = current
-      // Vitest sets process.exitCode when a run has unhandled errors: hearth's exit code is its own.
-      const exitCode = process.exitCode
+  async function makePlan(): Promise<Plan> {
+    const rootConfig =
+      options.configFile === false
+        ? null
+        : options.configFile !== undefined
+          ? path.resolve(root, options.configFile)
+          : findVitestConfig(root)
+    let rootVitest: ProjectVitest | undefined
+    let rootError: unknown
+    try {
+      rootVitest = resolveProjectVitest(root)
+    } catch (error) {
+      rootError = error
+    }
+    // A root config needs the root's Vitest; without one, the root owns nothing unless it has one.
+    if (rootConfig !== null && rootVitest === undefined) throw rootError
+    let rootProjects: readonly RootProject[] = []
+    let rootOwner: Owner | undefined
+    if (rootVitest) {
+      rootOwner = ownerFor({ root, configFile: rootConfig }, rootVitest)
+      if (rootConfig !== null) rootProjects = (await start(rootOwner)).projects
+    }
+    const packages = packageDirs
+      .map((dir) => ({ root: dir, configFile: findPackageConfig(dir) }))
+      .filter((candidate) => candidate.configFile !== null)
+    const planned = planOwners({ root: rootOwner ?? null, packages, rootProjects })
+    if (planned.length === 0) throw rootError
+    const owners = planned.map((candidate) =>
+      candidate.root === root && rootOwner
+        ? rootOwner
+        : ownerFor(candidate, resolveProjectVitest(candidate.root)),
+    )
+    // Hosts of owners that are no longer owners (a config was deleted, a root project added) stop.
+    const keep = new Set(owners.map(keyOf))
+    for (const [key, owner] of hosts) {
+      if (keep.has(key)) continue
+      hosts.delete(key)
+      void owner.host.close()
+    }
+    const first = owners[0]
+    vitestVersion = first ? resolveProjectVitest(first.root).version : ''
+    rootConfigFile = rootOwner?.configFile ?? null
+    return { owners }
+  }
+
+  let plan: Plan
+  try {
+    plan = await makePlan()
+  } catch (error) {
+    // No runner to close: stop the root's host if it was started.
+    await Promise.all([...hosts.values()].map((owner) => owner.host.close()))
+    throw error
+  }
+  let replanning: Promise<Plan> | undefined
+
+  async function currentPlan(): Promise<Plan> {
+    while (replanning) {
+      const pending = replanning
       try {
-        const result = await vitest.runTestSpecifications(specs)
-        unhandled = result.unhandledErrors
+        plan = await pending
       } finally {
-        process.exitCode = exitCode
-        collector = undefined
-        abortCurrent = undefined
-        signal?.removeEventListener('abort', abort)
-        clearInterval(forceTimer)
+        if (replanning === pending) replanning = undefined
       }
     }
+    return plan
+  }
 
-    const { files: results, errors } = current.settle(unhandled)
-    const finished = new Set(results.map((result) => result.file))
-    for (const file of wanted) {
-      if (!finished.has(file)) notRun.push({ file, reason: cancelled ? 'cancelled' : 'interrupted' })
+  /** Runs `task` over `items`, at most `limit` at a time; rejects with the first failure once all settled. */
+  async function eachLimited<T, R>(items: readonly T[], task: (item: T) => Promise<R>): Promise<R[]> {
+    const results: R[] = new Array(items.length)
+    let failure: { error: unknown } | undefined
+    let next = 0
+    const worker = async () => {
+      while (next < items.length) {
+        const index = next++
+        try {
+          results[index] = await task(items[index] as T)
+        } catch (error) {
+          failure ??= { error }
+        }
+      }
     }
-    if (current.listenerError !== undefined) throw current.listenerError
-    return {
-      files: results,
-      notRun,
-      errors,
-      durationMs: performance.now() - started,
-      cancelled,
-    }
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+    if (failure) throw failure.error
+    return results
+  }
+
+  function publicOwner(owner: Owner): TestOwner {
+    return { root: owner.root, configFile: owner.configFile }
   }
 
   const runner: TestRunner = {
-    vitestVersion: found.version,
-    configFile: vitest.vite.config.configFile ?? null,
-
-    async listTestFiles() {
-      const specs = await vitest.globTestSpecifications()
-      const files = new Set(specs.filter((spec) => spec.pool !== 'typescript').map((spec) => spec.moduleId))
-      // Vitest caches its glob; a file deleted since is still in it.
-      return [...files].filter((file) => existsSync(file)).sort()
+    get vitestVersion() {
+      return vitestVersion
+    },
+    get configFile() {
+      return rootConfigFile
     },
 
-    run(files, runOptions = {}) {
-      if (closing) return Promise.reject(new Error('hearth: this test runner is closed'))
-      const next = queue.then(() => execute(files, runOptions))
-      queue = next.catch(() => undefined)
-      return next
+    owners() {
+      return plan.owners.map(publicOwner)
+    },
+
+    ownerOf(file) {
+      const owner = ownerOfFile(path.resolve(root, file), plan.owners)
+      return owner && publicOwner(owner)
+    },
+
+    async listTestFiles() {
+      if (closing) throw new Error('hearth: this test runner is closed')
+      const { owners } = await currentPlan()
+      // An owner with a host asks it (warm, and it knows what was invalidated); the others are
+      // listed together by one short-lived lister, so listing never starts a host per owner.
+      const live = owners.filter((owner) => owner.host.pid !== undefined)
+      const cold = owners.filter((owner) => owner.host.pid === undefined)
+      const [liveLists, surveyed] = await Promise.all([
+        eachLimited(live, async (owner) => ({ owner, files: await owner.host.list() })),
+        cold.length === 0
+          ? []
+          : surveyOwners(
+              root,
+              cold.map((owner) => owner.host.owner),
+              hostOptions,
+              lifetime.signal,
+            ),
+      ])
+      const lists = [...liveLists]
+      for (const result of surveyed) {
+        const owner = cold.find((candidate) => candidate.root === result.root)
+        if (!owner) continue
+        if ('error' in result) throw configLoadError(owner.root, owner.configFile, result.error)
+        for (const file of result.configDependencies) owner.configDependencies.add(file)
+        lists.push({ owner, files: result.files })
+      }
+      // A file in a package that has an owner of its own is that owner's, even when the root's
+      // include matches it too.
+      const files = lists.flatMap(({ owner, files }) =>
+        files.filter((file) => ownerOfFile(file, owners) === owner),
+      )
+      return [...new Set(files)].sort()
+    },
+
+    async run(files, runOptions = {}) {
+      if (closing) throw new Error('hearth: this test runner is closed')
+      const started = performance.now()
+      const { owners } = await currentPlan()
+      const notRun: { file: string; reason: NotRunReason }[] = []
+      const groups = new Map<Owner, string[]>()
+      for (const file of new Set(files.map((f) => path.resolve(root, f)))) {
+        const owner = ownerOfFile(file, owners)
+        if (!owner) {
+          notRun.push({ file, reason: existsSync(file) ? 'not-a-test-file' : 'not-found' })
+          continue
+        }
+        groups.set(owner, [...(groups.get(owner) ?? []), file])
+      }
+
+      // One controller for the whole run: the caller's signal and close() both abort it.
+      const controller = new AbortController()
+      const abort = () => controller.abort()
+      if (runOptions.signal?.aborted) abort()
+      runOptions.signal?.addEventListener('abort', abort)
+      inFlight.add(controller)
+      let listenerError: { error: unknown } | undefined
+      const onEvent =
+        runOptions.onEvent &&
+        ((event: RunEvent) => {
+          if (listenerError) return
+          try {
+            runOptions.onEvent?.(event)
+          } catch (error) {
+            listenerError = { error }
+          }
+        })
+      try {
+        const entries = [...groups]
+        // Every owner of the run is ready before any starts: a config that does not load fails the
+        // run up front, not after the others ran.
+        if (!controller.signal.aborted) await eachLimited(entries, ([owner]) => start(owner))
+        const results = await eachLimited(entries, ([owner, ownerFiles]) =>
+          owner.host.run(ownerFiles, { env: runOptions.env, signal: controller.signal, onEvent }),
+        )
+        if (listenerError) throw listenerError.error
+        const errors: TestErrorInfo[] = []
+        for (const result of results) {
+          notRun.push(...result.notRun)
+          errors.push(...result.errors)
+        }
+        return {
+          files: results.flatMap((result) => result.files),
+          notRun,
+          errors,
+          durationMs: performance.now() - started,
+          cancelled: controller.signal.aborted,
+        }
+      } catch (error) {
+        // Cancelled while a host was starting (close() stops them): the run did not happen.
+        if (listenerError || !controller.signal.aborted) throw error
+        for (const ownerFiles of groups.values()) {
+          for (const file of ownerFiles) notRun.push({ file, reason: 'cancelled' })
+        }
+        return { files: [], notRun, errors: [], durationMs: performance.now() - started, cancelled: true }
+      } finally {
+        inFlight.delete(controller)
+        runOptions.signal?.removeEventListener('abort', abort)
+      }
     },
 
     invalidate(files) {
-      for (const file of files.map((f) => path.resolve(root, f))) {
-        // The server's module graph: the next transform reads the file again.
-        vitest.invalidateFile(file)
-        // Workers that Vitest keeps between files drop their copy of the module too.
-        vitest.watcher.invalidates.add(file)
-        // A new test file: Vitest's cached list of test files learns it (listTestFiles).
-        if (existsSync(file)) for (const project of vitest.projects) project.matchesTestGlob(file)
+      if (closing) return
+      const changed = files.map((f) => path.resolve(root, f))
+      for (const owner of hosts.values()) owner.host.invalidate(changed)
+      const rootOwner = plan.owners.find((owner) => owner.root === root)
+      const candidateDirs = new Set([root, ...packageDirs])
+      let ownersMayChange = false
+      for (const owner of [...hosts.values()]) {
+        if (!changed.some((file) => owner.configDependencies.has(file))) continue
+        // The root config decides the other owners (its projects).
+        if (owner === rootOwner) ownersMayChange = true
+        else void owner.host.recycle()
       }
+      for (const file of changed) {
+        if (isConfigFileName(path.basename(file)) && candidateDirs.has(path.dirname(file))) {
+          const known = plan.owners.some((owner) => owner.configFile === file)
+          if (!known || !existsSync(file)) ownersMayChange = true
+        }
+      }
+      if (!ownersMayChange) return
+      const previous = replanning ?? Promise.resolve(plan)
+      const next = previous
+        .catch(() => plan)
+        .then(async () => {
+          if (rootOwner) await rootOwner.host.recycle()
+          return makePlan()
+        })
+      // A failed re-plan surfaces in the next list or run.
+      next.catch(() => undefined)
+      replanning = next
     },
 
     close() {
       closing ??= (async () => {
-        abortCurrent?.()
-        await queue
-        await vitest.close()
+        lifetime.abort()
+        for (const controller of inFlight) controller.abort()
+        await replanning?.catch(() => undefined)
+        await Promise.all([...hosts.values()].map((owner) => owner.host.close()))
       })()
       return closing
     },
@@ -252,20 +417,4 @@ export async function createTestRunner(options: TestRunnerOptions): Promise<Test
     },
   }
   return runner
-}
-
-/** Vitest's watch mode uses half the CPUs for workers; with `watch: false` it would take all but one. */
-function halveDefaultWorkers(vitest: Vitest): void {
-  const configured = [vitest.config, ...vitest.projects.map((project) => project.config)].some(
-    (config) => config.maxWorkers !== undefined,
-  )
-  if (!configured) vitest.config.maxWorkers = Math.max(Math.floor(availableParallelism() / 2), 1)
-}
-
-function discard(): Writable {
-  return new Writable({
-    write(_chunk, _encoding, callback) {
-      callback()
-    },
-  })
 }

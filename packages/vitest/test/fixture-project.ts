@@ -1,4 +1,15 @@
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs'
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { createRequire } from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
@@ -109,4 +120,71 @@ export function normalizeRun(result: RunResult, root: string) {
 /** Strips `undefined` fields so inline snapshots show only what is there. */
 export function compact<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T
+}
+
+/** Polls `check` until it returns something other than undefined/false, or fails after `timeoutMs`. */
+export async function waitFor<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = performance.now() + timeoutMs
+  for (;;) {
+    const value = await check()
+    if (value !== undefined && value !== false) return value
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
+export interface ProcessInfo {
+  pid: number
+  ppid: number
+  cwd: string
+  env: Record<string, string>
+}
+
+/** The live processes (from /proc) whose working directory is `dir` or a folder below it. */
+export function processesUnder(dir: string): ProcessInfo[] {
+  const found: ProcessInfo[] = []
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const cwd = readlinkSync(`/proc/${entry}/cwd`)
+      if (cwd !== dir && !cwd.startsWith(`${dir}/`)) continue
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+      // Zombies are gone already, only not reaped yet.
+      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      if (state === 'Z') continue
+      const env = Object.fromEntries(
+        readFileSync(`/proc/${entry}/environ`, 'utf8')
+          .split('\0')
+          .filter((line) => line.includes('='))
+          .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+      )
+      found.push({ pid: Number(entry), ppid: Number(ppid), cwd, env })
+    } catch {
+      // It exited while we looked.
+    }
+  }
+  return found
+}
+
+/** The Vitest hosts (hearth's `test-runner` processes) working in `dir` or below. */
+export function hostsUnder(dir: string): ProcessInfo[] {
+  return processesUnder(dir).filter((p) => p.env.HEARTH_LABEL_KIND === 'test-runner')
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+  } catch {
+    return false
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z'
+  } catch {
+    return false
+  }
 }

@@ -1,0 +1,104 @@
+import { type Dirent, existsSync, readdirSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+import picomatch from 'picomatch'
+
+/**
+ * The workspace's package folders, for when the caller does not pass `packageDirs`: the globs of
+ * pnpm-workspace.yaml (`packages:`), else of package.json `workspaces`, expanded to the folders that
+ * hold a package.json. hearth's CLI passes the list it already has (from @hearth/affected); this is
+ * the fallback for other callers, and costs one walk of the folders the globs can reach.
+ */
+export function workspacePackageDirs(root: string): string[] {
+  return expandPatterns(root, workspacePatterns(root))
+}
+
+export function workspacePatterns(root: string): string[] {
+  const yaml = readText(path.join(root, 'pnpm-workspace.yaml'))
+  if (yaml !== undefined) return parsePnpmWorkspacePackages(yaml)
+  const text = readText(path.join(root, 'package.json'))
+  if (text === undefined) return []
+  try {
+    const manifest = JSON.parse(text) as { workspaces?: unknown }
+    const { workspaces } = manifest
+    const list = Array.isArray(workspaces)
+      ? workspaces
+      : typeof workspaces === 'object' && workspaces !== null
+        ? (workspaces as { packages?: unknown }).packages
+        : undefined
+    return Array.isArray(list) ? list.filter((p): p is string => typeof p === 'string') : []
+  } catch {
+    return []
+  }
+}
+
+/** The `packages:` list of a pnpm-workspace.yaml, block or flow style (no YAML parser needed). */
+export function parsePnpmWorkspacePackages(yaml: string): string[] {
+  const lines = yaml.split(/\r?\n/)
+  const unquote = (value: string) => value.trim().replace(/^(['"])(.*)\1$/, '$2')
+  const stripComment = (line: string) => line.replace(/\s+#.*$/, '').replace(/^#.*$/, '')
+  const start = lines.findIndex((line) => /^packages\s*:/.test(line))
+  if (start < 0) return []
+  const inline = stripComment(lines[start]?.replace(/^packages\s*:/, '') ?? '').trim()
+  if (inline.startsWith('[')) {
+    return inline
+      .replace(/^\[|\]$/g, '')
+      .split(',')
+      .map(unquote)
+      .filter((p) => p !== '')
+  }
+  const patterns: string[] = []
+  for (const raw of lines.slice(start + 1)) {
+    const line = stripComment(raw)
+    if (line.trim() === '') continue
+    const item = /^\s+-\s*(.+)$/.exec(line)
+    if (!item?.[1]) break // the next key
+    patterns.push(unquote(item[1]))
+  }
+  return patterns
+}
+
+const SKIPPED = new Set(['node_modules', '.git', 'dist', '.hearth'])
+
+function expandPatterns(root: string, patterns: readonly string[]): string[] {
+  const normalize = (p: string) => p.replace(/^\.\//, '').replace(/\/+$/, '')
+  const include = patterns.filter((p) => !p.startsWith('!')).map(normalize)
+  const exclude = patterns.filter((p) => p.startsWith('!')).map((p) => normalize(p.slice(1)))
+  if (include.length === 0) return []
+  const isIncluded = picomatch(include)
+  const isExcluded = exclude.length > 0 ? picomatch(exclude) : () => false
+  const depth = include.some((p) => p.includes('**'))
+    ? Number.POSITIVE_INFINITY
+    : Math.max(...include.map((p) => p.split('/').length))
+  const found: string[] = []
+  const walk = (dir: string, relative: string, level: number) => {
+    if (level > depth) return
+    let entries: Dirent[]
+    try {
+      entries = readdirSync(dir, { withFileTypes: true })
+    } catch {
+      return
+    }
+    for (const entry of entries) {
+      if (!entry.isDirectory() || SKIPPED.has(entry.name) || entry.name.startsWith('.')) continue
+      const childRelative = relative ? `${relative}/${entry.name}` : entry.name
+      const child = path.join(dir, entry.name)
+      if (
+        isIncluded(childRelative) &&
+        !isExcluded(childRelative) &&
+        existsSync(path.join(child, 'package.json'))
+      )
+        found.push(child)
+      walk(child, childRelative, level + 1)
+    }
+  }
+  walk(root, '', 1)
+  return found.sort()
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8')
+  } catch {
+    return undefined
+  }
+}
