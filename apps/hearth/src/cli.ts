@@ -1,3 +1,4 @@
+import { isTestSetupError } from '@hearth/core'
 import { isDriverError } from '@hearth/driver'
 import { isConfigError } from '@hearth/environments'
 import { type CommandSpec, formatCommandHelp, type ParsedArgs, parseCommandArgs, UsageError } from './args.js'
@@ -8,12 +9,13 @@ import { downSpec, runDown } from './commands/down.js'
 import { gcSpec, runGc } from './commands/gc.js'
 import { runStatus, statusSpec } from './commands/status.js'
 import { runUp, upSpec } from './commands/up.js'
+import { type Interrupts, listenForInterrupts } from './interrupts.js'
 import { errStyle, type Io, println, processIo } from './io.js'
 import { VERSION } from './version.js'
 
 interface Command {
   spec: CommandSpec
-  run(args: ParsedArgs, io: Io): Promise<number>
+  run(args: ParsedArgs, io: Io, interrupts: Interrupts): Promise<number>
 }
 
 const COMMANDS: Readonly<Record<string, Command>> = {
@@ -82,7 +84,14 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       io.stdout.write(formatCommandHelp(command.spec))
       return 0
     }
-    return await command.run(args, io)
+    // Listening from here on: a Ctrl-C while the config loads or Vitest starts is an orderly stop too.
+    const interrupts = listenForInterrupts(io)
+    try {
+      const code = await command.run(args, io, interrupts)
+      return interrupts.received !== null && code === 0 ? 130 : code
+    } finally {
+      interrupts.close()
+    }
   } catch (error) {
     return reportError(error, io, verbose)
   }
@@ -94,7 +103,7 @@ function reportError(error: unknown, io: Io, verbose: boolean): number {
     println(io.stderr, style.red(error.message))
     return 2
   }
-  if (error instanceof UsageError) {
+  if (error instanceof UsageError || isTestSetupError(error)) {
     println(io.stderr, `${style.red('hearth:')} ${error.message}`)
     println(io.stderr, `  ${style.dim('fix:')} ${error.fix}`)
     return 2

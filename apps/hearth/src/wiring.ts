@@ -1,16 +1,11 @@
 import { existsSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import {
-  createSession,
-  createTimingFile,
-  type PackageBuilder,
-  type Session,
-  type TestRunner,
-} from '@hearth/core'
+import { createSession, createTimingFile, type Session, type TestRunner, TestSetupError } from '@hearth/core'
 import type { Driver } from '@hearth/driver'
 import { loadConfig, type NormalizedConfig } from '@hearth/environments'
 import { UsageError } from './args.js'
+import { createPackageBuilder } from './package-builder.js'
 import { VERSION } from './version.js'
 
 export interface GlobalOptions {
@@ -33,12 +28,16 @@ export async function createDrivers(stateDir: string): Promise<Driver[]> {
   return [new DockerDriver({ stateDir }), new ProcessDriver({ stateDir })]
 }
 
-/** How a session runs tests, for the commands that do (`ci`; `dev` to come). */
+/** How a session runs tests, for the commands that do (`ci`, `dev`). */
 export interface TestOptions {
   mode: 'once' | 'watch'
   retries?: number
   whenBusy?: 'cancel' | 'queue'
-  builder?: PackageBuilder
+  /**
+   * Packages used through their build output: rebuilt when stale (`run`, the default), or only
+   * reported (`skip`, `--no-build`).
+   */
+  builds?: 'run' | 'skip'
 }
 
 /**
@@ -52,8 +51,6 @@ export async function openSession(
   config: NormalizedConfig
   session: Session
   stateDir: string
-  /** The project's Vitest config file, when tests run (a global trigger). */
-  vitestConfig: string | null
   close(): Promise<void>
 }> {
   const cwd = path.resolve(options.cwd ?? process.cwd())
@@ -62,6 +59,8 @@ export async function openSession(
   const stateDir = path.join(config.root, '.hearth')
   await ensureStateDir(stateDir)
   const runner = tests === undefined ? null : await openTestRunner(config.root, tests.mode)
+  // The builder reads the session's import graph, which exists once the session does.
+  let graphOf: Session['importGraph'] = () => Promise.reject(new Error('the session is not open yet'))
   const session = createSession({
     config,
     drivers: await createDrivers(stateDir),
@@ -75,15 +74,16 @@ export async function openSession(
             timings: createTimingFile(path.join(stateDir, 'timings.json')),
             retries: tests.retries ?? 0,
             whenBusy: tests.whenBusy ?? 'queue',
-            ...(tests.builder === undefined ? {} : { builder: tests.builder }),
+            builder: createPackageBuilder({ root: config.root, graph: () => graphOf() }),
+            skipBuilds: tests.builds === 'skip',
           },
         }),
   })
+  graphOf = () => session.importGraph()
   return {
     config,
     session,
     stateDir,
-    vitestConfig: runner?.configFile ?? null,
     async close() {
       await session.close()
       await runner?.close()
@@ -91,18 +91,40 @@ export async function openSession(
   }
 }
 
-/** The project's own Vitest; a project without one (or with another major) is a usage error. */
-async function openTestRunner(
-  root: string,
-  mode: 'once' | 'watch',
-): Promise<TestRunner & { configFile: string | null }> {
+/**
+ * The project's own Vitest, one instance per config that owns test files (each package's own, or
+ * the root's), as core's test runner. What is wrong with the project's test setup (no Vitest 4, a
+ * config that does not load) is a usage problem, exit 2, whichever call finds it.
+ */
+async function openTestRunner(root: string, mode: 'once' | 'watch'): Promise<TestRunner> {
   const { createTestRunner, isVitestSetupError } = await import('@hearth/vitest')
-  try {
-    return await createTestRunner({ root, mode })
-  } catch (error) {
-    if (isVitestSetupError(error))
-      throw new UsageError(error.message, 'add Vitest 4 to the project: `pnpm add -D vitest@^4`')
-    throw error
+  const setupError = (error: unknown): unknown => {
+    if (!isVitestSetupError(error)) return error
+    // Its message says the fix after "Fix:"; hearth prints cause and fix apart.
+    const [cause = error.message, fix] = error.message.replace(/^hearth: /, '').split(/\s*\bFix: /)
+    return new TestSetupError(
+      cause.trim(),
+      fix?.trim().replace(/\.$/, '') ??
+        (error.problem === 'config-error'
+          ? `correct it until \`vitest run\` works in ${error.root}`
+          : 'add Vitest 4 to the project: `pnpm add -D vitest@^4`'),
+    )
+  }
+  const guard = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work()
+    } catch (error) {
+      throw setupError(error)
+    }
+  }
+  const runner = await guard(() => createTestRunner({ root, mode }))
+  return {
+    owners: () => runner.owners(),
+    ownerOf: (file) => runner.ownerOf(file),
+    listTestFiles: () => guard(() => runner.listTestFiles()),
+    run: (files, options) => guard(() => runner.run(files, options)),
+    invalidate: (files) => runner.invalidate(files),
+    close: () => runner.close(),
   }
 }
 

@@ -178,9 +178,10 @@ describe.each([
       expect(
         planBuilds(graph, tests).map((b) => `${b.package.name}: ${b.reason.kind} ${rel(b.reason.output)}`),
       ).toEqual([
-        '@keystore/core: missing packages/core/dist/index.mjs',
+        // core's store imports @keystore/utils (through its build output): utils first.
         '@keystore/serialize: missing packages/serialize/dist/index.js',
         '@keystore/utils: missing packages/utils/dist/index.js',
+        '@keystore/core: missing packages/core/dist/index.mjs',
       ])
       return
     }

@@ -10,7 +10,7 @@ import type { BuildOutputPackage } from './resolver.js'
  * lockfile or the Vitest config (`kind: 'global'`, `tests: 'all'`).
  */
 export interface SelectionRule {
-  kind: 'group' | 'service' | 'global'
+  kind: 'group' | 'service' | 'config' | 'global'
   name: string
   /**
    * Globs relative to the root (picomatch, dot files included). A glob starting with `!` excludes
@@ -149,7 +149,7 @@ export function selectTests(input: SelectTestsInput): Selection {
   return { tests: selected, rebuild: [...rebuild.values()].sort((a, b) => compare(a.dir, b.dir)) }
 }
 
-const RULE_ORDER = { global: 0, service: 1, group: 2 }
+const RULE_ORDER = { global: 0, config: 1, service: 2, group: 3 }
 
 function sortReasons(reasons: SelectionReason[]): SelectionReason[] {
   const key = (reason: SelectionReason): (string | number)[] =>

@@ -22,13 +22,18 @@ export { createMemoryUsageRecords, createUsageRecords } from './features/environ
 export type { ProjectAction } from './features/project/actions.js'
 export type { ReadinessOutcome } from './features/readiness/wait-until-ready.js'
 export { FIRST_PROBE_INTERVAL_MS, waitUntilReady } from './features/readiness/wait-until-ready.js'
-export type { SessionAction } from './features/session/actions.js'
+export type { SessionAction, WarningCode } from './features/session/actions.js'
 export type { TestsAction } from './features/tests/actions.js'
 export { isTestsAction } from './features/tests/actions.js'
-export type { PackageBuilder, TestControllerOptions, TimingRecorder } from './features/tests/controller.js'
+export type {
+  PackageBuilder,
+  PlannedBuild,
+  TestControllerOptions,
+  TimingRecorder,
+} from './features/tests/controller.js'
 export { TestController } from './features/tests/controller.js'
-export type { AffectedSelection } from './features/tests/selection.js'
-export { GLOBAL_TRIGGERS, selectAffected, selectionRules } from './features/tests/selection.js'
+export type { AffectedSelection, TestConfigOwnership } from './features/tests/selection.js'
+export { GLOBAL_TRIGGERS, selectAffected, selectionRules, testConfigsOf } from './features/tests/selection.js'
 export {
   selectRunCounts,
   selectRunFiles,
@@ -36,6 +41,9 @@ export {
   selectTestsFailed,
 } from './features/tests/selectors.js'
 export type {
+  BuildReason,
+  BuildStatus,
+  PackageBuildState,
   RunBlock,
   RunCounts,
   RunPhase,
@@ -46,17 +54,25 @@ export type {
   TestsState,
 } from './features/tests/state.js'
 export type { ClassifiedTestFile } from './features/tests/test-files.js'
-export { classifyTestFiles, testEnvironmentOf } from './features/tests/test-files.js'
+export {
+  classifyTestFiles,
+  coverageWarnings,
+  filterTestFiles,
+  selectEmptyGroups,
+  testEnvironmentOf,
+} from './features/tests/test-files.js'
 export type {
   TestCaseOutcome,
   TestErrorInfo,
   TestEvent,
   TestFileOutcome,
+  TestOwner,
   TestRunner,
   TestRunOptions,
   TestRunOutcome,
   TestState,
 } from './features/tests/test-runner.js'
+export { isTestSetupError, TestSetupError } from './features/tests/test-runner.js'
 export { createTimingFile } from './features/tests/timing-file.js'
 export type { WatchControllerOptions } from './features/watch/watch-controller.js'
 export { WATCH_IGNORED, WatchController } from './features/watch/watch-controller.js'

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { realpathSync } from 'node:fs'
 import path from 'node:path'
-import type { BuildOutputPackage } from '@hearth/affected'
+import type { ImportGraph } from '@hearth/affected'
 import type { Driver } from '@hearth/driver'
 import type { NormalizedConfig } from '@hearth/environments'
 import { type Clock, systemClock } from './clock.js'
@@ -11,8 +11,14 @@ import { createFileLocks, type EnvironmentLocks } from './features/environments/
 import { selectEnvironmentStatus, selectFailures, selectSettled } from './features/environments/selectors.js'
 import { createUsageRecords, type UsageRecords } from './features/environments/usage-records.js'
 import { type PackageBuilder, TestController, type TimingRecorder } from './features/tests/controller.js'
+import { type TestConfigOwnership, testConfigsOf } from './features/tests/selection.js'
 import type { RunState, SelectionReason } from './features/tests/state.js'
-import { type ClassifiedTestFile, classifyTestFiles, testEnvironmentOf } from './features/tests/test-files.js'
+import {
+  type ClassifiedTestFile,
+  classifyTestFiles,
+  coverageWarnings,
+  testEnvironmentOf,
+} from './features/tests/test-files.js'
 import type { TestRunner } from './features/tests/test-runner.js'
 import { WatchController } from './features/watch/watch-controller.js'
 import { attachControllers, type Controller } from './store/controller.js'
@@ -36,6 +42,10 @@ export interface SessionOptions {
   tests?: {
     runner: TestRunner
     builder?: PackageBuilder
+    /** Plan builds but run none (`--no-build`). */
+    skipBuilds?: boolean
+    /** Environment batches that may run at once (default 1). */
+    concurrency?: number
     timings?: TimingRecorder
     retries?: number
     whenBusy?: 'cancel' | 'queue'
@@ -76,6 +86,11 @@ export interface Session {
    * everything else hearth created for it (networks, volumes).
    */
   downAll(): Promise<HearthState>
+  /**
+   * The import graph of the project's test files (those discovered so far), built on first use and
+   * shared: the watch loop keeps it up to date, the builds and `--since` selections read it.
+   */
+  importGraph(): Promise<ImportGraph>
   /** Lists the project's test files, with their groups and environments, into the state. */
   discoverTests(): Promise<ClassifiedTestFile[]>
   /**
@@ -89,13 +104,11 @@ export interface Session {
   /**
    * Watches the project: each batch of saves updates the import graph, restarts the services whose
    * watch globs match, and asks for a run of the affected tests. Resolves once the watcher is
-   * ready, with the function that stops it. `onRebuild` learns the packages the next run rebuilds.
+   * ready, with the function that stops it.
    */
-  watch(options: {
-    vitestConfig: string | null
-    onRebuild?: (packages: readonly BuildOutputPackage[]) => void
-    debounceMs?: number
-  }): Promise<() => Promise<void>>
+  watch(options?: { debounceMs?: number }): Promise<() => Promise<void>>
+  /** The test runner's configs, each with the discovered test files it owns (for selection rules). */
+  testConfigs(): TestConfigOwnership[]
   /** Record what runs now, starting and stopping nothing. */
   observe(environments?: readonly string[]): Promise<HearthState>
   /** Ctrl-C: stop what this session started; `settled()` then resolves and the exit code is 130. */
@@ -132,6 +145,8 @@ export function createSession(options: SessionOptions): Session {
           testEnvironment: testEnvironmentOf,
           ...(testsOptions.builder === undefined ? {} : { builder: testsOptions.builder }),
           ...(testsOptions.timings === undefined ? {} : { timings: testsOptions.timings }),
+          skipBuilds: testsOptions.skipBuilds ?? false,
+          concurrency: testsOptions.concurrency ?? 1,
           retries: testsOptions.retries ?? 0,
           whenBusy: testsOptions.whenBusy ?? 'queue',
         })
@@ -161,6 +176,8 @@ export function createSession(options: SessionOptions): Session {
     }
   }
   const settled = (): Promise<HearthState> => quiet(environments, selectSettled)
+  let graph: Promise<ImportGraph> | null = null
+  let warned = false
 
   const session: Session = {
     store,
@@ -219,10 +236,24 @@ export function createSession(options: SessionOptions): Session {
       store.dispatch({ type: 'service/restart-requested', at: clock.now(), keys })
       return settled()
     },
+    importGraph() {
+      graph ??= (async () => {
+        // Loaded here: the graph's parser pulls in TypeScript, which other commands need not load.
+        const { createImportGraph } = await import('@hearth/affected')
+        return createImportGraph({ root: config.root, testFiles: Object.keys(store.getState().tests.files) })
+      })()
+      return graph
+    },
     async discoverTests() {
       if (testsOptions === undefined) throw new Error('this session was opened without a test runner')
       const files = classifyTestFiles(config, await testsOptions.runner.listTestFiles())
       store.dispatch({ type: 'tests/discovered', at: clock.now(), files })
+      if (!warned) {
+        // Once a session: the watch loop discovers again after every added or deleted file.
+        warned = true
+        for (const warning of coverageWarnings(config, files))
+          store.dispatch({ type: 'session/warning', at: clock.now(), ...warning })
+      }
       return files
     },
     async runTests(trigger, files) {
@@ -230,21 +261,24 @@ export function createSession(options: SessionOptions): Session {
       store.dispatch({ type: 'run/requested', at: clock.now(), trigger, files })
       return quiet(tests, (state) => state.tests.pending === null)
     },
-    async watch({ vitestConfig, onRebuild, debounceMs }) {
+    testConfigs() {
+      if (testsOptions === undefined) return []
+      return testConfigsOf(testsOptions.runner, classifiedFiles(store.getState()))
+    },
+    async watch({ debounceMs } = {}) {
       if (testsOptions === undefined) throw new Error('this session was opened without a test runner')
+      const { runner } = testsOptions
       const files = await session.discoverTests()
-      // Loaded here: the graph's parser pulls in TypeScript, which other commands need not load.
-      const { createImportGraph } = await import('@hearth/affected')
-      const graph = await createImportGraph({ root: config.root, testFiles: files.map((file) => file.file) })
+      const imports = await session.importGraph()
+      await imports.setTestFiles(files.map((file) => file.file))
       const watcher = new WatchController({
         store,
         clock,
         config,
-        graph,
+        graph: imports,
         runner: testsOptions.runner,
-        vitestConfig,
+        testConfigs: (files) => testConfigsOf(runner, files),
         discoverTests: () => session.discoverTests(),
-        rebuild: onRebuild ?? (() => undefined),
         ...(debounceMs === undefined ? {} : { debounceMs }),
       })
       await watcher.start(files)
@@ -288,4 +322,14 @@ function nextChange(store: HearthStore): Promise<void> {
       resolve()
     })
   })
+}
+
+/** The discovered test files as classified (from the state). */
+function classifiedFiles(state: HearthState): ClassifiedTestFile[] {
+  return Object.values(state.tests.files).map(({ file, path, group, environment }) => ({
+    file,
+    path,
+    group,
+    environment,
+  }))
 }

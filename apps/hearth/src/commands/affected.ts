@@ -38,16 +38,20 @@ export async function runAffected(args: ParsedArgs, io: Io): Promise<number> {
   if (since !== null && args.operands.length > 0) {
     throw new UsageError('give changed files or --since, not both', 'drop the files, or drop --since')
   }
-  const { config, session, vitestConfig, close } = await openSession(globalOptions(args), { mode: 'once' })
+  const { config, session, close } = await openSession(globalOptions(args), { mode: 'once' })
   try {
     const files = await session.discoverTests()
-    const { createImportGraph } = await import('@hearth/affected')
     const changed =
       args.operands.length > 0
         ? args.operands.map((file) => path.resolve(file))
         : await changedFiles(config.root, since ?? 'HEAD')
-    const graph = await createImportGraph({ root: config.root, testFiles: files.map((file) => file.file) })
-    const selection = selectAffected({ config, graph, files, changed, vitestConfig })
+    const selection = selectAffected({
+      config,
+      graph: await session.importGraph(),
+      files,
+      changed,
+      testConfigs: session.testConfigs(),
+    })
     const relative = (file: string) => path.relative(config.root, file).split(path.sep).join('/')
     const selected = files.filter((file) => selection.files[file.file] !== undefined)
     if (args.values.json === true) {

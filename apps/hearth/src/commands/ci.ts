@@ -1,10 +1,11 @@
-import { createWriteStream } from 'node:fs'
+import { createWriteStream, existsSync, realpathSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
-import { type SelectionReason, selectAffected } from '@hearth/core'
+import { filterTestFiles, type SelectionReason, selectAffected, selectEmptyGroups } from '@hearth/core'
+import type { NormalizedConfig } from '@hearth/environments'
 import { type CommandSpec, type ParsedArgs, UsageError } from '../args.js'
+import type { Interrupts } from '../interrupts.js'
 import { type Io, outStyle, println } from '../io.js'
-import { createPackageBuilder } from '../package-builder.js'
 import { attachGithubReporter } from '../reporters/github-reporter.js'
 import { writeJunitReport } from '../reporters/junit-reporter.js'
 import { attachLineReporter } from '../reporters/line-reporter.js'
@@ -19,8 +20,15 @@ export type ReporterName = (typeof REPORTERS)[number]
 export const ciSpec: CommandSpec = {
   name: 'ci',
   summary: 'Run the tests headless: bring up (or attach to) their environments, run them, report, clean up.',
-  usage: 'hearth ci [--since REF] [--reporter NAME]… [--output DIR] [--retry N] [--keep] [options]',
+  usage:
+    'hearth ci [group|path…] [--group NAME]… [--since REF] [--reporter NAME]… [--output DIR] [--retry N] [--keep] [--no-build] [--strict] [options]',
   options: {
+    group: {
+      type: 'string',
+      multiple: true,
+      value: '<name>',
+      description: 'Run only the tests of this test group (repeat for several); only its environment starts',
+    },
     since: {
       type: 'string',
       value: '<ref>',
@@ -43,8 +51,20 @@ export const ciSpec: CommandSpec = {
       description: 'Run failed test files again, up to n times; one that then passes is reported flaky',
     },
     keep: { type: 'boolean', description: 'Leave the environments up afterwards (default: stop them)' },
+    'no-build': {
+      type: 'boolean',
+      description: 'Do not rebuild packages used through their build output (the results may then be stale)',
+    },
+    strict: {
+      type: 'boolean',
+      description: 'Treat a test group that matches no test file as an error (exit 2)',
+    },
   },
   details: [
+    'Operands name test groups (from hearth.config.ts) or test files and folders (relative to the',
+    'current folder); only their tests run, and only their environments start and reset.',
+    'Packages the tests use through their build output (exports → dist/…) are rebuilt first, with',
+    'their own build script, when that output is missing or older than their sources.',
     'Environments that are already warm are attached to, not recreated; each is reset before the tests run.',
     '',
     'Exit codes: 0 all selected tests passed, 1 tests failed, 2 usage or configuration error,',
@@ -52,17 +72,17 @@ export const ciSpec: CommandSpec = {
   ].join('\n'),
 }
 
-export async function runCi(args: ParsedArgs, io: Io): Promise<number> {
+export async function runCi(args: ParsedArgs, io: Io, interrupts: Interrupts): Promise<number> {
   const retries = parseRetries(args.values.retry)
   const reporters = parseReporters(args.values.reporter, io.env)
   const since = typeof args.values.since === 'string' ? args.values.since : null
-  const packageDirs = new Map<string, string>()
-  const { config, session, vitestConfig, close } = await openSession(globalOptions(args), {
+  const { config, session, close } = await openSession(globalOptions(args), {
     mode: 'once',
     retries,
     whenBusy: 'queue',
-    builder: createPackageBuilder(packageDirs),
+    builds: args.values['no-build'] === true ? 'skip' : 'run',
   })
+  const targets = parseTargets(config, args)
   const outputDir = path.resolve(
     config.root,
     typeof args.values.output === 'string' ? args.values.output : '.hearth/reports',
@@ -97,25 +117,39 @@ export async function runCi(args: ParsedArgs, io: Io): Promise<number> {
     : null
 
   try {
-    await withInterrupts(io, session, async () => {
+    await withInterrupts(interrupts, session, async () => {
       await session.gc()
-      const files = await session.discoverTests()
-      if (files.length === 0) {
+      const discovered = await session.discoverTests()
+      if (discovered.length === 0) {
         if (lines) println(io.stdout, style.dim("no test files: the project's Vitest config selects none"))
         return
       }
+      if (args.values.strict === true) {
+        const empty = selectEmptyGroups(config, discovered)
+        if (empty.length > 0)
+          throw new UsageError(
+            `test group${empty.length > 1 ? 's' : ''} ${empty.map((name) => `"${name}"`).join(', ')} match${empty.length > 1 ? '' : 'es'} no test file (--strict)`,
+            `check the include globs in ${config.file}, or remove the group`,
+          )
+      }
+      const files = filterTestFiles(discovered, targets)
+      if (files.length === 0)
+        throw new UsageError(
+          `no test file in ${describeTargets(targets, config.root)}`,
+          'name a test group or a folder that holds test files',
+        )
       let selection: Record<string, SelectionReason[]> = {}
       if (since === null) {
         for (const file of files) selection[file.file] = [{ kind: 'all' }]
       } else {
         const changed = await changedFiles(config.root, since)
-        const { createImportGraph } = await import('@hearth/affected')
-        const graph = await createImportGraph({
-          root: config.root,
-          testFiles: files.map((file) => file.file),
+        const affected = selectAffected({
+          config,
+          graph: await session.importGraph(),
+          files,
+          changed,
+          testConfigs: session.testConfigs(),
         })
-        const affected = selectAffected({ config, graph, files, changed, vitestConfig })
-        for (const pkg of affected.rebuild) if (pkg.hasBuildScript) packageDirs.set(pkg.name, pkg.dir)
         selection = affected.files
         if (lines) {
           const count = Object.keys(selection).length
@@ -130,7 +164,11 @@ export async function runCi(args: ParsedArgs, io: Io): Promise<number> {
       }
       await session.runTests(since === null ? 'all' : 'since', selection)
       const used = [
-        ...new Set(files.map((file) => file.environment).filter((name): name is string => name !== null)),
+        ...new Set(
+          Object.keys(selection)
+            .map((file) => session.store.getState().tests.files[file]?.environment ?? null)
+            .filter((name): name is string => name !== null),
+        ),
       ]
       if (
         args.values.keep !== true &&
@@ -141,8 +179,12 @@ export async function runCi(args: ParsedArgs, io: Io): Promise<number> {
       }
     })
   } finally {
-    for (const off of detach) off()
-    await close()
+    // Closed first, so the views show the clean-up (an interrupted run's services stopping).
+    try {
+      await close()
+    } finally {
+      for (const off of detach) off()
+    }
   }
   const exitCode = session.exitCode()
   if (reporters.includes('junit')) {
@@ -157,6 +199,52 @@ export async function runCi(args: ParsedArgs, io: Io): Promise<number> {
   if (ndjsonStream !== null) await new Promise<void>((resolve) => ndjsonStream.end(resolve))
   await github?.finish(exitCode)
   return exitCode
+}
+
+/**
+ * The test groups and paths the operands and `--group` name. An operand is a group when the config
+ * has one of that name, else a file or folder relative to the current folder (`-C`); anything else
+ * is a usage error that lists the groups.
+ */
+export function parseTargets(
+  config: NormalizedConfig,
+  args: ParsedArgs,
+  cwd: string = process.cwd(),
+): { groups: string[]; paths: string[] } {
+  const known = config.tests.map((group) => group.name)
+  const listed =
+    known.length === 0 ? `${config.file} defines no test groups` : `test groups: ${known.join(', ')}`
+  const flag = args.values.group
+  const named = flag === undefined ? [] : Array.isArray(flag) ? flag.map(String) : [String(flag)]
+  const groups: string[] = []
+  for (const name of named) {
+    if (!known.includes(name))
+      throw new UsageError(`unknown test group "${name}"`, `use one of the ${listed} (in ${config.file})`)
+    groups.push(name)
+  }
+  const base = typeof args.values.cwd === 'string' ? path.resolve(cwd, args.values.cwd) : cwd
+  const paths: string[] = []
+  for (const operand of args.operands) {
+    if (known.includes(operand)) {
+      groups.push(operand)
+      continue
+    }
+    const at = path.resolve(base, operand)
+    if (!existsSync(at))
+      throw new UsageError(
+        `"${operand}" is neither a test group nor a file or folder`,
+        `name one of the ${listed}, or a test file or folder (relative to ${base})`,
+      )
+    paths.push(realpathSync(at))
+  }
+  return { groups: [...new Set(groups)], paths }
+}
+
+function describeTargets(targets: { groups: string[]; paths: string[] }, root: string): string {
+  return [
+    ...targets.groups.map((name) => `test group "${name}"`),
+    ...targets.paths.map((at) => path.relative(root, at) || '.'),
+  ].join(', ')
 }
 
 function parseRetries(value: ParsedArgs['values'][string]): number {

@@ -1,7 +1,7 @@
 import type { SelectionReason } from '@hearth/core'
 import type { CommandSpec, ParsedArgs } from '../args.js'
+import type { Interrupts } from '../interrupts.js'
 import { type Io, outStyle, println } from '../io.js'
-import { createPackageBuilder } from '../package-builder.js'
 import { attachLineReporter } from '../reporters/line-reporter.js'
 import { openSession } from '../wiring.js'
 import { globalOptions } from './shared.js'
@@ -15,6 +15,10 @@ export const devSpec: CommandSpec = {
       type: 'boolean',
       description: 'Skip the first run of every test; only run what changes affect',
     },
+    'no-build': {
+      type: 'boolean',
+      description: 'Do not rebuild packages used through their build output (the results may then be stale)',
+    },
   },
   details: [
     'Saving a file reruns the tests that reach it through imports, or whose triggers match it, with why.',
@@ -26,12 +30,11 @@ export const devSpec: CommandSpec = {
   ].join('\n'),
 }
 
-export async function runDev(args: ParsedArgs, io: Io): Promise<number> {
-  const packageDirs = new Map<string, string>()
-  const { session, vitestConfig, close } = await openSession(globalOptions(args), {
+export async function runDev(args: ParsedArgs, io: Io, interrupts: Interrupts): Promise<number> {
+  const { session, close } = await openSession(globalOptions(args), {
     mode: 'watch',
     whenBusy: 'cancel',
-    builder: createPackageBuilder(packageDirs),
+    builds: args.values['no-build'] === true ? 'skip' : 'run',
   })
   const style = outStyle(io)
   println(io.stdout, style.bold(`hearth dev · ${session.project.name}`))
@@ -46,7 +49,7 @@ export async function runDev(args: ParsedArgs, io: Io): Promise<number> {
     quit = resolve
   })
   // Quitting leaves the environments warm (no session.interrupt, which would stop what it started).
-  const offSignals = io.onSignal(() => quit(130))
+  const offSignals = interrupts.onInterrupt(() => quit(130))
   const stdin = process.stdin
   const onKey = (data: Buffer): void => {
     const key = data.toString()
@@ -58,12 +61,7 @@ export async function runDev(args: ParsedArgs, io: Io): Promise<number> {
   }
   try {
     await session.gc()
-    stopWatching = await session.watch({
-      vitestConfig,
-      onRebuild: (packages) => {
-        for (const pkg of packages) if (pkg.hasBuildScript) packageDirs.set(pkg.name, pkg.dir)
-      },
-    })
+    stopWatching = await session.watch()
     const files = session.store.getState().tests.files
     if (args.values['no-initial'] !== true && Object.keys(files).length > 0) {
       const all: Record<string, SelectionReason[]> = {}

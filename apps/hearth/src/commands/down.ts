@@ -1,5 +1,6 @@
 import { selectFailures } from '@hearth/core'
 import { type CommandSpec, type ParsedArgs, UsageError } from '../args.js'
+import type { Interrupts } from '../interrupts.js'
 import { type Io, outStyle, println } from '../io.js'
 import { attachLineReporter } from '../reporters/line-reporter.js'
 import { openSession, pickEnvironments } from '../wiring.js'
@@ -21,7 +22,7 @@ export const downSpec: CommandSpec = {
     "Only resources that carry this project's hearth labels are touched.\n\nExit codes: 0 stopped, 2 usage or configuration error, 3 something could not be stopped.",
 }
 
-export async function runDown(args: ParsedArgs, io: Io): Promise<number> {
+export async function runDown(args: ParsedArgs, io: Io, interrupts: Interrupts): Promise<number> {
   const { config, session } = await openSession(globalOptions(args))
   const all = args.values.all === true
   if (all && args.operands.length > 0) {
@@ -43,7 +44,7 @@ export async function runDown(args: ParsedArgs, io: Io): Promise<number> {
     if (action.type === 'service/stopped') stoppedCount++
   })
   try {
-    await withInterrupts(io, session, () => (all ? session.downAll() : session.down(environments)))
+    await withInterrupts(interrupts, session, () => (all ? session.downAll() : session.down(environments)))
   } finally {
     detach()
     count()

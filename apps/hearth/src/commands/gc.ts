@@ -1,5 +1,6 @@
 import { formatDuration } from '@hearth/environments'
 import type { CommandSpec, ParsedArgs } from '../args.js'
+import type { Interrupts } from '../interrupts.js'
 import { type Io, outStyle, println } from '../io.js'
 import { attachLineReporter } from '../reporters/line-reporter.js'
 import { openSession } from '../wiring.js'
@@ -19,7 +20,7 @@ export const gcSpec: CommandSpec = {
   ].join('\n'),
 }
 
-export async function runGc(args: ParsedArgs, io: Io): Promise<number> {
+export async function runGc(args: ParsedArgs, io: Io, interrupts: Interrupts): Promise<number> {
   const { config, session } = await openSession(globalOptions(args))
   const style = outStyle(io)
   println(
@@ -33,7 +34,7 @@ export async function runGc(args: ParsedArgs, io: Io): Promise<number> {
   })
   let expired: string[] = []
   try {
-    expired = await withInterrupts(io, session, () => session.gc())
+    expired = await withInterrupts(interrupts, session, () => session.gc())
   } finally {
     detach()
     await session.close()

@@ -1,6 +1,7 @@
 import { type HearthState, selectEnvironmentStatus, selectFailures, selectServices } from '@hearth/core'
 import { formatDuration } from '@hearth/environments'
 import type { CommandSpec, ParsedArgs } from '../args.js'
+import type { Interrupts } from '../interrupts.js'
 import { type Io, outStyle, println } from '../io.js'
 import { attachLineReporter } from '../reporters/line-reporter.js'
 import { openSession, pickEnvironments } from '../wiring.js'
@@ -22,7 +23,7 @@ export const upSpec: CommandSpec = {
   ].join('\n'),
 }
 
-export async function runUp(args: ParsedArgs, io: Io): Promise<number> {
+export async function runUp(args: ParsedArgs, io: Io, interrupts: Interrupts): Promise<number> {
   const { config, session } = await openSession(globalOptions(args))
   const environments = pickEnvironments(config, args.operands)
   const style = outStyle(io)
@@ -33,7 +34,7 @@ export async function runUp(args: ParsedArgs, io: Io): Promise<number> {
     style,
   })
   try {
-    await withInterrupts(io, session, async () => {
+    await withInterrupts(interrupts, session, async () => {
       // Environments unused past the idle TTL go first (the ones asked for then start afresh).
       await session.gc()
       const state = await session.up(environments)

@@ -1,5 +1,6 @@
 import {
   type Action,
+  type BuildReason,
   type HearthState,
   type HearthStore,
   isTestsAction,
@@ -56,8 +57,17 @@ export function formatAction(action: Action, state: HearthState, style: Style): 
       ]
     case 'session/interrupted':
       return [style.yellow(`! interrupted (${action.signal}): stopping what this run started…`)]
-    case 'project/loaded':
+    case 'session/warning':
+      return [
+        style.yellow(`! ${action.message}`),
+        ...(action.fix === null ? [] : [style.dim(`  fix: ${action.fix}`)]),
+      ]
     case 'session/failed':
+      return [
+        style.red(`✗ ${action.cause}`),
+        ...(action.fix === null ? [] : [style.dim(`  fix: ${action.fix}`)]),
+      ]
+    case 'project/loaded':
     case 'environment/up-requested':
     case 'environment/down-requested':
     case 'environment/lock-acquired':
@@ -206,9 +216,26 @@ function formatRunAction(action: TestsAction, state: HearthState, style: Style):
     }
     case 'run/phase':
       if (action.phase === 'resetting') return [style.dim('  resetting the environments')]
-      if (action.phase === 'building')
-        return [style.dim('  rebuilding packages linked through their build output')]
       return []
+    case 'build/planned': {
+      const list = action.packages.map((pkg) => `${pkg.name} (${describeBuildReason(pkg.reason)})`)
+      if (action.skipped)
+        return [
+          style.yellow(`! not rebuilt (--no-build): ${list.join(', ')}`),
+          style.dim('  the tests run against that build output: results may be stale'),
+        ]
+      return [style.dim(`  rebuilding ${list.join(', ')}`)]
+    }
+    case 'build/started':
+      return [`  ${style.cyan('⚙')} ${action.name}  ${style.dim(action.command)}`]
+    case 'build/finished':
+      return action.ok
+        ? [
+            `  ${style.green('✓')} ${action.name}  ${style.dim(`built in ${formatDuration(action.durationMs)}`)}`,
+          ]
+        : [
+            `  ${style.red('✗')} ${action.name}  ${style.dim(`build failed after ${formatDuration(action.durationMs)}`)}`,
+          ]
     case 'run/retrying':
       return [
         style.yellow(
@@ -249,6 +276,13 @@ function formatRunAction(action: TestsAction, state: HearthState, style: Style):
     default:
       return []
   }
+}
+
+/** Why a package is rebuilt, in a few words: `dist/index.mjs is missing`, `src/keys.ts is newer than dist/index.mjs`. */
+export function describeBuildReason(reason: BuildReason): string {
+  return reason.kind === 'missing'
+    ? `${reason.output} is missing`
+    : `${reason.newer} is newer than ${reason.output}`
 }
 
 function formatFileResult(file: string, state: HearthState, style: Style): string[] {
@@ -302,6 +336,7 @@ export function describeReason(reason: SelectionReason): string {
       return `it imports ${reason.changed}${through}${build}`
     }
     case 'rule':
+      if (reason.rule === 'config') return `its Vitest config ${reason.changed} changed`
       return `${reason.changed} matches ${reason.glob} (${reason.rule === 'global' ? 'a global trigger' : `${reason.rule} ${reason.name}`})`
     case 'restarted':
       return `${reason.service} was restarted`

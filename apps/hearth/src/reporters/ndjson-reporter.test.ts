@@ -52,6 +52,14 @@ class ScriptedRunner implements TestRunner {
     return Object.keys(this.scripts).sort()
   }
 
+  owners() {
+    return [{ root: '/project', configFile: null }]
+  }
+
+  ownerOf() {
+    return this.owners()[0]
+  }
+
   async run(files: readonly string[], options: TestRunOptions): Promise<TestRunOutcome> {
     const outcomes: TestFileOutcome[] = []
     for (const file of files) {
@@ -226,7 +234,21 @@ function openSession(driverBehaviour?: (processes: FakeDriver) => void) {
     tests: {
       runner: new ScriptedRunner(SCRIPTS),
       retries: 1,
-      builder: async () => ({ ok: true }),
+      builder: {
+        plan: async () => [
+          {
+            name: '@demo/format',
+            dir: '/project/packages/format',
+            reason: {
+              kind: 'stale',
+              output: 'packages/format/dist/index.mjs',
+              newer: 'packages/format/src/money.ts',
+            },
+          },
+        ],
+        command: async () => 'pnpm run build (in packages/format)',
+        build: async () => ({ ok: true, output: '' }),
+      },
     },
   })
 }
@@ -280,6 +302,10 @@ describe('the NDJSON reporter', () => {
       [
         "session.start",
         "run.start",
+        "build.plan",
+        "run.phase building",
+        "build.start",
+        "build.end",
         "service.state db starting",
         "service.state db fell-back",
         "service.state db running",
@@ -292,7 +318,6 @@ describe('the NDJSON reporter', () => {
         "service.state api ready",
         "run.phase resetting",
         "service.state db reset",
-        "run.phase building",
         "run.phase running",
         "file.result src/broken.test.ts failed",
         "file.result src/money.test.ts failed",

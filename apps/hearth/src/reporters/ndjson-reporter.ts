@@ -15,9 +15,10 @@ import {
   type TestErrorInfo,
   type TestFileState,
   type TestState,
+  type WarningCode,
 } from '@hearth/core'
 import type { ServiceKind } from '@hearth/environments'
-import { describeReason } from './line-reporter.js'
+import { describeBuildReason, describeReason } from './line-reporter.js'
 
 /**
  * The version of the event stream (docs/events.md). Within `/1` fields and event types are only
@@ -85,7 +86,7 @@ export type EventReason =
   | { kind: 'import'; changed: string; chain: readonly string[]; viaBuildOutput: string | null; why: string }
   | {
       kind: 'rule'
-      rule: 'group' | 'service' | 'global'
+      rule: 'group' | 'service' | 'config' | 'global'
       name: string
       glob: string
       changed: string
@@ -154,6 +155,39 @@ export interface RunBlockedEvent extends EventBase<'run.blocked'> {
   output?: string
 }
 
+export type EventBuildReason =
+  | { kind: 'missing'; output: string; why: string }
+  | { kind: 'stale'; output: string; newer: string; why: string }
+
+export interface BuildPlanEvent extends EventBase<'build.plan'> {
+  run: number
+  /** True with `--no-build`: these packages are NOT rebuilt, so results may be stale. */
+  skipped: boolean
+  /** In build order. */
+  packages: ReadonlyArray<{ name: string; dir: string; reason: EventBuildReason }>
+}
+
+export interface BuildStartEvent extends EventBase<'build.start'> {
+  run: number
+  name: string
+  command: string
+}
+
+export interface BuildEndEvent extends EventBase<'build.end'> {
+  run: number
+  name: string
+  ok: boolean
+  durationMs: number
+  /** The tail of the build's output, when it failed. */
+  output?: string
+}
+
+export interface WarningEvent extends EventBase<'warning'> {
+  code: WarningCode
+  message: string
+  fix: string | null
+}
+
 export interface RunEndEvent extends EventBase<'run.end'> {
   run: number
   cancelled: boolean
@@ -181,6 +215,10 @@ export type HearthEvent =
   | RunBlockedEvent
   | RunEndEvent
   | SessionEndEvent
+  | BuildPlanEvent
+  | BuildStartEvent
+  | BuildEndEvent
+  | WarningEvent
 
 export interface NdjsonReporterOptions {
   store: HearthStore
@@ -338,6 +376,36 @@ export function toEvents(action: Action, state: HearthState): HearthEvent[] {
     }
     case 'run/phase':
       return [{ ...base('run.phase', action.at), run: action.id, phase: action.phase }]
+    case 'build/planned':
+      return [
+        {
+          ...base('build.plan', action.at),
+          run: action.id,
+          skipped: action.skipped,
+          packages: action.packages.map((pkg) => ({
+            name: pkg.name,
+            dir: pkg.dir,
+            reason: { ...pkg.reason, why: describeBuildReason(pkg.reason) },
+          })),
+        },
+      ]
+    case 'build/started':
+      return [
+        { ...base('build.start', action.at), run: action.id, name: action.name, command: action.command },
+      ]
+    case 'build/finished':
+      return [
+        {
+          ...base('build.end', action.at),
+          run: action.id,
+          name: action.name,
+          ok: action.ok,
+          durationMs: action.durationMs,
+          ...(action.ok ? {} : { output: action.output }),
+        },
+      ]
+    case 'session/warning':
+      return [{ ...base('warning', action.at), code: action.code, message: action.message, fix: action.fix }]
     case 'run/retrying':
       return [
         {

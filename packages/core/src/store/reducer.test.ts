@@ -51,7 +51,7 @@ describe('project/loaded', () => {
     const next = apply(initialState(0), { type: 'project/loaded', at: 1_000, project: TEST_PROJECT, config })
     expect(next.project).toEqual(TEST_PROJECT)
     expect(next.config).toBe(config)
-    expect(next.session).toEqual({ startedAt: 0, expired: [], interrupted: null, fatal: null })
+    expect(next.session).toEqual({ startedAt: 0, expired: [], interrupted: null, fatal: null, warnings: [] })
     expect(next.environments).toEqual({
       backend: {
         name: 'backend',

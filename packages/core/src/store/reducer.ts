@@ -14,6 +14,7 @@ export function reduce(state: HearthState, action: Action): HearthState {
       return projectReducer(state, action)
     case 'session/interrupted':
     case 'session/failed':
+    case 'session/warning':
       return sessionReducer(state, action)
     case 'environment/up-requested':
     case 'environment/down-requested':

@@ -1,4 +1,5 @@
 import type { NormalizedConfig, ServiceKind } from '@hearth/environments'
+import type { WarningCode } from '../features/session/actions.js'
 import { initialTestsState, type TestsState } from '../features/tests/state.js'
 
 /** `environment/service`: a service's identity inside one project. */
@@ -112,6 +113,8 @@ export interface SessionState {
   interrupted: { signal: string; at: number } | null
   /** A failure of hearth itself (config, usage), with the exit code it calls for. */
   fatal: { cause: string; fix: string | null; code: 2 | 3 | 70 } | null
+  /** What the user was warned of, in order. */
+  warnings: ReadonlyArray<{ code: WarningCode; message: string; fix: string | null }>
 }
 
 export interface HearthState {
@@ -130,6 +133,6 @@ export function initialState(at = 0): HearthState {
     environments: {},
     services: {},
     tests: initialTestsState(),
-    session: { startedAt: at, expired: [], interrupted: null, fatal: null },
+    session: { startedAt: at, expired: [], interrupted: null, fatal: null, warnings: [] },
   }
 }

@@ -1,5 +1,6 @@
 import type {
   TestFileOutcome,
+  TestOwner,
   TestRunner,
   TestRunOptions,
   TestRunOutcome,
@@ -21,6 +22,19 @@ export class FakeTestRunner implements TestRunner {
   delayMs = 0
 
   constructor(private readonly files: Readonly<Record<string, FakeTestFile>>) {}
+
+  /** One owner at the project root, without a config file, unless a test sets others. */
+  ownersList: TestOwner[] = [{ root: '/project', configFile: null }]
+
+  owners(): readonly TestOwner[] {
+    return this.ownersList
+  }
+
+  ownerOf(file: string): TestOwner | undefined {
+    return [...this.ownersList]
+      .sort((a, b) => b.root.length - a.root.length)
+      .find((owner) => file.startsWith(`${owner.root}/`))
+  }
 
   async listTestFiles(): Promise<string[]> {
     return Object.keys(this.files).sort()

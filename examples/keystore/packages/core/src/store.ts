@@ -1,3 +1,4 @@
+import { chunk } from '@keystore/utils'
 import { KeystoreError } from './errors.ts'
 import { normalizeBase, normalizeKey, relativeKey } from './keys.ts'
 import { expiresAt } from './ttl.ts'
@@ -32,6 +33,8 @@ export interface StoreOptions {
 export interface Storage {
   readonly driver: Driver
   get<T = unknown>(key: string): Promise<T | null>
+  /** Several keys at once, in order (null where there is none), read a slice at a time. */
+  getMany<T = unknown>(keys: readonly string[]): Promise<Array<T | null>>
   set(key: string, value: unknown, options?: SetOptions): Promise<void>
   has(key: string): Promise<boolean>
   remove(key: string): Promise<void>
@@ -40,6 +43,9 @@ export interface Storage {
   clear(): Promise<void>
   dispose(): Promise<void>
 }
+
+/** How many keys `getMany` reads at once: bounds the connections a driver uses in parallel. */
+const GET_MANY_SLICE = 32
 
 const jsonSerializer: Serializer = {
   stringify: (value) => JSON.stringify(value),
@@ -67,6 +73,14 @@ export function createStore(options: StoreOptions): Storage {
     async get<T>(key: string) {
       const text = await driver.getItem(fullKey(key))
       return text === null ? null : (serializer.parse(text) as T)
+    },
+    async getMany<T>(keys: readonly string[]) {
+      const values: Array<T | null> = []
+      for (const slice of chunk(keys, GET_MANY_SLICE)) {
+        const texts = await Promise.all(slice.map((key) => driver.getItem(fullKey(key))))
+        for (const text of texts) values.push(text === null ? null : (serializer.parse(text) as T))
+      }
+      return values
     },
     async set(key, value, setOptions = {}) {
       await driver.setItem(fullKey(key), {

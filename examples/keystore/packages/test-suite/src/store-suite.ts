@@ -50,6 +50,13 @@ export function runStoreSuite(
       for (const [key, value] of Object.entries(values)) expect(await store.get(key)).toEqual(value)
     })
 
+    it('reads many keys at once, in order, with null for the missing', async () => {
+      const keys = Array.from({ length: 70 }, (_, i) => `many:${i}`)
+      for (const key of keys.filter((_, i) => i % 3 !== 0)) await store.set(key, key)
+      const values = await store.getMany<string>(keys)
+      expect(values).toEqual(keys.map((key, i) => (i % 3 === 0 ? null : key)))
+    })
+
     it('overwrites a value', async () => {
       await store.set('counter', 1)
       await store.set('counter', 2)

@@ -3,3 +3,10 @@ export type SessionAction =
   | { type: 'session/interrupted'; at: number; signal: string }
   /** hearth itself cannot go on: bad usage or config (2), no runtime (3), a bug in hearth (70). */
   | { type: 'session/failed'; at: number; cause: string; fix: string | null; code: 2 | 3 | 70 }
+  /**
+   * Something the user should know that does not stop the session: a test group that matches no
+   * test file, test files in no group.
+   */
+  | { type: 'session/warning'; at: number; code: WarningCode; message: string; fix: string | null }
+
+export type WarningCode = 'empty-group' | 'ungrouped-files' | 'stale-build'

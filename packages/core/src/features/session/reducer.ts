@@ -13,6 +13,17 @@ export function sessionReducer(state: HearthState, action: SessionAction): Heart
       // Stop what this session started; leave warm what it found.
       return requestDown(interrupted, Object.keys(state.environments), 'started', action.at)
     }
+    case 'session/warning':
+      return {
+        ...state,
+        session: {
+          ...state.session,
+          warnings: [
+            ...state.session.warnings,
+            { code: action.code, message: action.message, fix: action.fix },
+          ],
+        },
+      }
     case 'session/failed':
       return {
         ...state,

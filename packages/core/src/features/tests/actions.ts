@@ -1,4 +1,4 @@
-import type { RunBlock, RunState, SelectionReason } from './state.js'
+import type { BuildReason, RunBlock, RunState, SelectionReason } from './state.js'
 import type { TestCaseOutcome, TestFileOutcome } from './test-runner.js'
 
 export type TestsAction =
@@ -20,6 +20,28 @@ export type TestsAction =
   /** The pending run starts (its environments are wanted now). */
   | { type: 'run/started'; at: number; id: number }
   | { type: 'run/phase'; at: number; id: number; phase: 'resetting' | 'building' | 'running' }
+  /**
+   * The packages this run's tests use through build output that must be rebuilt first, in build
+   * order; `skipped` when builds are off (`--no-build`).
+   */
+  | {
+      type: 'build/planned'
+      at: number
+      id: number
+      packages: ReadonlyArray<{ name: string; dir: string; reason: BuildReason }>
+      skipped: boolean
+    }
+  | { type: 'build/started'; at: number; id: number; name: string; command: string }
+  | {
+      type: 'build/finished'
+      at: number
+      id: number
+      name: string
+      ok: boolean
+      durationMs: number
+      /** The tail of the build's output (kept when it failed). */
+      output: string
+    }
   /** Failed files run again (`--retry`). */
   | { type: 'run/retrying'; at: number; id: number; attempt: number; files: readonly string[] }
   | { type: 'run/file-started'; at: number; id: number; file: string }
@@ -36,6 +58,9 @@ const TESTS_ACTION_TYPES: Record<TestsAction['type'], true> = {
   'run/requested': true,
   'run/started': true,
   'run/phase': true,
+  'build/planned': true,
+  'build/started': true,
+  'build/finished': true,
   'run/retrying': true,
   'run/file-started': true,
   'run/test-finished': true,

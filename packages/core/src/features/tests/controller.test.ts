@@ -8,6 +8,7 @@ import { type FakeTestFile, FakeTestRunner } from '../../testing/fake-test-runne
 import { configOf } from '../../testing/fixtures.js'
 import { createMemoryLocks } from '../environments/environment-locks.js'
 import { createMemoryUsageRecords } from '../environments/usage-records.js'
+import type { PlannedBuild } from './controller.js'
 import { selectRunCounts } from './selectors.js'
 import type { SelectionReason } from './state.js'
 
@@ -47,16 +48,31 @@ function config() {
   }
 }
 
+/** Packages each test file needs rebuilt (by file name), and the ones whose build fails. */
+interface BuildScript {
+  plans?: Record<string, PlannedBuild[]>
+  failing?: readonly string[]
+  skip?: boolean
+}
+
 function setup(
   files: Record<string, FakeTestFile>,
-  options: { retries?: number; whenBusy?: 'cancel' | 'queue'; driver?: FakeDriver } = {},
+  options: {
+    retries?: number
+    whenBusy?: 'cancel' | 'queue'
+    driver?: FakeDriver
+    builds?: BuildScript
+    concurrency?: number
+  } = {},
 ) {
   const runner = new FakeTestRunner(
     Object.fromEntries(Object.entries(files).map(([name, script]) => [file(name), script])),
   )
   const driver = options.driver ?? new FakeDriver()
   const recorded: Array<Array<{ path: string; durationMs: number; state: string }>> = []
-  const built: string[][] = []
+  const built: string[] = []
+  const planned: string[][] = []
+  const builds = options.builds ?? {}
   const session = createSession({
     config: config(),
     drivers: [driver],
@@ -68,17 +84,31 @@ function setup(
       retries: options.retries ?? 0,
       whenBusy: options.whenBusy ?? 'queue',
       timings: { record: async (timed) => void recorded.push([...timed]) },
-      builder: async (packages) => {
-        built.push([...packages])
-        return packages.includes('@demo/broken')
-          ? { ok: false, name: '@demo/broken', output: 'src/index.ts(3,1): error TS1005' }
-          : { ok: true }
+      builder: {
+        async plan(files) {
+          planned.push(files.map((name) => name.slice(ROOT.length + 1)))
+          const wanted = new Map<string, PlannedBuild>()
+          for (const name of files)
+            for (const pkg of builds.plans?.[name.slice(ROOT.length + 1)] ?? []) wanted.set(pkg.name, pkg)
+          return [...wanted.values()]
+        },
+        async command(pkg) {
+          return `pnpm run build (in ${pkg.dir.slice(ROOT.length + 1)})`
+        },
+        async build(pkg) {
+          built.push(pkg.name)
+          return builds.failing?.includes(pkg.name)
+            ? { ok: false, output: 'src/index.ts(3,1): error TS1005' }
+            : { ok: true, output: 'built' }
+        },
       },
+      skipBuilds: builds.skip ?? false,
+      concurrency: options.concurrency ?? 1,
     },
   })
   const actions: Action[] = []
   session.store.subscribeActions((action) => actions.push(action))
-  return { session, runner, driver, actions, recorded, built }
+  return { session, runner, driver, actions, recorded, built, planned }
 }
 
 const all = (...names: string[]): Record<string, SelectionReason[]> =>
@@ -190,32 +220,142 @@ describe('TestController', () => {
     await session.close()
   })
 
-  it('rebuilds packages the tests reach through their build output, and fails the run when one does not build', async () => {
-    const viaDist = (pkg: string): SelectionReason[] => [
-      {
-        kind: 'import',
-        changed: 'packages/shared/src/x.ts',
-        chain: ['src/a.test.ts', 'packages/shared/src/x.ts'],
-        viaBuildOutput: pkg,
-      },
-    ]
-    const good = setup({ 'src/a.test.ts': { results: ['passed'] } })
-    await good.session.discoverTests()
-    const passed = await good.session.runTests('change', { [file('src/a.test.ts')]: viaDist('@demo/shared') })
-    expect(good.built).toEqual([['@demo/shared']])
-    expect(selectExitCode(passed)).toBe(0)
+  it('rebuilds, in the planned order and before any environment, the packages the run needs', async () => {
+    const core: PlannedBuild = {
+      name: '@ks/core',
+      dir: file('packages/core'),
+      reason: { kind: 'stale', output: 'packages/core/dist/index.mjs', newer: 'packages/core/src/keys.ts' },
+    }
+    const serialize: PlannedBuild = {
+      name: '@ks/serialize',
+      dir: file('packages/serialize'),
+      reason: { kind: 'missing', output: 'packages/serialize/dist/index.js' },
+    }
+    const { session, actions, built, planned } = setup(
+      { 'tests/api/a.test.ts': { results: ['passed'] }, 'src/b.test.ts': { results: ['passed'] } },
+      { builds: { plans: { 'tests/api/a.test.ts': [core, serialize], 'src/b.test.ts': [core] } } },
+    )
+    await session.discoverTests()
+    const state = await session.runTests('all', all('tests/api/a.test.ts', 'src/b.test.ts'))
+    // One plan for the whole run, each package built once, in order.
+    expect(planned).toEqual([['src/b.test.ts', 'tests/api/a.test.ts']])
+    expect(built).toEqual(['@ks/core', '@ks/serialize'])
+    const steps = actions
+      .map((action) =>
+        action.type === 'build/started'
+          ? `start ${action.name}: ${action.command}`
+          : action.type === 'build/finished'
+            ? `end ${action.name}: ${action.ok}`
+            : action.type === 'environment/up-requested'
+              ? 'environments'
+              : action.type === 'build/planned'
+                ? `plan ${action.packages.map((pkg) => `${pkg.name} in ${pkg.dir}`).join(', ')}`
+                : null,
+      )
+      .filter((step) => step !== null)
+    expect(steps).toEqual([
+      'plan @ks/core in packages/core, @ks/serialize in packages/serialize',
+      'start @ks/core: pnpm run build (in packages/core)',
+      'end @ks/core: true',
+      'start @ks/serialize: pnpm run build (in packages/serialize)',
+      'end @ks/serialize: true',
+      'environments',
+    ])
+    expect(state.tests.run?.builds.map((build) => [build.name, build.status])).toEqual([
+      ['@ks/core', 'built'],
+      ['@ks/serialize', 'built'],
+    ])
+    expect(selectExitCode(state)).toBe(0)
+    await session.close()
+  })
 
-    const bad = setup({ 'src/a.test.ts': { results: ['passed'] } })
-    await bad.session.discoverTests()
-    const failed = await bad.session.runTests('change', { [file('src/a.test.ts')]: viaDist('@demo/broken') })
-    expect(bad.runner.calls).toEqual([])
-    expect(failed.tests.run?.blockedBy).toEqual({
+  it('fails the run (exit 1) when a package does not build, and runs no test', async () => {
+    const broken: PlannedBuild = {
+      name: '@ks/broken',
+      dir: file('packages/broken'),
+      reason: { kind: 'stale', output: 'packages/broken/dist/index.mjs', newer: 'packages/broken/src/x.ts' },
+    }
+    const { session, runner, built } = setup(
+      { 'tests/api/a.test.ts': { results: ['passed'] } },
+      { builds: { plans: { 'tests/api/a.test.ts': [broken] }, failing: ['@ks/broken'] } },
+    )
+    await session.discoverTests()
+    const state = await session.runTests('change', all('tests/api/a.test.ts'))
+    expect(built).toEqual(['@ks/broken'])
+    expect(runner.calls).toEqual([])
+    expect(state.tests.run?.blockedBy).toEqual({
       kind: 'build',
-      name: '@demo/broken',
+      name: '@ks/broken',
       output: 'src/index.ts(3,1): error TS1005',
     })
-    expect(selectExitCode(failed)).toBe(1)
-    await Promise.all([good.session.close(), bad.session.close()])
+    expect(state.tests.run?.builds[0]).toMatchObject({
+      status: 'failed',
+      output: 'src/index.ts(3,1): error TS1005',
+    })
+    // No environment was touched for a run that could not happen.
+    expect(state.services['backend/db']?.status).toBe('idle')
+    expect(selectExitCode(state)).toBe(1)
+    await session.close()
+  })
+
+  it('with builds off, says what was not rebuilt and runs the tests anyway', async () => {
+    const core: PlannedBuild = {
+      name: '@ks/core',
+      dir: file('packages/core'),
+      reason: { kind: 'missing', output: 'packages/core/dist/index.mjs' },
+    }
+    const { session, runner, built } = setup(
+      { 'src/b.test.ts': { results: ['passed'] } },
+      { builds: { plans: { 'src/b.test.ts': [core] }, skip: true } },
+    )
+    await session.discoverTests()
+    const state = await session.runTests('all', all('src/b.test.ts'))
+    expect(built).toEqual([])
+    expect(state.tests.run?.buildsSkipped).toBe(true)
+    expect(state.tests.run?.builds.map((build) => build.status)).toEqual(['skipped'])
+    expect(runner.calls.map((call) => call.files)).toEqual([[file('src/b.test.ts')]])
+    expect(selectExitCode(state)).toBe(0)
+    await session.close()
+  })
+
+  it("puts each file's result in the state the moment it finishes, while the batch still runs", async () => {
+    const { session, runner } = setup({
+      'src/fast.test.ts': { results: ['failed'] },
+      'src/slow.test.ts': { results: ['passed'] },
+    })
+    runner.delayMs = 50
+    await session.discoverTests()
+    // What the state said of the fast file when the slow one began (the fake runs them in turn).
+    let fastWhenSlowStarted: string | undefined
+    session.store.subscribe((state) => {
+      const slow = state.tests.files[file('src/slow.test.ts')]?.status
+      if (slow === 'running' && fastWhenSlowStarted === undefined)
+        fastWhenSlowStarted = state.tests.files[file('src/fast.test.ts')]?.status
+    })
+    await session.runTests('all', all('src/fast.test.ts', 'src/slow.test.ts'))
+    expect(fastWhenSlowStarted).toBe('failed')
+    expect(runner.calls).toHaveLength(1)
+    await session.close()
+  })
+
+  it('runs the batches of independent environments at once when concurrency allows', async () => {
+    const { session, runner } = setup(
+      { 'tests/api/a.test.ts': { results: ['passed'] }, 'tests/search/b.test.ts': { results: ['passed'] } },
+      { concurrency: 2 },
+    )
+    runner.delayMs = 50
+    await session.discoverTests()
+    let overlapped = false
+    session.store.subscribe((state) => {
+      const a = state.tests.files[file('tests/api/a.test.ts')]?.status
+      const b = state.tests.files[file('tests/search/b.test.ts')]?.status
+      if (a === 'running' && b === 'running') overlapped = true
+    })
+    const state = await session.runTests('all', all('tests/api/a.test.ts', 'tests/search/b.test.ts'))
+    expect(overlapped).toBe(true)
+    expect(runner.calls.map((call) => call.env.HEARTH_ENVIRONMENT).sort()).toEqual(['backend', 'search'])
+    expect(selectRunCounts(state)).toEqual({ passed: 2, failed: 0, skipped: 0, flaky: 0 })
+    await session.close()
   })
 
   it('cancels a run when a newer change arrives (dev), then runs what both asked for', async () => {

@@ -1,16 +1,37 @@
+import path from 'node:path'
 import type { Clock } from '../../clock.js'
 import type { ChangeSummary, Controller } from '../../store/controller.js'
 import type { HearthStore } from '../../store/create-store.js'
 import type { HearthState } from '../../store/state.js'
 import { selectEnvironmentStatus } from '../environments/selectors.js'
-import type { RunBlock, TestFileState } from './state.js'
-import type { TestRunner } from './test-runner.js'
+import type { BuildReason, RunBlock, TestFileState } from './state.js'
+import { isTestSetupError, type TestFileOutcome, type TestRunner } from './test-runner.js'
 
-/** Rebuilds packages that tests use through their build output; says which one failed, and why. */
-export type PackageBuilder = (
-  packages: readonly string[],
-  signal: AbortSignal,
-) => Promise<{ ok: true } | { ok: false; name: string; output: string }>
+/** What a file without a result says, by why it has none. */
+const NOT_RUN = {
+  interrupted: 'the test runner stopped before this file finished (a worker or its host crashed)',
+  'not-found': 'the file does not exist (any more)',
+  'not-a-test-file': 'no test config of the project includes this file',
+} as const
+
+/** A package to rebuild before a run, and why (absolute `dir`). */
+export interface PlannedBuild {
+  name: string
+  dir: string
+  reason: BuildReason
+}
+
+/**
+ * Rebuilds workspace packages that tests use through their build output. `plan` says which the
+ * given test files need (missing or stale output only), in build order; `build` runs one package's
+ * own build script and resolves with its outcome (never throws for a failing build).
+ */
+export interface PackageBuilder {
+  plan(files: readonly string[]): Promise<readonly PlannedBuild[]>
+  /** The command `build` runs for a package, as people would type it (`pnpm run build`). */
+  command(pkg: PlannedBuild): Promise<string>
+  build(pkg: PlannedBuild, signal: AbortSignal): Promise<{ ok: boolean; output: string }>
+}
 
 /** Records how long each file took, for sharding (written after every run). */
 export interface TimingRecorder {
@@ -26,6 +47,13 @@ export interface TestControllerOptions {
   /** The variables the tests of an environment see: its services' outputs (null: no environment). */
   testEnvironment(state: HearthState, environment: string | null): Record<string, string>
   builder?: PackageBuilder
+  /** Plan the builds but run none (`--no-build`): the run says its results may be stale. */
+  skipBuilds?: boolean
+  /**
+   * How many environment batches may run at once (each batch is the files of one environment, with
+   * that environment's outputs as env). Default 1.
+   */
+  concurrency?: number
   timings?: TimingRecorder
   /** Runs of failed files after the first (`hearth ci --retry N`). Default 0. */
   retries?: number
@@ -72,14 +100,25 @@ export class TestController implements Controller {
     const task: Task = { id, controller, done: Promise.resolve() }
     this.task = task
     task.done = this.execute(id, controller.signal).catch((error: unknown) => {
-      // execute reports what it can; a throw here is a bug: say so, and still end the run.
-      this.options.store.dispatch({
-        type: 'session/failed',
-        at: this.options.clock.now(),
-        cause: `internal error in test run ${id}: ${(error as Error).message}`,
-        fix: 'run again with --verbose and report it',
-        code: 70,
-      })
+      // A test setup that cannot work (a config that does not load) is the project's to fix (2);
+      // any other throw is a bug in hearth: say so, and still end the run.
+      this.options.store.dispatch(
+        isTestSetupError(error)
+          ? {
+              type: 'session/failed',
+              at: this.options.clock.now(),
+              cause: error.message,
+              fix: error.fix,
+              code: 2,
+            }
+          : {
+              type: 'session/failed',
+              at: this.options.clock.now(),
+              cause: `internal error in test run ${id}: ${(error as Error).message}`,
+              fix: 'run again with --verbose and report it',
+              code: 70,
+            },
+      )
       this.finish(id, true)
     })
   }
@@ -111,6 +150,11 @@ export class TestController implements Controller {
       ...new Set(files.map((file) => file.environment).filter((name): name is string => name !== null)),
     ].sort()
 
+    // Builds first: an edit that does not compile blocks the run before any environment is touched.
+    const built = await this.buildPackages(id, run.files, signal)
+    if (signal.aborted) return this.finish(id, true)
+    if (built !== null) return this.block(id, built)
+
     const blocked = await this.ensureEnvironments(environments, signal)
     if (signal.aborted) return this.finish(id, true)
     if (blocked !== null) return this.block(id, { kind: 'environment', name: blocked })
@@ -120,22 +164,6 @@ export class TestController implements Controller {
       await this.options.resetEnvironments(environments)
       const failed = environments.find((name) => selectEnvironmentStatus(store.getState(), name) === 'failed')
       if (failed !== undefined) return this.block(id, { kind: 'environment', name: failed })
-    }
-
-    const packages = [
-      ...new Set(
-        files.flatMap((file) =>
-          file.reasons.flatMap((reason) =>
-            reason.kind === 'import' && reason.viaBuildOutput !== null ? [reason.viaBuildOutput] : [],
-          ),
-        ),
-      ),
-    ].sort()
-    if (packages.length > 0 && this.options.builder !== undefined) {
-      store.dispatch({ type: 'run/phase', at: clock.now(), id, phase: 'building' })
-      const built = await this.options.builder(packages, signal)
-      if (signal.aborted) return this.finish(id, true)
-      if (!built.ok) return this.block(id, { kind: 'build', name: built.name, output: built.output })
     }
 
     store.dispatch({ type: 'run/phase', at: clock.now(), id, phase: 'running' })
@@ -160,35 +188,113 @@ export class TestController implements Controller {
     this.finish(id, signal.aborted)
   }
 
-  /** Runs files, one environment at a time: each batch sees its own environment's outputs. */
+  /**
+   * Rebuilds, in order, the packages the files use through build output whose output is missing or
+   * stale; resolves with what blocks the run (a package that did not build), or null.
+   */
+  private async buildPackages(
+    id: number,
+    files: readonly string[],
+    signal: AbortSignal,
+  ): Promise<RunBlock | null> {
+    const { store, clock, builder } = this.options
+    if (builder === undefined) return null
+    const planned = await builder.plan(files)
+    if (planned.length === 0 || signal.aborted) return null
+    const root = store.getState().project?.root ?? ''
+    const skipped = this.options.skipBuilds === true
+    store.dispatch({
+      type: 'build/planned',
+      at: clock.now(),
+      id,
+      skipped,
+      packages: planned.map(({ name, dir, reason }) => ({ name, dir: relativeTo(root, dir), reason })),
+    })
+    if (skipped) return null
+    store.dispatch({ type: 'run/phase', at: clock.now(), id, phase: 'building' })
+    for (const pkg of planned) {
+      const startedAt = clock.now()
+      const command = await builder.command(pkg)
+      store.dispatch({ type: 'build/started', at: clock.now(), id, name: pkg.name, command })
+      const outcome = await builder.build(pkg, signal)
+      if (signal.aborted) return null
+      const at = clock.now()
+      store.dispatch({
+        type: 'build/finished',
+        at,
+        id,
+        name: pkg.name,
+        ok: outcome.ok,
+        durationMs: at - startedAt,
+        output: outcome.output,
+      })
+      if (!outcome.ok) return { kind: 'build', name: pkg.name, output: outcome.output }
+    }
+    return null
+  }
+
+  /**
+   * Runs files in batches, one per environment (each sees its own environment's outputs), up to
+   * `concurrency` batches at once. Each file's result is in the state the moment it finishes.
+   */
   private async runFiles(id: number, files: readonly TestFileState[], signal: AbortSignal): Promise<void> {
-    const { store, clock, runner } = this.options
     const batches = new Map<string | null, string[]>()
     for (const file of files)
       batches.set(file.environment, [...(batches.get(file.environment) ?? []), file.file])
     // Files that need no environment first, then each environment's, by name.
     const order = [...batches].sort(([a], [b]) => (a === null ? -1 : b === null ? 1 : a.localeCompare(b)))
-    for (const [environment, batch] of order) {
-      if (signal.aborted) return
-      const env = this.options.testEnvironment(store.getState(), environment)
-      const outcome = await runner.run(batch, {
-        signal,
-        env,
-        onEvent: (event) => {
-          const at = clock.now()
-          if (event.type === 'file-started')
-            store.dispatch({ type: 'run/file-started', at, id, file: event.file })
-          if (event.type === 'test-finished')
-            store.dispatch({ type: 'run/test-finished', at, id, file: event.file, test: event.test })
-        },
+    await forEachLimit(order, Math.max(1, this.options.concurrency ?? 1), async ([environment, batch]) => {
+      if (!signal.aborted) await this.runBatch(id, environment, batch, signal)
+    })
+  }
+
+  private async runBatch(
+    id: number,
+    environment: string | null,
+    batch: readonly string[],
+    signal: AbortSignal,
+  ): Promise<void> {
+    const { store, clock, runner } = this.options
+    const reported = new Set<string>()
+    const started = (file: string): void => {
+      if (store.getState().tests.files[file]?.status !== 'running')
+        store.dispatch({ type: 'run/file-started', at: clock.now(), id, file })
+    }
+    const finished = (outcome: TestFileOutcome): void => {
+      if (reported.has(outcome.file)) return
+      reported.add(outcome.file)
+      started(outcome.file)
+      store.dispatch({ type: 'run/file-finished', at: clock.now(), id, outcome })
+    }
+    const env = this.options.testEnvironment(store.getState(), environment)
+    const outcome = await runner.run(batch, {
+      signal,
+      env,
+      onEvent: (event) => {
+        if (event.type === 'file-started') started(event.file)
+        if (event.type === 'test-finished')
+          store.dispatch({
+            type: 'run/test-finished',
+            at: clock.now(),
+            id,
+            file: event.file,
+            test: event.test,
+          })
+        if (event.type === 'file-finished') finished(event.file)
+      },
+    })
+    // The outcome is the record: events may be partial (a file that failed to load has none).
+    for (const file of outcome.files) finished(file)
+    // A file the runner gave up on (its worker or host crashed) failed: it must not pass silently.
+    for (const { file, reason } of outcome.notRun ?? []) {
+      if (reason === 'cancelled' || signal.aborted) continue
+      finished({
+        file,
+        state: 'failed',
+        durationMs: 0,
+        errors: [{ message: NOT_RUN[reason] }, ...(reason === 'interrupted' ? (outcome.errors ?? []) : [])],
+        tests: [],
       })
-      // The outcome is the record: events may be partial (a file that failed to load has none).
-      for (const file of outcome.files) {
-        if (store.getState().tests.files[file.file]?.status !== 'running') {
-          store.dispatch({ type: 'run/file-started', at: clock.now(), id, file: file.file })
-        }
-        store.dispatch({ type: 'run/file-finished', at: clock.now(), id, outcome: file })
-      }
     }
   }
 
@@ -249,4 +355,25 @@ export class TestController implements Controller {
     if (this.task?.id === id) this.task = null
     this.options.store.dispatch({ type: 'run/finished', at: this.options.clock.now(), id, cancelled })
   }
+}
+
+function relativeTo(root: string, dir: string): string {
+  const relative = path.relative(root, dir).split(path.sep).join('/')
+  return relative === '' ? '.' : relative
+}
+
+/** Runs `work` for every item, at most `limit` at a time, in order of start. */
+async function forEachLimit<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++] as T
+      await work(item)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane))
 }

@@ -1,6 +1,6 @@
 import type { HearthState } from '../../store/state.js'
 import type { TestsAction } from './actions.js'
-import type { RunState, SelectionReason, TestFileState, TestsState } from './state.js'
+import type { PackageBuildState, RunState, SelectionReason, TestFileState, TestsState } from './state.js'
 
 export function testsReducer(state: HearthState, action: TestsAction): HearthState {
   const tests = reduceTests(state.tests, action)
@@ -55,11 +55,34 @@ function reduceTests(tests: TestsState, action: TestsAction): TestsState {
           finishedAt: null,
           attempt: 1,
           blockedBy: null,
+          builds: [],
+          buildsSkipped: false,
         },
       }
     }
     case 'run/phase':
       return updateRun(tests, action.id, { phase: action.phase })
+    case 'build/planned':
+      return updateRun(tests, action.id, {
+        buildsSkipped: action.skipped,
+        builds: action.packages.map(({ name, dir, reason }) => ({
+          name,
+          dir,
+          reason,
+          status: action.skipped ? 'skipped' : 'queued',
+          command: null,
+          durationMs: null,
+          output: null,
+        })),
+      })
+    case 'build/started':
+      return updateBuild(tests, action.id, action.name, { status: 'building', command: action.command })
+    case 'build/finished':
+      return updateBuild(tests, action.id, action.name, {
+        status: action.ok ? 'built' : 'failed',
+        durationMs: action.durationMs,
+        output: action.ok ? null : action.output,
+      })
     case 'run/retrying': {
       const next = updateRun(tests, action.id, { attempt: action.attempt, phase: 'running' })
       return updateFiles(next, action.files, (file) => ({
@@ -98,12 +121,29 @@ function reduceTests(tests: TestsState, action: TestsAction): TestsState {
         phase: action.cancelled ? 'cancelled' : 'finished',
         finishedAt: action.at,
       })
+      const cut = finished.run?.builds.some(
+        (build) => build.status === 'queued' || build.status === 'building',
+      )
+      const withBuilds =
+        cut === true && finished.run !== null
+          ? {
+              ...finished,
+              run: {
+                ...finished.run,
+                builds: finished.run.builds.map((build) =>
+                  build.status === 'queued' || build.status === 'building'
+                    ? { ...build, status: 'cancelled' as const }
+                    : build,
+                ),
+              },
+            }
+          : finished
       const unfinished = run.files.filter((file) => {
         const status = finished.files[file]?.status
         return status === 'queued' || status === 'running'
       })
       return {
-        ...updateFiles(finished, unfinished, (file) => ({ ...file, status: 'cancelled' })),
+        ...updateFiles(withBuilds, unfinished, (file) => ({ ...file, status: 'cancelled' })),
         finishedRuns: tests.finishedRuns + 1,
       }
     }
@@ -138,6 +178,23 @@ function updateRun(
 ): TestsState {
   if (tests.run === null || tests.run.id !== id) return tests
   return { ...tests, run: { ...tests.run, ...patch } }
+}
+
+function updateBuild(
+  tests: TestsState,
+  id: number,
+  name: string,
+  patch: Partial<PackageBuildState>,
+): TestsState {
+  const run = tests.run
+  if (run === null || run.id !== id) return tests
+  return {
+    ...tests,
+    run: {
+      ...run,
+      builds: run.builds.map((build) => (build.name === name ? { ...build, ...patch } : build)),
+    },
+  }
 }
 
 function updateFiles(

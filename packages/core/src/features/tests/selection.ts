@@ -10,6 +10,7 @@ import {
 import type { NormalizedConfig } from '@hearth/environments'
 import type { SelectionReason } from './state.js'
 import type { ClassifiedTestFile } from './test-files.js'
+import type { TestRunner } from './test-runner.js'
 
 /** Files whose change reruns every test, besides the config itself and the Vitest config. */
 export const GLOBAL_TRIGGERS = [
@@ -27,15 +28,36 @@ export interface AffectedSelection {
   rebuild: BuildOutputPackage[]
 }
 
+/** A test runner config (a package's `vitest.config.ts`) and the test files it owns (absolute). */
+export interface TestConfigOwnership {
+  file: string
+  tests: readonly string[]
+}
+
+/** The configs of a runner's owners, each with the test files it owns (configless owners left out). */
+export function testConfigsOf(
+  runner: TestRunner,
+  files: readonly ClassifiedTestFile[],
+): TestConfigOwnership[] {
+  const owned = new Map<string, string[]>()
+  for (const owner of runner.owners()) if (owner.configFile !== null) owned.set(owner.configFile, [])
+  for (const file of files) {
+    const configFile = runner.ownerOf(file.file)?.configFile
+    if (configFile != null) owned.get(configFile)?.push(file.file)
+  }
+  return [...owned].map(([file, tests]) => ({ file, tests })).sort((a, b) => a.file.localeCompare(b.file))
+}
+
 /**
  * The declared triggers of a config as selection rules: each test group's trigger globs select that
  * group; each service's watch globs and the file that defines it select the tests of its
- * environment; the lockfiles, the hearth config and the Vitest config select everything.
+ * environment; a Vitest config selects the test files it owns; the lockfiles and the hearth config
+ * select everything.
  */
 export function selectionRules(
   config: NormalizedConfig,
   files: readonly ClassifiedTestFile[],
-  vitestConfig: string | null,
+  testConfigs: readonly TestConfigOwnership[],
 ): SelectionRule[] {
   const rules: SelectionRule[] = []
   for (const group of config.tests) {
@@ -59,8 +81,12 @@ export function selectionRules(
       })
     }
   }
+  for (const owner of testConfigs) {
+    if (owner.tests.length === 0) continue
+    const glob = path.relative(config.root, owner.file).split(path.sep).join('/')
+    rules.push({ kind: 'config', name: glob, globs: [glob], tests: [...owner.tests] })
+  }
   const global = [...GLOBAL_TRIGGERS, config.file]
-  if (vitestConfig !== null) global.push(path.relative(config.root, vitestConfig).split(path.sep).join('/'))
   rules.push({ kind: 'global', name: 'global', globs: global, tests: 'all' })
   return rules
 }
@@ -71,7 +97,7 @@ export function selectAffected(options: {
   graph: ImportGraph
   files: readonly ClassifiedTestFile[]
   changed: readonly string[]
-  vitestConfig: string | null
+  testConfigs: readonly TestConfigOwnership[]
 }): AffectedSelection {
   const { config, graph, files, changed } = options
   const selection = selectTests({
@@ -79,7 +105,7 @@ export function selectAffected(options: {
     tests: files.map((file) => file.file),
     changed,
     imports: graph.testsReaching(changed),
-    rules: selectionRules(config, files, options.vitestConfig),
+    rules: selectionRules(config, files, options.testConfigs),
   })
   const relative = (file: string): string => path.relative(config.root, file).split(path.sep).join('/')
   const result: Record<string, SelectionReason[]> = {}

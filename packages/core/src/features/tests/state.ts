@@ -5,7 +5,13 @@ export type SelectionReason =
   /** It reaches the changed file through imports: `chain` runs from the test to the changed file. */
   | { kind: 'import'; changed: string; chain: readonly string[]; viaBuildOutput: string | null }
   /** A declared trigger matched: a test group's, a service's (watch globs, definition) or a global one. */
-  | { kind: 'rule'; rule: 'group' | 'service' | 'global'; name: string; glob: string; changed: string }
+  | {
+      kind: 'rule'
+      rule: 'group' | 'service' | 'config' | 'global'
+      name: string
+      glob: string
+      changed: string
+    }
   /** Every test runs: the first run, or a run without a change set (`hearth ci` without --since). */
   | { kind: 'all' }
   /** A service of its environment was restarted, so its tests run again. */
@@ -38,6 +44,29 @@ export interface TestFileState {
 
 export type RunPhase = 'waiting' | 'resetting' | 'building' | 'running' | 'finished' | 'cancelled'
 
+/** Why a package is rebuilt before a run: its build output is missing, or older than its sources. */
+export type BuildReason =
+  | { kind: 'missing'; output: string }
+  | { kind: 'stale'; output: string; newer: string }
+
+export type BuildStatus = 'queued' | 'building' | 'built' | 'failed' | 'skipped' | 'cancelled'
+
+/**
+ * A workspace package the run's tests use through its build output (`exports` → `dist/…`), rebuilt
+ * with its own `build` script before they run. Paths are relative to the project root.
+ */
+export interface PackageBuildState {
+  name: string
+  dir: string
+  reason: BuildReason
+  status: BuildStatus
+  /** The command that builds it (`pnpm run build`), once known. */
+  command: string | null
+  durationMs: number | null
+  /** The tail of its output, when it failed. */
+  output: string | null
+}
+
 export interface RunCounts {
   passed: number
   failed: number
@@ -58,6 +87,10 @@ export interface RunState {
   attempt: number
   /** Why the run could not happen, if so. */
   blockedBy: RunBlock | null
+  /** Packages rebuilt (or, with builds off, left stale) before its tests, in build order. */
+  builds: readonly PackageBuildState[]
+  /** Builds were asked to be skipped (`--no-build`): results may reflect stale build output. */
+  buildsSkipped: boolean
 }
 
 /** What kept a run from running its tests. */

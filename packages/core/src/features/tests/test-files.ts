@@ -56,3 +56,55 @@ export function testEnvironmentOf(state: HearthState, environment: string | null
   }
   return testEnvironment(outputs, declared)
 }
+
+/** The config's test groups whose globs match none of these files (a typo, or tests not written yet). */
+export function selectEmptyGroups(config: NormalizedConfig, files: readonly ClassifiedTestFile[]): string[] {
+  const used = new Set(files.map((file) => file.group))
+  return config.tests.filter((group) => !used.has(group.name)).map((group) => group.name)
+}
+
+/**
+ * The files of these test groups, and those at or below these paths (absolute files or folders);
+ * every file when neither is given.
+ */
+export function filterTestFiles(
+  files: readonly ClassifiedTestFile[],
+  { groups = [], paths = [] }: { groups?: readonly string[]; paths?: readonly string[] },
+): ClassifiedTestFile[] {
+  if (groups.length === 0 && paths.length === 0) return [...files]
+  const wanted = new Set(groups)
+  return files.filter(
+    (file) =>
+      (file.group !== null && wanted.has(file.group)) ||
+      paths.some(
+        (at) => file.file === at || file.file.startsWith(at.endsWith(path.sep) ? at : at + path.sep),
+      ),
+  )
+}
+
+/** What hearth tells the user about how the config's groups cover the test files. */
+export function coverageWarnings(
+  config: NormalizedConfig,
+  files: readonly ClassifiedTestFile[],
+): Array<{ code: 'empty-group' | 'ungrouped-files'; message: string; fix: string }> {
+  const warnings: Array<{ code: 'empty-group' | 'ungrouped-files'; message: string; fix: string }> = []
+  for (const name of selectEmptyGroups(config, files)) {
+    const group = config.tests.find((candidate) => candidate.name === name)
+    warnings.push({
+      code: 'empty-group',
+      message: `test group "${name}" matches no test file (include: ${group?.include.join(', ')})`,
+      fix: `check its include globs in ${config.file} against the test files Vitest finds, or remove the group`,
+    })
+  }
+  const ungrouped = files.filter((file) => file.group === null)
+  if (ungrouped.length > 0 && config.tests.length > 0) {
+    const shown = ungrouped.slice(0, 3).map((file) => file.path)
+    const more = ungrouped.length > shown.length ? ` and ${ungrouped.length - shown.length} more` : ''
+    warnings.push({
+      code: 'ungrouped-files',
+      message: `${ungrouped.length} test ${ungrouped.length === 1 ? 'file is' : 'files are'} in no test group and run${ungrouped.length === 1 ? 's' : ''} without an environment: ${shown.join(', ')}${more}`,
+      fix: `add ${ungrouped.length === 1 ? 'it' : 'them'} to a group in ${config.file} if ${ungrouped.length === 1 ? 'it needs' : 'they need'} one`,
+    })
+  }
+  return warnings
+}

@@ -4,13 +4,45 @@
  * `run` is never called twice at once.
  */
 export interface TestRunner {
-  /** Every test file the project's own test config would run (absolute paths). */
+  /** Every test file the project's own test configs would run (absolute paths). */
   listTestFiles(): Promise<string[]>
+  /**
+   * The test configs in use (after `listTestFiles`): each file runs under the config that owns it,
+   * with `root` as its working directory. A change to a config reruns the files it owns.
+   */
+  owners(): ReadonlyArray<TestOwner>
+  /** The config that owns a test file, if any. */
+  ownerOf(file: string): TestOwner | undefined
   /** Runs exactly these files and resolves with their outcomes; `signal` cancels the run. */
   run(files: readonly string[], options: TestRunOptions): Promise<TestRunOutcome>
   /** These source files changed: the next run must see the edit. */
   invalidate(files: readonly string[]): void
   close(): Promise<void>
+}
+
+export interface TestOwner {
+  /** Its folder: the tests' root and working directory. */
+  root: string
+  /** Its config file (absolute), or null for the runner's defaults. */
+  configFile: string | null
+}
+
+/**
+ * The project's test setup cannot work (its Vitest config does not load, no Vitest where a package
+ * needs one): a usage problem (exit 2), with what to do about it. Any runner method may throw it.
+ */
+export class TestSetupError extends Error {
+  override readonly name = 'TestSetupError'
+  constructor(
+    message: string,
+    readonly fix: string,
+  ) {
+    super(message)
+  }
+}
+
+export function isTestSetupError(value: unknown): value is TestSetupError {
+  return value instanceof TestSetupError
 }
 
 export interface TestRunOptions {
@@ -54,6 +86,16 @@ export interface TestFileOutcome {
 
 export interface TestRunOutcome {
   files: readonly TestFileOutcome[]
+  /**
+   * Asked-for files with no result, and why: `cancelled` (the signal), `interrupted` (the runner
+   * stopped before them: a crashed worker or host, a bail), `not-found`, `not-a-test-file`.
+   */
+  notRun?: ReadonlyArray<{
+    file: string
+    reason: 'cancelled' | 'interrupted' | 'not-found' | 'not-a-test-file'
+  }>
+  /** Errors of the run that no file could be blamed for (a crashed host, with its last output). */
+  errors?: readonly TestErrorInfo[]
   durationMs: number
   cancelled: boolean
 }

@@ -1,12 +1,12 @@
 import path from 'node:path'
-import type { BuildOutputPackage, ImportGraph } from '@hearth/affected'
+import type { ImportGraph } from '@hearth/affected'
 import type { NormalizedConfig } from '@hearth/environments'
 import { type FSWatcher, watch } from 'chokidar'
 import picomatch from 'picomatch'
 import type { Clock } from '../../clock.js'
 import type { HearthStore } from '../../store/create-store.js'
 import type { ServiceKey } from '../../store/state.js'
-import { selectAffected } from '../tests/selection.js'
+import { selectAffected, type TestConfigOwnership } from '../tests/selection.js'
 import type { ClassifiedTestFile } from '../tests/test-files.js'
 import type { TestRunner } from '../tests/test-runner.js'
 
@@ -28,11 +28,10 @@ export interface WatchControllerOptions {
   config: NormalizedConfig
   graph: ImportGraph
   runner: TestRunner
-  vitestConfig: string | null
+  /** The test configs in use, each with the files it owns (asked again after every discovery). */
+  testConfigs(files: readonly ClassifiedTestFile[]): TestConfigOwnership[]
   /** The project's test files now (called again after files are added or removed). */
   discoverTests(): Promise<ClassifiedTestFile[]>
-  /** Packages the next run must rebuild first (used through their build output). */
-  rebuild(packages: readonly BuildOutputPackage[]): void
   /** How long a burst of saves may last before it runs (default 100 ms). */
   debounceMs?: number
 }
@@ -109,7 +108,11 @@ export class WatchController {
     store.dispatch({ type: 'watch/changed', at: clock.now(), paths: relative })
 
     runner.invalidate(changed)
-    if ([...batch.values()].some((event) => event !== 'change')) {
+    // A new or deleted file can be a test file; an edited test config can include others.
+    const configs = new Set(
+      runner.owners().flatMap((owner) => (owner.configFile === null ? [] : [owner.configFile])),
+    )
+    if ([...batch].some(([file, event]) => event !== 'change' || configs.has(file))) {
       this.files = await this.options.discoverTests()
       await graph.setTestFiles(this.files.map((file) => file.file))
     }
@@ -126,9 +129,8 @@ export class WatchController {
       graph,
       files: this.files,
       changed,
-      vitestConfig: this.options.vitestConfig,
+      testConfigs: this.options.testConfigs(this.files),
     })
-    this.options.rebuild(selection.rebuild)
     if (Object.keys(selection.files).length > 0) {
       store.dispatch({ type: 'run/requested', at: clock.now(), trigger: 'change', files: selection.files })
     }
