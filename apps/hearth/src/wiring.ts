@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
+import { availableParallelism } from 'node:os'
 import path from 'node:path'
 import { createSession, createTimingFile, type Session, type TestRunner, TestSetupError } from '@hearth/core'
 import type { Driver } from '@hearth/driver'
@@ -76,6 +77,8 @@ export async function openSession(
             whenBusy: tests.whenBusy ?? 'queue',
             builder: createPackageBuilder({ root: config.root, graph: () => graphOf() }),
             skipBuilds: tests.builds === 'skip',
+            // Independent environments' batches at once, when the machine has cores to spare.
+            concurrency: Math.max(1, Math.floor(availableParallelism() / 2)),
           },
         }),
   })

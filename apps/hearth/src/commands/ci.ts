@@ -136,7 +136,7 @@ export async function runCi(args: ParsedArgs, io: Io, interrupts: Interrupts): P
       if (files.length === 0)
         throw new UsageError(
           `no test file in ${describeTargets(targets, config.root)}`,
-          'name a test group or a folder that holds test files',
+          `check the group's include globs in ${config.file}, or name a folder that holds test files`,
         )
       let selection: Record<string, SelectionReason[]> = {}
       if (since === null) {

@@ -62,14 +62,20 @@ export function spawnHearth(
  * other dependency (third-party packages, hearth's own, `.bin`) points at the original install.
  * Linking a whole `node_modules` folder would not do: pnpm's link for `@keystore/core` in the
  * original leads back to the original package. Dot folders other than `.bin` (Vite's and tsdown's
- * caches) are left out, so the copy never writes into the original's.
+ * caches) are left out, so the copy never writes into the original's. `buildOutput: false` leaves
+ * the packages' `dist` folders out too, as in a fresh clone.
  */
-export function copyWorkspace(name: string): { root: string; cleanup(): void } {
+export function copyWorkspace(
+  name: string,
+  { buildOutput = true }: { buildOutput?: boolean } = {},
+): { root: string; cleanup(): void } {
   const source = path.join(repoRoot, 'examples', name)
   const root = mkdtempSync(path.join(os.tmpdir(), `hearth-e2e-${name}-`))
+  // Without build output (`dist`), the copy is as a fresh clone has it.
+  const skipped = new Set(['node_modules', '.hearth', ...(buildOutput ? [] : ['dist'])])
   cpSync(source, root, {
     recursive: true,
-    filter: (from) => !from.split(path.sep).some((part) => part === 'node_modules' || part === '.hearth'),
+    filter: (from) => !path.relative(source, from).split(path.sep).some((part) => skipped.has(part)),
   })
   const dirs = packageDirs(source)
   // Each package of the example, by its real path in the original → its folder in the copy.
