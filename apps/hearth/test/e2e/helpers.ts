@@ -75,7 +75,11 @@ export function copyWorkspace(
   const skipped = new Set(['node_modules', '.hearth', ...(buildOutput ? [] : ['dist'])])
   cpSync(source, root, {
     recursive: true,
-    filter: (from) => !path.relative(source, from).split(path.sep).some((part) => skipped.has(part)),
+    filter: (from) =>
+      !path
+        .relative(source, from)
+        .split(path.sep)
+        .some((part) => skipped.has(part)),
   })
   const dirs = packageDirs(source)
   // Each package of the example, by its real path in the original → its folder in the copy.
