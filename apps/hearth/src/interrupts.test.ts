@@ -51,6 +51,7 @@ describe('listenForInterrupts', () => {
     const exits: number[] = []
     const interrupts = listenForInterrupts(io, { now: () => now, exit: (code) => void exits.push(code) })
     interrupts.describeLeftovers(() => 'left running: backend; `hearth down backend` removes it')
+    interrupts.onInterrupt(() => undefined)
     send('SIGINT')
     now += REPEAT_WINDOW_MS + 1
     send('SIGINT')
@@ -62,10 +63,20 @@ describe('listenForInterrupts', () => {
     `)
   })
 
+  it('exits 130 at once when nothing with a clean-up is under way', () => {
+    const { io, send } = fakeIo()
+    const exits: number[] = []
+    listenForInterrupts(io, { exit: (code) => void exits.push(code) })
+    send('SIGINT')
+    expect(exits).toEqual([130])
+  })
+
   it('calls a handler added after the signal at once, and stops listening on close', () => {
     const { io, send, listening } = fakeIo()
     const interrupts = listenForInterrupts(io, { exit: () => undefined })
+    const early = interrupts.onInterrupt(() => undefined)
     send('SIGTERM')
+    early()
     const heard: string[] = []
     interrupts.onInterrupt((signal) => heard.push(signal))
     expect(heard).toEqual(['SIGTERM'])

@@ -9,7 +9,8 @@ export const REPEAT_WINDOW_MS = 1000
  * process group, so under `pnpm exec` or `npx` hearth receives SIGINT from the terminal and again
  * from the package manager a few milliseconds later: a repeat within {@link REPEAT_WINDOW_MS} is
  * that same request. A later one means the user wants out now: hearth says what is left running
- * and how to remove it, and exits 130 at once.
+ * and how to remove it, and exits 130 at once. A signal while nothing has subscribed (no work with
+ * a clean-up is under way) exits 130 at once.
  */
 export interface Interrupts {
   /** Aborted by the first signal. */
@@ -47,6 +48,11 @@ export function listenForInterrupts(io: Io, options: InterruptOptions = {}): Int
       received = signal
       firstAt = now()
       controller.abort(new Error(`interrupted (${signal})`))
+      // Nothing under way has a clean-up to run (loading the config, reading status): stop now.
+      if (handlers.size === 0) {
+        exit(130)
+        return
+      }
       for (const handler of [...handlers]) handler(signal)
       return
     }

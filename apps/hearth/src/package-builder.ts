@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import { readdirSync } from 'node:fs'
 import path from 'node:path'
 import type { ImportGraph } from '@hearth/affected'
 import type { PackageBuilder, PlannedBuild } from '@hearth/core'
@@ -22,6 +23,8 @@ export interface PackageBuilderOptions {
  */
 export function createPackageBuilder({ root, graph }: PackageBuilderOptions): PackageBuilder {
   let manager: Promise<PackageManager> | undefined
+  // The folders each planned package's imported outputs are in: what its build rewrites.
+  const outputDirs = new Map<string, string[]>()
   const managerOf = (): Promise<PackageManager> => {
     manager ??= detectPackageManager(root)
     return manager
@@ -31,14 +34,18 @@ export function createPackageBuilder({ root, graph }: PackageBuilderOptions): Pa
       const { planBuilds } = await import('@hearth/affected')
       const planned = planBuilds(await graph(), files)
       const relative = (file: string): string => path.relative(root, file).split(path.sep).join('/')
-      return planned.map(({ package: pkg, reason }) => ({
-        name: pkg.name,
-        dir: pkg.dir,
-        reason:
-          reason.kind === 'missing'
-            ? { kind: 'missing' as const, output: relative(reason.output) }
-            : { kind: 'stale' as const, output: relative(reason.output), newer: relative(reason.newer) },
-      }))
+      return planned.map(({ package: pkg, reason, outputs }) => {
+        outputDirs.set(pkg.name, [...new Set(outputs.map((output) => path.dirname(output)))])
+        return {
+          name: pkg.name,
+          dir: pkg.dir,
+          hasBuildScript: pkg.hasBuildScript,
+          reason:
+            reason.kind === 'missing'
+              ? { kind: 'missing' as const, output: relative(reason.output) }
+              : { kind: 'stale' as const, output: relative(reason.output), newer: relative(reason.newer) },
+        }
+      })
     },
     async command(pkg) {
       const { command, args } = (await managerOf()).run('build')
@@ -48,12 +55,17 @@ export function createPackageBuilder({ root, graph }: PackageBuilderOptions): Pa
     async build(pkg: PlannedBuild, signal: AbortSignal) {
       const { command, args } = (await managerOf()).run('build')
       const { code, output } = await run(command, args, pkg.dir, signal)
-      if (code === 0) return { ok: true, output }
+      if (code === 0) return { ok: true, output, written: filesIn(outputDirs.get(pkg.name) ?? []) }
       return { ok: false, output: output.trim() || `${command} ${args.join(' ')} exited with code ${code}` }
     },
   }
 }
 
+/**
+ * Runs the build in a process group of its own, so that an abort (Ctrl-C, a newer change) stops
+ * the compiler it started too, and resolves only once the group's leader has exited: no build
+ * goes on writing after hearth has moved on.
+ */
 function run(
   command: string,
   args: readonly string[],
@@ -63,7 +75,7 @@ function run(
   return new Promise((resolve) => {
     const child = spawn(command, args, {
       cwd,
-      signal,
+      detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
     })
@@ -71,11 +83,38 @@ function run(
     const collect = (chunk: Buffer): void => {
       output = (output + chunk.toString()).slice(-OUTPUT_LIMIT)
     }
+    const stop = (): void => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGTERM')
+      } catch {
+        // already gone
+      }
+    }
+    if (signal.aborted) stop()
+    signal.addEventListener('abort', stop, { once: true })
     child.stdout.on('data', collect)
     child.stderr.on('data', collect)
-    child.on('error', (error) =>
-      resolve({ code: signal.aborted ? 130 : 127, output: `${output}\n${error.message}`.trim() }),
-    )
-    child.on('close', (code) => resolve({ code: code ?? 1, output }))
+    child.on('error', (error) => {
+      signal.removeEventListener('abort', stop)
+      resolve({ code: 127, output: `${output}\n${error.message}`.trim() })
+    })
+    child.on('close', (code) => {
+      signal.removeEventListener('abort', stop)
+      resolve({ code: code ?? (signal.aborted ? 130 : 1), output })
+    })
   })
+}
+
+/** Every file below these folders (what a build wrote), absolute. */
+function filesIn(dirs: readonly string[]): string[] {
+  const files: string[] = []
+  for (const dir of dirs) {
+    try {
+      for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true }))
+        if (entry.isFile()) files.push(path.join(entry.parentPath, entry.name))
+    } catch {
+      // not there: nothing to read afresh
+    }
+  }
+  return files
 }

@@ -62,9 +62,16 @@ export async function openSession(
   const runner = tests === undefined ? null : await openTestRunner(config.root, tests.mode)
   // The builder reads the session's import graph, which exists once the session does.
   let graphOf: Session['importGraph'] = () => Promise.reject(new Error('the session is not open yet'))
+  let drivers: Driver[]
+  try {
+    drivers = await createDrivers(stateDir)
+  } catch (error) {
+    await runner?.close()
+    throw error
+  }
   const session = createSession({
     config,
-    drivers: await createDrivers(stateDir),
+    drivers,
     version: VERSION,
     stateDir,
     ...(runner === null || tests === undefined
@@ -77,8 +84,9 @@ export async function openSession(
             whenBusy: tests.whenBusy ?? 'queue',
             builder: createPackageBuilder({ root: config.root, graph: () => graphOf() }),
             skipBuilds: tests.builds === 'skip',
-            // Independent environments' batches at once, when the machine has cores to spare.
-            concurrency: Math.max(1, Math.floor(availableParallelism() / 2)),
+            // Independent environments' batches at once only where cores are plenty: each batch's
+            // Vitest already spreads its files over the cores (2 from 8 cores on).
+            concurrency: Math.min(2, Math.max(1, Math.floor(availableParallelism() / 4))),
           },
         }),
   })

@@ -150,6 +150,24 @@ describe('selectTests', () => {
     ])
   })
 
+  it('selects only among the candidate tests, whatever imports and rules reach', () => {
+    const narrowed = selectTests({
+      root: ROOT,
+      tests: ['tests/api.test.ts'],
+      changed: ['apps/api/src/server.ts', 'pnpm-lock.yaml'],
+      imports: [
+        {
+          test: '/repo/tests/billing.test.ts',
+          changed: '/repo/apps/api/src/server.ts',
+          chain: [],
+          typeOnly: false,
+        },
+      ],
+      rules: RULES,
+    })
+    expect(narrowed.tests.map((selected) => selected.test)).toEqual(['/repo/tests/api.test.ts'])
+  })
+
   it('matches dot files, and a global trigger selects every test', () => {
     expect(explain(select(['/repo/.env.local']))).toEqual([
       'tests/api.test.ts',

@@ -52,7 +52,10 @@ export interface SelectedTest {
 export interface SelectTestsInput {
   /** The workspace root: rule globs and relative test paths are relative to it. */
   root: string
-  /** Every test file (what `tests: 'all'` means), absolute or relative to the root. */
+  /**
+   * The candidate test files, absolute or relative to the root: what `tests: 'all'` means, and the
+   * only tests that can be selected (a run narrowed to a group passes that group's files).
+   */
   tests: readonly string[]
   /** The changed files (absolute or relative to the root). */
   changed: readonly string[]
@@ -87,7 +90,9 @@ export function selectTests(input: SelectTestsInput): Selection {
   const allTests = [...new Set(input.tests.map(absolute))].sort()
   const changed = [...new Set(input.changed.map(absolute))].sort()
   const reasons = new Map<string, SelectionReason[]>()
+  const candidates = new Set(allTests)
   const add = (test: string, reason: SelectionReason) => {
+    if (!candidates.has(test)) return
     const list = reasons.get(test)
     if (list) list.push(reason)
     else reasons.set(test, [reason])

@@ -259,7 +259,8 @@ export function createSession(options: SessionOptions): Session {
     async runTests(trigger, files) {
       if (tests === null) throw new Error('this session was opened without a test runner')
       store.dispatch({ type: 'run/requested', at: clock.now(), trigger, files })
-      return quiet(tests, (state) => state.tests.pending === null)
+      // Once interrupted, no pending run is taken: that ends the wait too.
+      return quiet(tests, (state) => state.tests.pending === null || state.session.interrupted !== null)
     },
     testConfigs() {
       if (testsOptions === undefined) return []

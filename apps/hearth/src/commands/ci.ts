@@ -82,7 +82,14 @@ export async function runCi(args: ParsedArgs, io: Io, interrupts: Interrupts): P
     whenBusy: 'queue',
     builds: args.values['no-build'] === true ? 'skip' : 'run',
   })
-  const targets = parseTargets(config, args)
+  let targets: { groups: string[]; paths: string[] }
+  try {
+    targets = parseTargets(config, args)
+  } catch (error) {
+    // A usage error: what openSession started (the Vitest hosts) goes first.
+    await close()
+    throw error
+  }
   const outputDir = path.resolve(
     config.root,
     typeof args.values.output === 'string' ? args.values.output : '.hearth/reports',
@@ -101,7 +108,11 @@ export async function runCi(args: ParsedArgs, io: Io, interrupts: Interrupts): P
   }
   // NDJSON alone goes to stdout (a machine reads it); beside the lines it goes to a file.
   const ndjsonFile = reporters.includes('ndjson') && lines ? path.join(outputDir, 'events.ndjson') : null
-  if (ndjsonFile !== null) await mkdir(outputDir, { recursive: true })
+  if (ndjsonFile !== null)
+    await mkdir(outputDir, { recursive: true }).catch(async (error: unknown) => {
+      await close()
+      throw error
+    })
   const ndjsonStream = ndjsonFile === null ? null : createWriteStream(ndjsonFile)
   const ndjson = reporters.includes('ndjson')
     ? attachNdjsonReporter({
@@ -235,7 +246,8 @@ export function parseTargets(
         `"${operand}" is neither a test group nor a file or folder`,
         `name one of the ${listed}, or a test file or folder (relative to ${base})`,
       )
-    paths.push(realpathSync(at))
+    // As given and as its real path: test files are listed as the runner found them.
+    paths.push(...new Set([at, realpathSync(at)]))
   }
   return { groups: [...new Set(groups)], paths }
 }

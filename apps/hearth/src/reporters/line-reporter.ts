@@ -255,6 +255,21 @@ function formatRunAction(action: TestsAction, state: HearthState, style: Style):
           .split('\n')
           .slice(-15)
           .map((line) => `    ${style.dim('│')} ${line}`),
+        style.dim(
+          `  fix: make it build (its whole output: ${buildCommandOf(run, action.block.name)}), or run with --no-build`,
+        ),
+      ]
+    case 'run/errors':
+      return [
+        style.red(
+          `✗ run ${action.id}: ${action.errors.length} unhandled ${action.errors.length === 1 ? 'error' : 'errors'} outside any test (the run fails)`,
+        ),
+        ...action.errors.flatMap((error) =>
+          error.message
+            .split('\n')
+            .slice(0, 5)
+            .map((line) => `    ${style.dim('│')} ${line}`),
+        ),
       ]
     case 'run/finished': {
       if (run === null) return []
@@ -276,6 +291,11 @@ function formatRunAction(action: TestsAction, state: HearthState, style: Style):
     default:
       return []
   }
+}
+
+/** The command that builds a package of the run, as the build step showed it. */
+function buildCommandOf(run: HearthState['tests']['run'], name: string): string {
+  return run?.builds.find((build) => build.name === name)?.command ?? 'its build script'
 }
 
 /** Why a package is rebuilt, in a few words: `dist/index.mjs is missing`, `src/keys.ts is newer than dist/index.mjs`. */

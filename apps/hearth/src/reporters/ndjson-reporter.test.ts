@@ -239,6 +239,7 @@ function openSession(driverBehaviour?: (processes: FakeDriver) => void) {
           {
             name: '@demo/format',
             dir: '/project/packages/format',
+            hasBuildScript: true,
             reason: {
               kind: 'stale',
               output: 'packages/format/dist/index.mjs',

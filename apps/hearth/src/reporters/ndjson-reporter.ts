@@ -194,6 +194,8 @@ export interface RunEndEvent extends EventBase<'run.end'> {
   durationMs: number
   files: { total: number; passed: number; failed: number; skipped: number; flaky: number }
   tests: { total: number; passed: number; failed: number; skipped: number }
+  /** Errors of the run no test file could be blamed for (they fail it); only when there are some. */
+  errors?: readonly EventError[]
 }
 
 export interface SessionEndEvent extends EventBase<'session.end'> {
@@ -447,6 +449,9 @@ export function toEvents(action: Action, state: HearthState): HearthEvent[] {
           durationMs: Math.max(0, action.at - (run.startedAt ?? run.requestedAt)),
           files: { total: run.files.length, ...counts },
           tests: { total: cases.passed + cases.failed + cases.skipped, ...cases },
+          ...(run.errors.length === 0
+            ? {}
+            : { errors: run.errors.map((error) => toEventError(error, root)) }),
         },
       ]
     }

@@ -11,6 +11,12 @@ import type {
 export interface FakeTestFile {
   results: readonly TestState[]
   durationMs?: number
+  /** The run's record of it differs from what its events said (an error traced to it afterwards). */
+  recordedAs?: TestState
+  /** No result: the runner gave up on it (`interrupted`), or it is gone (`not-found`). */
+  notRun?: 'interrupted' | 'not-found'
+  /** Its run throws this (a config of its owner that does not load, say). */
+  throws?: Error
 }
 
 /** A test runner that runs nothing: files report scripted results. Records every call. Test helper. */
@@ -20,6 +26,8 @@ export class FakeTestRunner implements TestRunner {
   private readonly attempts = new Map<string, number>()
   /** How long a run takes (so that a test can cancel it). */
   delayMs = 0
+  /** Errors of every run that no file is blamed for. */
+  runErrors: Array<{ message: string }> = []
 
   constructor(private readonly files: Readonly<Record<string, FakeTestFile>>) {}
 
@@ -43,8 +51,15 @@ export class FakeTestRunner implements TestRunner {
   async run(files: readonly string[], options: TestRunOptions): Promise<TestRunOutcome> {
     this.calls.push({ files: [...files], env: { ...options.env } })
     const outcomes: TestFileOutcome[] = []
+    const notRun: Array<{ file: string; reason: 'interrupted' | 'not-found' }> = []
     for (const file of files) {
       if (options.signal?.aborted) return { files: outcomes, durationMs: 0, cancelled: true }
+      const script = this.files[file] ?? { results: ['failed'] }
+      if (script.throws !== undefined) throw script.throws
+      if (script.notRun !== undefined) {
+        notRun.push({ file, reason: script.notRun })
+        continue
+      }
       options.onEvent?.({ type: 'file-started', file })
       if (this.delayMs > 0) {
         await new Promise<void>((resolve) => {
@@ -56,7 +71,6 @@ export class FakeTestRunner implements TestRunner {
         })
       }
       if (options.signal?.aborted) return { files: outcomes, durationMs: 0, cancelled: true }
-      const script = this.files[file] ?? { results: ['failed'] }
       const attempt = this.attempts.get(file) ?? 0
       this.attempts.set(file, attempt + 1)
       const state = script.results[Math.min(attempt, script.results.length - 1)] ?? 'failed'
@@ -78,9 +92,21 @@ export class FakeTestRunner implements TestRunner {
         tests: [test],
       }
       options.onEvent?.({ type: 'file-finished', file: outcome })
-      outcomes.push(outcome)
+      outcomes.push(
+        script.recordedAs === undefined
+          ? outcome
+          : { ...outcome, state: script.recordedAs, errors: [{ message: 'Unhandled rejection: boom' }] },
+      )
     }
-    return { files: outcomes, durationMs: outcomes.length * 10, cancelled: false }
+    return {
+      files: outcomes,
+      notRun,
+      errors: notRun.some((entry) => entry.reason === 'interrupted')
+        ? [{ message: 'the host exited with code 1' }, ...this.runErrors]
+        : this.runErrors,
+      durationMs: outcomes.length * 10,
+      cancelled: false,
+    }
   }
 
   invalidate(files: readonly string[]): void {

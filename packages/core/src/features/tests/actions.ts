@@ -1,5 +1,5 @@
 import type { BuildReason, RunBlock, RunState, SelectionReason } from './state.js'
-import type { TestCaseOutcome, TestFileOutcome } from './test-runner.js'
+import type { TestCaseOutcome, TestErrorInfo, TestFileOutcome } from './test-runner.js'
 
 export type TestsAction =
   /** Files changed while watching (relative paths), batched. */
@@ -47,6 +47,8 @@ export type TestsAction =
   | { type: 'run/file-started'; at: number; id: number; file: string }
   | { type: 'run/test-finished'; at: number; id: number; file: string; test: TestCaseOutcome }
   | { type: 'run/file-finished'; at: number; id: number; outcome: TestFileOutcome }
+  /** Errors of the run that no test file could be blamed for (an unhandled rejection): it failed. */
+  | { type: 'run/errors'; at: number; id: number; errors: readonly TestErrorInfo[] }
   /** The run could not happen: an environment it needs failed, or a package did not build. */
   | { type: 'run/blocked'; at: number; id: number; block: RunBlock }
   | { type: 'run/finished'; at: number; id: number; cancelled: boolean }
@@ -65,6 +67,7 @@ const TESTS_ACTION_TYPES: Record<TestsAction['type'], true> = {
   'run/file-started': true,
   'run/test-finished': true,
   'run/file-finished': true,
+  'run/errors': true,
   'run/blocked': true,
   'run/finished': true,
 }

@@ -11,6 +11,7 @@ import { createMemoryUsageRecords } from '../environments/usage-records.js'
 import type { PlannedBuild } from './controller.js'
 import { selectRunCounts } from './selectors.js'
 import type { SelectionReason } from './state.js'
+import { TestSetupError } from './test-runner.js'
 
 /** The test controller on a fake driver and a fake runner: runs, environments, retries, cancels. */
 const ROOT = '/project'
@@ -53,6 +54,8 @@ interface BuildScript {
   plans?: Record<string, PlannedBuild[]>
   failing?: readonly string[]
   skip?: boolean
+  /** What a successful build says it wrote. */
+  written?: readonly string[]
 }
 
 function setup(
@@ -99,7 +102,7 @@ function setup(
           built.push(pkg.name)
           return builds.failing?.includes(pkg.name)
             ? { ok: false, output: 'src/index.ts(3,1): error TS1005' }
-            : { ok: true, output: 'built' }
+            : { ok: true, output: 'built', written: builds.written ?? [] }
         },
       },
       skipBuilds: builds.skip ?? false,
@@ -224,11 +227,13 @@ describe('TestController', () => {
     const core: PlannedBuild = {
       name: '@ks/core',
       dir: file('packages/core'),
+      hasBuildScript: true,
       reason: { kind: 'stale', output: 'packages/core/dist/index.mjs', newer: 'packages/core/src/keys.ts' },
     }
     const serialize: PlannedBuild = {
       name: '@ks/serialize',
       dir: file('packages/serialize'),
+      hasBuildScript: true,
       reason: { kind: 'missing', output: 'packages/serialize/dist/index.js' },
     }
     const { session, actions, built, planned } = setup(
@@ -273,6 +278,7 @@ describe('TestController', () => {
     const broken: PlannedBuild = {
       name: '@ks/broken',
       dir: file('packages/broken'),
+      hasBuildScript: true,
       reason: { kind: 'stale', output: 'packages/broken/dist/index.mjs', newer: 'packages/broken/src/x.ts' },
     }
     const { session, runner, built } = setup(
@@ -302,6 +308,7 @@ describe('TestController', () => {
     const core: PlannedBuild = {
       name: '@ks/core',
       dir: file('packages/core'),
+      hasBuildScript: true,
       reason: { kind: 'missing', output: 'packages/core/dist/index.mjs' },
     }
     const { session, runner, built } = setup(
@@ -418,6 +425,128 @@ describe('TestController', () => {
       ['a.test.ts'],
       ['b.test.ts', 'c.test.ts'],
     ])
+    await session.close()
+  })
+
+  it("takes the run's record over what a file's events said, and fails files the runner gave up on", async () => {
+    const { session, runner } = setup({
+      'src/late.test.ts': { results: ['passed'], recordedAs: 'failed' },
+      'src/crashed.test.ts': { results: ['passed'], notRun: 'interrupted' },
+      'src/deleted.test.ts': { results: ['passed'], notRun: 'not-found' },
+    })
+    await session.discoverTests()
+    const state = await session.runTests(
+      'all',
+      all('src/late.test.ts', 'src/crashed.test.ts', 'src/deleted.test.ts'),
+    )
+    const status = (name: string) => state.tests.files[file(name)]?.status
+    expect(status('src/late.test.ts')).toBe('failed')
+    expect(status('src/crashed.test.ts')).toBe('failed')
+    expect(state.tests.files[file('src/crashed.test.ts')]?.errors.map((error) => error.message)).toEqual([
+      'the test runner stopped before this file finished (a worker or its host crashed)',
+      'the host exited with code 1',
+    ])
+    // A file deleted since it was selected is not a failure.
+    expect(status('src/deleted.test.ts')).toBe('cancelled')
+    expect(runner.calls).toHaveLength(1)
+    expect(selectExitCode(state)).toBe(1)
+    await session.close()
+  })
+
+  it('fails the run on errors no file is blamed for', async () => {
+    const { session, runner } = setup({ 'src/a.test.ts': { results: ['passed'] } })
+    runner.runErrors = [{ message: 'Unhandled rejection: ECONNRESET' }]
+    await session.discoverTests()
+    const state = await session.runTests('all', all('src/a.test.ts'))
+    expect(state.tests.files[file('src/a.test.ts')]?.status).toBe('passed')
+    expect(state.tests.run?.errors).toEqual([{ message: 'Unhandled rejection: ECONNRESET' }])
+    expect(selectExitCode(state)).toBe(1)
+    await session.close()
+  })
+
+  it('stops the other batches when one throws, and a test setup error exits 2', async () => {
+    const { session, runner, actions } = setup(
+      {
+        'src/broken.test.ts': {
+          results: ['passed'],
+          throws: new TestSetupError(
+            'the Vitest config /project/vitest.config.ts did not load: boom',
+            'correct it',
+          ),
+        },
+        'tests/api/a.test.ts': { results: ['passed'] },
+        'tests/search/b.test.ts': { results: ['passed'] },
+      },
+      { concurrency: 2 },
+    )
+    runner.delayMs = 30
+    await session.discoverTests()
+    const state = await session.runTests(
+      'all',
+      all('src/broken.test.ts', 'tests/api/a.test.ts', 'tests/search/b.test.ts'),
+    )
+    expect(selectExitCode(state)).toBe(2)
+    expect(state.session.fatal).toEqual({
+      cause: 'the Vitest config /project/vitest.config.ts did not load: boom',
+      fix: 'correct it',
+      code: 2,
+    })
+    // Nothing happened after the run ended: the other lane was stopped, not left running.
+    const end = actions.findIndex((action) => action.type === 'run/finished')
+    expect(actions.slice(end + 1).filter((action) => action.type.startsWith('run/'))).toEqual([])
+    expect(runner.calls.length).toBeLessThanOrEqual(2)
+    await session.close()
+  })
+
+  it('warns of a package without a build script instead of building it, and has the runner read what a build wrote', async () => {
+    const written = ['/project/packages/core/dist/index.mjs', '/project/packages/core/dist/chunk-1.mjs']
+    const plans: Record<string, PlannedBuild[]> = {
+      'src/a.test.ts': [
+        {
+          name: '@ks/core',
+          dir: file('packages/core'),
+          hasBuildScript: true,
+          reason: {
+            kind: 'stale',
+            output: 'packages/core/dist/index.mjs',
+            newer: 'packages/core/src/keys.ts',
+          },
+        },
+        {
+          name: '@ks/legacy',
+          dir: file('packages/legacy'),
+          hasBuildScript: false,
+          reason: { kind: 'missing', output: 'packages/legacy/lib/index.js' },
+        },
+      ],
+    }
+    const { session, runner, built } = setup(
+      { 'src/a.test.ts': { results: ['passed'] } },
+      { builds: { plans, written } },
+    )
+    await session.discoverTests()
+    const state = await session.runTests('all', all('src/a.test.ts'))
+    expect(built).toEqual(['@ks/core'])
+    expect(runner.invalidated).toEqual(written)
+    expect(state.session.warnings.filter((warning) => warning.code === 'stale-build')).toEqual([
+      {
+        code: 'stale-build',
+        message:
+          '@ks/legacy is used through its build output, but packages/legacy/lib/index.js is missing and it has no build script',
+        fix: 'build it before running the tests, or give packages/legacy/package.json a "build" script',
+      },
+    ])
+    expect(selectExitCode(state)).toBe(0)
+    await session.close()
+  })
+
+  it('an interrupt before the run is taken ends the wait for it', async () => {
+    const { session, runner } = setup({ 'src/a.test.ts': { results: ['passed'] } })
+    await session.discoverTests()
+    session.interrupt('SIGINT')
+    const state = await session.runTests('all', all('src/a.test.ts'))
+    expect(runner.calls).toEqual([])
+    expect(selectExitCode(state)).toBe(130)
     await session.close()
   })
 })

@@ -19,6 +19,8 @@ export interface PlannedBuild {
   name: string
   dir: string
   reason: BuildReason
+  /** Whether it has a `build` script; one without is reported (`stale-build`), not built. */
+  hasBuildScript: boolean
 }
 
 /**
@@ -30,7 +32,14 @@ export interface PackageBuilder {
   plan(files: readonly string[]): Promise<readonly PlannedBuild[]>
   /** The command `build` runs for a package, as people would type it (`pnpm run build`). */
   command(pkg: PlannedBuild): Promise<string>
-  build(pkg: PlannedBuild, signal: AbortSignal): Promise<{ ok: boolean; output: string }>
+  /**
+   * `written`: the files in its output folders after the build (absolute), which the test runner
+   * must read afresh.
+   */
+  build(
+    pkg: PlannedBuild,
+    signal: AbortSignal,
+  ): Promise<{ ok: boolean; output: string; written?: readonly string[] }>
 }
 
 /** Records how long each file took, for sharding (written after every run). */
@@ -68,11 +77,12 @@ interface Task {
 }
 
 /**
- * Runs the tests asked for (`run/requested`): brings up the environments they need, runs the
- * resets, rebuilds packages used through their build output, then runs the files through the
- * project's test runner, one environment at a time (each gets its own outputs as env), retrying
- * failed files when asked. One run at a time; what is asked meanwhile is merged into the next run,
- * and cancels the current one when `whenBusy` is 'cancel'.
+ * Runs the tests asked for (`run/requested`): rebuilds the packages they use through stale build
+ * output, brings up the environments they need, runs the resets, then runs the files through the
+ * project's test runner in one batch per environment (each gets its own outputs as env; independent
+ * batches at once up to `concurrency`), retrying failed files when asked. One run at a time; what
+ * is asked meanwhile is merged into the next run, and cancels the current one when `whenBusy` is
+ * 'cancel'.
  */
 export class TestController implements Controller {
   readonly name = 'tests'
@@ -199,9 +209,22 @@ export class TestController implements Controller {
   ): Promise<RunBlock | null> {
     const { store, clock, builder } = this.options
     if (builder === undefined) return null
-    const planned = await builder.plan(files)
-    if (planned.length === 0 || signal.aborted) return null
+    const all = await builder.plan(files)
+    if (all.length === 0 || signal.aborted) return null
     const root = store.getState().project?.root ?? ''
+    // A package without a build script is built some other way (a root `tsc -b`, turbo): say so.
+    for (const pkg of all.filter((candidate) => !candidate.hasBuildScript)) {
+      const output = pkg.reason.output
+      store.dispatch({
+        type: 'session/warning',
+        at: clock.now(),
+        code: 'stale-build',
+        message: `${pkg.name} is used through its build output, but ${pkg.reason.kind === 'missing' ? `${output} is missing` : `${output} is older than ${pkg.reason.newer}`} and it has no build script`,
+        fix: `build it before running the tests, or give ${relativeTo(root, pkg.dir)}/package.json a "build" script`,
+      })
+    }
+    const planned = all.filter((pkg) => pkg.hasBuildScript)
+    if (planned.length === 0) return null
     const skipped = this.options.skipBuilds === true
     store.dispatch({
       type: 'build/planned',
@@ -229,6 +252,9 @@ export class TestController implements Controller {
         output: outcome.output,
       })
       if (!outcome.ok) return { kind: 'build', name: pkg.name, output: outcome.output }
+      // A warm runner (hearth dev) keeps what it loaded: it must read the new output.
+      if (outcome.written !== undefined && outcome.written.length > 0)
+        this.options.runner.invalidate(outcome.written)
     }
     return null
   }
@@ -243,9 +269,23 @@ export class TestController implements Controller {
       batches.set(file.environment, [...(batches.get(file.environment) ?? []), file.file])
     // Files that need no environment first, then each environment's, by name.
     const order = [...batches].sort(([a], [b]) => (a === null ? -1 : b === null ? 1 : a.localeCompare(b)))
-    await forEachLimit(order, Math.max(1, this.options.concurrency ?? 1), async ([environment, batch]) => {
-      if (!signal.aborted) await this.runBatch(id, environment, batch, signal)
-    })
+    // A batch that throws stops the others (they are cancelled) before the error goes on.
+    const lanes = new AbortController()
+    const stop = (): void => lanes.abort(signal.reason)
+    signal.addEventListener('abort', stop, { once: true })
+    try {
+      await forEachLimit(order, Math.max(1, this.options.concurrency ?? 1), async ([environment, batch]) => {
+        if (lanes.signal.aborted) return
+        try {
+          await this.runBatch(id, environment, batch, lanes.signal)
+        } catch (error) {
+          lanes.abort(error)
+          throw error
+        }
+      })
+    } finally {
+      signal.removeEventListener('abort', stop)
+    }
   }
 
   private async runBatch(
@@ -255,14 +295,16 @@ export class TestController implements Controller {
     signal: AbortSignal,
   ): Promise<void> {
     const { store, clock, runner } = this.options
-    const reported = new Set<string>()
+    // What the state last got for a file in this batch, so that the outcome can correct it.
+    const reported = new Map<string, TestFileOutcome>()
     const started = (file: string): void => {
       if (store.getState().tests.files[file]?.status !== 'running')
         store.dispatch({ type: 'run/file-started', at: clock.now(), id, file })
     }
     const finished = (outcome: TestFileOutcome): void => {
-      if (reported.has(outcome.file)) return
-      reported.add(outcome.file)
+      const known = reported.get(outcome.file)
+      if (known !== undefined && sameOutcome(known, outcome)) return
+      reported.set(outcome.file, outcome)
       started(outcome.file)
       store.dispatch({ type: 'run/file-finished', at: clock.now(), id, outcome })
     }
@@ -280,14 +322,17 @@ export class TestController implements Controller {
             file: event.file,
             test: event.test,
           })
+        // The moment a file finishes, the views have it; the outcome below is the record.
         if (event.type === 'file-finished') finished(event.file)
       },
     })
-    // The outcome is the record: events may be partial (a file that failed to load has none).
-    for (const file of outcome.files) finished(file)
+    // The outcome is the record: events may be partial (a file that failed to load has none), an
+    // unhandled error may be traced to a file after its events, and a file may run in several
+    // projects (it failed if it failed in any).
+    for (const file of mergeByFile(outcome.files)) finished(file)
     // A file the runner gave up on (its worker or host crashed) failed: it must not pass silently.
     for (const { file, reason } of outcome.notRun ?? []) {
-      if (reason === 'cancelled' || signal.aborted) continue
+      if (reason === 'cancelled' || reason === 'not-found' || signal.aborted) continue
       finished({
         file,
         state: 'failed',
@@ -296,6 +341,12 @@ export class TestController implements Controller {
         tests: [],
       })
     }
+    // A crash's errors went to the files it interrupted; any other error no file could be blamed
+    // for fails the run, as it fails `vitest run`.
+    const crashed = (outcome.notRun ?? []).some((entry) => entry.reason === 'interrupted')
+    const errors = outcome.errors ?? []
+    if (!crashed && errors.length > 0 && !signal.aborted)
+      store.dispatch({ type: 'run/errors', at: clock.now(), id, errors })
   }
 
   /** Brings up the environments not ready yet; resolves with the first that failed, or null. */
@@ -362,7 +413,7 @@ function relativeTo(root: string, dir: string): string {
   return relative === '' ? '.' : relative
 }
 
-/** Runs `work` for every item, at most `limit` at a time, in order of start. */
+/** Runs `work` for every item, at most `limit` at a time, in order of start; rejects with the first failure once all have settled. */
 async function forEachLimit<T>(
   items: readonly T[],
   limit: number,
@@ -375,5 +426,34 @@ async function forEachLimit<T>(
       await work(item)
     }
   }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane))
+  // Every lane settles before a failure goes on: nothing keeps running behind the caller's back.
+  const settled = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, lane))
+  const failed = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected')
+  if (failed !== undefined) throw failed.reason
+}
+
+function sameOutcome(a: TestFileOutcome, b: TestFileOutcome): boolean {
+  return a.state === b.state && a.errors.length === b.errors.length && a.tests.length === b.tests.length
+}
+
+/** One outcome per file: a file run in several projects failed if it failed in any. */
+function mergeByFile(outcomes: readonly TestFileOutcome[]): TestFileOutcome[] {
+  const merged = new Map<string, TestFileOutcome>()
+  const rank = { failed: 2, passed: 1, skipped: 0 } as const
+  for (const outcome of outcomes) {
+    const known = merged.get(outcome.file)
+    merged.set(
+      outcome.file,
+      known === undefined
+        ? outcome
+        : {
+            file: outcome.file,
+            state: rank[outcome.state] > rank[known.state] ? outcome.state : known.state,
+            durationMs: known.durationMs + outcome.durationMs,
+            errors: [...known.errors, ...outcome.errors],
+            tests: [...known.tests, ...outcome.tests],
+          },
+    )
+  }
+  return [...merged.values()]
 }

@@ -55,6 +55,7 @@ function reduceTests(tests: TestsState, action: TestsAction): TestsState {
           finishedAt: null,
           attempt: 1,
           blockedBy: null,
+          errors: [],
           builds: [],
           buildsSkipped: false,
         },
@@ -91,7 +92,10 @@ function reduceTests(tests: TestsState, action: TestsAction): TestsState {
         reasons: [...file.reasons, { kind: 'retry', attempt: action.attempt }],
       }))
     }
+    case 'run/errors':
+      return updateRun(tests, action.id, { errors: [...(tests.run?.errors ?? []), ...action.errors] })
     case 'run/file-started':
+      if (tests.run?.id !== action.id) return tests
       return updateFiles(tests, [action.file], (file) => ({
         ...file,
         status: 'running',
@@ -100,8 +104,11 @@ function reduceTests(tests: TestsState, action: TestsAction): TestsState {
         errors: [],
       }))
     case 'run/test-finished':
+      if (tests.run?.id !== action.id) return tests
       return updateFiles(tests, [action.file], (file) => ({ ...file, tests: [...file.tests, action.test] }))
     case 'run/file-finished': {
+      // A late result of an earlier run must not land on this run's files.
+      if (tests.run?.id !== action.id) return tests
       const { outcome } = action
       return updateFiles(tests, [outcome.file], (file) => ({
         ...file,

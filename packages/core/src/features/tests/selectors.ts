@@ -23,11 +23,11 @@ export function selectRunCounts(state: HearthState): RunCounts {
   return counts
 }
 
-/** True when a test failed in the last run (after retries), or the run's packages did not build. */
+/** True when a test failed in the last run (after retries), the run had unhandled errors, or its packages did not build. */
 export function selectTestsFailed(state: HearthState): boolean {
   const run = state.tests.run
   if (run === null) return false
-  if (run.blockedBy?.kind === 'build') return true
+  if (run.blockedBy?.kind === 'build' || run.errors.length > 0) return true
   return selectRunFiles(state).some((file) => file.status === 'failed')
 }
 

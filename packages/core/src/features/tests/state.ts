@@ -87,6 +87,8 @@ export interface RunState {
   attempt: number
   /** Why the run could not happen, if so. */
   blockedBy: RunBlock | null
+  /** Errors of the run no file could be blamed for; any fails it. */
+  errors: readonly TestErrorInfo[]
   /** Packages rebuilt (or, with builds off, left stale) before its tests, in build order. */
   builds: readonly PackageBuildState[]
   /** Builds were asked to be skipped (`--no-build`): results may reflect stale build output. */

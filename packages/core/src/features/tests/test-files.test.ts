@@ -9,8 +9,20 @@ function config() {
     ...configOf({ name: 'backend', services: { db: { kind: 'process' as const, command: 'db' } } }),
     tests: [
       { name: 'api', include: ['tests/api/**'], exclude: [], environment: 'backend', triggers: [] },
-      { name: 'unit', include: ['packages/*/src/**/*.test.ts'], exclude: [], environment: null, triggers: [] },
-      { name: 'valkey', include: ['packages/valkey/test/**'], exclude: [], environment: 'backend', triggers: [] },
+      {
+        name: 'unit',
+        include: ['packages/*/src/**/*.test.ts'],
+        exclude: [],
+        environment: null,
+        triggers: [],
+      },
+      {
+        name: 'valkey',
+        include: ['packages/valkey/test/**'],
+        exclude: [],
+        environment: 'backend',
+        triggers: [],
+      },
     ],
   }
 }
