@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import { readdirSync } from 'node:fs'
 import path from 'node:path'
 import type { ImportGraph } from '@hearth/affected'
-import type { PackageBuilder, PlannedBuild } from '@hearth/core'
+import { type PackageBuilder, type PlannedBuild, relativePath } from '@hearth/core'
 import { detectPackageManager, type PackageManager } from './package-manager.js'
 
 /** What a failed build keeps of its output: enough to show the compiler's errors. */
@@ -33,7 +33,7 @@ export function createPackageBuilder({ root, graph }: PackageBuilderOptions): Pa
     async plan(files) {
       const { planBuilds } = await import('@hearth/affected')
       const planned = planBuilds(await graph(), files)
-      const relative = (file: string): string => path.relative(root, file).split(path.sep).join('/')
+      const relative = (file: string): string => relativePath(root, file)
       return planned.map(({ package: pkg, reason, outputs }) => {
         outputDirs.set(pkg.name, [...new Set(outputs.map((output) => path.dirname(output)))])
         return {

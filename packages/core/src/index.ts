@@ -76,6 +76,7 @@ export { isTestSetupError, TestSetupError } from './features/tests/test-runner.j
 export { createTimingFile } from './features/tests/timing-file.js'
 export type { WatchControllerOptions } from './features/watch/watch-controller.js'
 export { WATCH_IGNORED, WatchController } from './features/watch/watch-controller.js'
+export { relativePath } from './paths.js'
 export type { Session, SessionOptions } from './session.js'
 export { createSession, projectIdentity } from './session.js'
 export type { Action, ActionType } from './store/actions.js'

@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { selectAffected } from '@hearth/core'
+import { relativePath, selectAffected } from '@hearth/core'
 import { type CommandSpec, type ParsedArgs, UsageError } from '../args.js'
 import { type Io, outStyle, println } from '../io.js'
 import { describeReason } from '../reporters/line-reporter.js'
@@ -52,7 +52,7 @@ export async function runAffected(args: ParsedArgs, io: Io): Promise<number> {
       changed,
       testConfigs: session.testConfigs(),
     })
-    const relative = (file: string) => path.relative(config.root, file).split(path.sep).join('/')
+    const relative = (file: string) => relativePath(config.root, file)
     const selected = files.filter((file) => selection.files[file.file] !== undefined)
     if (args.values.json === true) {
       println(

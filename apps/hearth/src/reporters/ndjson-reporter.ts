@@ -1,10 +1,10 @@
-import path from 'node:path'
 import {
   type Action,
   type HearthState,
   type HearthStore,
   type ProjectIdentity,
   type RunState,
+  relativePath,
   type SelectionReason,
   type ServiceState,
   selectRunCounts,
@@ -19,6 +19,8 @@ import {
 } from '@hearth/core'
 import type { ServiceKind } from '@hearth/environments'
 import { describeBuildReason, describeReason } from './line-reporter.js'
+
+export { relativePath }
 
 /**
  * The version of the event stream (docs/events.md). Within `/1` fields and event types are only
@@ -626,17 +628,6 @@ export function toEventReason(reason: SelectionReason): EventReason {
     case 'retry':
       return { kind: 'retry', attempt: reason.attempt, why }
   }
-}
-
-/**
- * `file` relative to the project root, with `/` separators. A file outside the root (a global
- * module, say) keeps its absolute path: `../../..` would only hide where it is.
- */
-export function relativePath(root: string, file: string): string {
-  if (root === '' || !path.isAbsolute(file)) return file
-  const relative = path.relative(root, file)
-  if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) return file
-  return relative.split(path.sep).join('/')
 }
 
 /** A stack with the project root taken out of its frames (`file:///root/x.ts` and `/root/x.ts`). */

@@ -1,5 +1,5 @@
-import path from 'node:path'
 import type { Clock } from '../../clock.js'
+import { relativePath } from '../../paths.js'
 import type { ChangeSummary, Controller } from '../../store/controller.js'
 import type { HearthStore } from '../../store/create-store.js'
 import type { HearthState } from '../../store/state.js'
@@ -409,8 +409,7 @@ export class TestController implements Controller {
 }
 
 function relativeTo(root: string, dir: string): string {
-  const relative = path.relative(root, dir).split(path.sep).join('/')
-  return relative === '' ? '.' : relative
+  return dir === root ? '.' : relativePath(root, dir)
 }
 
 /** Runs `work` for every item, at most `limit` at a time, in order of start; rejects with the first failure once all have settled. */

@@ -1,4 +1,3 @@
-import path from 'node:path'
 // The selection alone, not the graph: the graph's parser loads TypeScript (~0.3 s), which only the
 // commands that build a graph should pay for.
 import type { BuildOutputPackage, ImportGraph } from '@hearth/affected'
@@ -8,6 +7,7 @@ import {
   selectTests,
 } from '@hearth/affected/select'
 import type { NormalizedConfig } from '@hearth/environments'
+import { relativePath } from '../../paths.js'
 import type { SelectionReason } from './state.js'
 import type { ClassifiedTestFile } from './test-files.js'
 import type { TestRunner } from './test-runner.js'
@@ -83,7 +83,7 @@ export function selectionRules(
   }
   for (const owner of testConfigs) {
     if (owner.tests.length === 0) continue
-    const glob = path.relative(config.root, owner.file).split(path.sep).join('/')
+    const glob = relativePath(config.root, owner.file)
     rules.push({ kind: 'config', name: glob, globs: [glob], tests: [...owner.tests] })
   }
   const global = [...GLOBAL_TRIGGERS, config.file]
@@ -107,7 +107,7 @@ export function selectAffected(options: {
     imports: graph.testsReaching(changed),
     rules: selectionRules(config, files, options.testConfigs),
   })
-  const relative = (file: string): string => path.relative(config.root, file).split(path.sep).join('/')
+  const relative = (file: string): string => relativePath(config.root, file)
   const result: Record<string, SelectionReason[]> = {}
   for (const { test, reasons } of selection.tests)
     result[test] = reasons.map((reason) => toReason(reason, relative))

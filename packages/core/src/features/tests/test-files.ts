@@ -2,6 +2,7 @@ import path from 'node:path'
 import { lookupIn, type NormalizedConfig, renderTemplate } from '@hearth/environments'
 import { testEnvironment } from '@hearth/vitest'
 import picomatch from 'picomatch'
+import { relativePath } from '../../paths.js'
 import type { HearthState } from '../../store/state.js'
 import { selectServices } from '../environments/selectors.js'
 
@@ -24,7 +25,7 @@ export function classifyTestFiles(config: NormalizedConfig, files: readonly stri
   }))
   return files
     .map((file) => {
-      const relative = path.relative(config.root, file).split(path.sep).join('/')
+      const relative = relativePath(config.root, file)
       const match = groups.find(({ include, exclude }) => include(relative) && !exclude(relative))
       return {
         file,

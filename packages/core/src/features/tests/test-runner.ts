@@ -1,7 +1,8 @@
 /**
  * The test runner as core sees it: a port, in core's own types, that the CLI fills with the
  * project's Vitest (through @hearth/vitest) and unit tests fill with a fake. One runner per session;
- * `run` is never called twice at once.
+ * `run` may be called again before an earlier call has resolved (one batch per environment, up to
+ * the controller's `concurrency`), always with disjoint files.
  */
 export interface TestRunner {
   /** Every test file the project's own test configs would run (absolute paths). */

@@ -4,6 +4,7 @@ import type { NormalizedConfig } from '@hearth/environments'
 import { type FSWatcher, watch } from 'chokidar'
 import picomatch from 'picomatch'
 import type { Clock } from '../../clock.js'
+import { relativePath } from '../../paths.js'
 import type { HearthStore } from '../../store/create-store.js'
 import type { ServiceKey } from '../../store/state.js'
 import { selectAffected, type TestConfigOwnership } from '../tests/selection.js'
@@ -104,7 +105,7 @@ export class WatchController {
   private async process(batch: ReadonlyMap<string, 'add' | 'change' | 'unlink'>): Promise<void> {
     const { store, clock, config, graph, runner } = this.options
     const changed = [...batch.keys()].sort()
-    const relative = changed.map((file) => path.relative(config.root, file).split(path.sep).join('/'))
+    const relative = changed.map((file) => relativePath(config.root, file))
     store.dispatch({ type: 'watch/changed', at: clock.now(), paths: relative })
 
     runner.invalidate(changed)
