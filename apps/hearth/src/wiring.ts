@@ -128,7 +128,9 @@ async function openTestRunner(root: string, mode: 'once' | 'watch'): Promise<Tes
       throw setupError(error)
     }
   }
-  const runner = await guard(() => createTestRunner({ root, mode }))
+  // Where package configs may be: the workspace's packages (a light read: no TypeScript loaded).
+  const { workspacePackageDirs } = await import('@hearth/affected/workspace')
+  const runner = await guard(() => createTestRunner({ root, mode, packageDirs: workspacePackageDirs(root) }))
   return {
     owners: () => runner.owners(),
     ownerOf: (file) => runner.ownerOf(file),

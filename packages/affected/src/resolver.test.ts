@@ -4,7 +4,8 @@ import { CachedFileSystem } from './file-system.js'
 import { type Resolution, type ResolutionMode, Resolver, splitPackageSpecifier } from './resolver.js'
 import { createFixtures } from './test-support.js'
 import { TsconfigLoader } from './tsconfig.js'
-import { parsePnpmWorkspacePackages, Workspace } from './workspace.js'
+import { Workspace } from './workspace.js'
+import { parsePnpmWorkspacePackages } from './workspace-globs.js'
 
 const fixtures = createFixtures('resolver')
 afterAll(() => fixtures.cleanup())

@@ -12,6 +12,7 @@ import type { CachedFileSystem } from './file-system.js'
 import type { BuildOutputPackage } from './resolver.js'
 import { stripOutputExtension } from './source-map.js'
 import { isInside, isRecord, type TsconfigLoader } from './tsconfig.js'
+import { workspacePatterns } from './workspace-globs.js'
 
 /** A package of the workspace (a folder with a package.json, not under node_modules). */
 export interface WorkspacePackage {
@@ -74,46 +75,6 @@ const GUESSED_OUT_DIRS = ['dist', 'build', 'lib', 'out']
 /** Formats a build may add below its output folder (`dist/esm/x.js` ← `src/x.ts`). */
 const OUTPUT_FORMATS = new Set(['esm', 'cjs', 'mjs', 'es', 'module', 'commonjs', 'types', 'dts', 'src'])
 
-/** The globs that list a workspace's packages: pnpm-workspace.yaml, else package.json `workspaces`. */
-export function workspacePatterns(root: string, fs: CachedFileSystem): string[] {
-  const yaml = fs.readText(path.join(root, 'pnpm-workspace.yaml'))
-  if (yaml !== undefined) return parsePnpmWorkspacePackages(yaml)
-  const manifest = fs.readJson(path.join(root, 'package.json'))
-  if (!isRecord(manifest)) return []
-  const workspaces = manifest.workspaces
-  const list = Array.isArray(workspaces) ? workspaces : isRecord(workspaces) ? workspaces.packages : undefined
-  return Array.isArray(list) ? list.filter((p): p is string => typeof p === 'string') : []
-}
-
-/**
- * The `packages:` list of a pnpm-workspace.yaml (block or flow style). Only that key is read, so a
- * full YAML parser is not needed.
- */
-export function parsePnpmWorkspacePackages(yaml: string): string[] {
-  const lines = yaml.split(/\r?\n/)
-  const unquote = (value: string) => value.trim().replace(/^(['"])(.*)\1$/, '$2')
-  const stripComment = (line: string) => line.replace(/\s+#.*$/, '').replace(/^#.*$/, '')
-  const start = lines.findIndex((line) => /^packages\s*:/.test(line))
-  if (start < 0) return []
-  const inline = stripComment(lines[start]!.replace(/^packages\s*:/, '')).trim()
-  if (inline.startsWith('[')) {
-    return inline
-      .replace(/^\[|\]$/g, '')
-      .split(',')
-      .map(unquote)
-      .filter((p) => p !== '')
-  }
-  const patterns: string[] = []
-  for (const raw of lines.slice(start + 1)) {
-    const line = stripComment(raw)
-    if (line.trim() === '') continue
-    const item = /^\s+-\s*(.+)$/.exec(line)
-    if (!item) break // the next key
-    patterns.push(unquote(item[1]!))
-  }
-  return patterns
-}
-
 /** The workspace's packages and what module resolution asks of them. */
 export class Workspace {
   readonly root: string
@@ -135,7 +96,10 @@ export class Workspace {
   packagesByName(): Map<string, WorkspacePackage> {
     if (this.#byName) return this.#byName
     const byName = new Map<string, WorkspacePackage>()
-    for (const dir of [this.root, ...this.#expand(workspacePatterns(this.root, this.#fs))]) {
+    for (const dir of [
+      this.root,
+      ...this.#expand(workspacePatterns(this.root, (file) => this.#fs.readText(file))),
+    ]) {
       const found = this.packageAt(dir)
       if (found?.name && !byName.has(found.name)) byName.set(found.name, found)
     }

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest'
 import { hasTestKey, isConfigFileName, ownerOfFile, planOwners, type TestOwner } from './owners.js'
-import { parsePnpmWorkspacePackages } from './workspace-packages.js'
 
 const root: TestOwner = { root: '/repo', configFile: null }
 const pkg = (dir: string, config = 'vitest.config.ts'): TestOwner => ({
@@ -117,17 +116,5 @@ describe('isConfigFileName', () => {
     ['vitest.setup.ts', false],
   ])('%s → %s', (name, expected) => {
     expect(isConfigFileName(name)).toBe(expected)
-  })
-})
-
-describe('parsePnpmWorkspacePackages', () => {
-  it('reads the block and the flow style, with quotes and comments', () => {
-    expect(
-      parsePnpmWorkspacePackages(
-        "packages:\n  - 'packages/*' # libs\n  - \"apps/*\"\n  - '!**/test/**'\ncatalog:\n  a: 1\n",
-      ),
-    ).toEqual(['packages/*', 'apps/*', '!**/test/**'])
-    expect(parsePnpmWorkspacePackages("packages: ['packages/*', apps/*]\n")).toEqual(['packages/*', 'apps/*'])
-    expect(parsePnpmWorkspacePackages('catalog:\n  a: 1\n')).toEqual([])
   })
 })

@@ -16,7 +16,6 @@ import {
 import { configLoadError, type ProjectVitest, resolveProjectVitest } from './resolve-vitest.js'
 import type { NotRunReason, RunEvent, RunResult, TestErrorInfo } from './types.js'
 import type { TestRunnerMode } from './vitest-instance.js'
-import { workspacePackageDirs } from './workspace-packages.js'
 
 export type { TestRunnerMode } from './vitest-instance.js'
 
@@ -25,8 +24,8 @@ export interface TestRunnerOptions {
   root: string
   /**
    * The workspace package folders, where package configs are looked for (absolute, or relative to
-   * `root`). Default: the folders that pnpm-workspace.yaml's `packages`, else package.json
-   * `workspaces`, list. hearth's CLI passes the packages it already knows.
+   * `root`). Default: none (the root's config alone). hearth's CLI passes the workspace's packages
+   * (`workspacePackageDirs` of `@hearth/affected/workspace`).
    */
   packageDirs?: readonly string[]
   /** The root's config file; default: Vitest's own lookup in `root`. `false`: none. */
@@ -121,9 +120,7 @@ interface Plan {
  */
 export async function createTestRunner(options: TestRunnerOptions): Promise<TestRunner> {
   const root = path.resolve(options.root)
-  const packageDirs = (options.packageDirs ?? workspacePackageDirs(root)).map((dir) =>
-    path.resolve(root, dir),
-  )
+  const packageDirs = (options.packageDirs ?? []).map((dir) => path.resolve(root, dir))
   const limit = Math.max(1, options.maxConcurrentOwners ?? Math.floor(availableParallelism() / 2))
   const hostOptions = {
     mode: options.mode,

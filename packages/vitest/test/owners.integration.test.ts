@@ -98,8 +98,8 @@ describe('owners: which config runs which file', () => {
     const labels = { project: process.env.HEARTH_LABEL_PROJECT_ID }
     process.env.HEARTH_LABEL_PROJECT_ID = 'hearth-parent'
     try {
-      // packageDirs not given: read from pnpm-workspace.yaml.
-      const runner = await runnerFor(project)
+      // The workspace's packages, as the CLI passes them (from pnpm-workspace.yaml).
+      const runner = await runnerFor(project, { packageDirs: ['packages/a', 'packages/b', 'packages/c'] })
       expect(
         runner.owners().map((owner) => [owner.root, owner.configFile].map((p) => p && rel(project, [p])[0])),
       ).toEqual([

@@ -3,42 +3,42 @@ import path from 'node:path'
 import picomatch from 'picomatch'
 
 /**
- * The workspace's package folders, for when the caller does not pass `packageDirs`: the globs of
- * pnpm-workspace.yaml (`packages:`), else of package.json `workspaces`, expanded to the folders that
- * hold a package.json. hearth's CLI passes the list it already has (from @hearth/affected); this is
- * the fallback for other callers, and costs one walk of the folders the globs can reach.
+ * The workspace's package folders, from the globs of pnpm-workspace.yaml (`packages:`), else of
+ * package.json `workspaces`, expanded to the folders that hold a package.json. Light on purpose
+ * (no TypeScript): the CLI asks it at start-up, to tell the test runner where Vitest configs may be.
  */
 export function workspacePackageDirs(root: string): string[] {
-  return expandPatterns(root, workspacePatterns(root))
+  return expandPatterns(root, workspacePatterns(root, readText))
 }
 
-export function workspacePatterns(root: string): string[] {
-  const yaml = readText(path.join(root, 'pnpm-workspace.yaml'))
+/** The globs that list a workspace's packages: pnpm-workspace.yaml, else package.json `workspaces`. */
+export function workspacePatterns(root: string, read: (file: string) => string | undefined): string[] {
+  const yaml = read(path.join(root, 'pnpm-workspace.yaml'))
   if (yaml !== undefined) return parsePnpmWorkspacePackages(yaml)
-  const text = readText(path.join(root, 'package.json'))
+  const text = read(path.join(root, 'package.json'))
   if (text === undefined) return []
+  let manifest: unknown
   try {
-    const manifest = JSON.parse(text) as { workspaces?: unknown }
-    const { workspaces } = manifest
-    const list = Array.isArray(workspaces)
-      ? workspaces
-      : typeof workspaces === 'object' && workspaces !== null
-        ? (workspaces as { packages?: unknown }).packages
-        : undefined
-    return Array.isArray(list) ? list.filter((p): p is string => typeof p === 'string') : []
+    manifest = JSON.parse(text)
   } catch {
     return []
   }
+  const workspaces = isObject(manifest) ? manifest.workspaces : undefined
+  const list = Array.isArray(workspaces) ? workspaces : isObject(workspaces) ? workspaces.packages : undefined
+  return Array.isArray(list) ? list.filter((p): p is string => typeof p === 'string') : []
 }
 
-/** The `packages:` list of a pnpm-workspace.yaml, block or flow style (no YAML parser needed). */
+/**
+ * The `packages:` list of a pnpm-workspace.yaml (block or flow style). Only that key is read, so a
+ * full YAML parser is not needed.
+ */
 export function parsePnpmWorkspacePackages(yaml: string): string[] {
   const lines = yaml.split(/\r?\n/)
   const unquote = (value: string) => value.trim().replace(/^(['"])(.*)\1$/, '$2')
   const stripComment = (line: string) => line.replace(/\s+#.*$/, '').replace(/^#.*$/, '')
   const start = lines.findIndex((line) => /^packages\s*:/.test(line))
   if (start < 0) return []
-  const inline = stripComment(lines[start]?.replace(/^packages\s*:/, '') ?? '').trim()
+  const inline = stripComment((lines[start] ?? '').replace(/^packages\s*:/, '')).trim()
   if (inline.startsWith('[')) {
     return inline
       .replace(/^\[|\]$/g, '')
@@ -51,8 +51,8 @@ export function parsePnpmWorkspacePackages(yaml: string): string[] {
     const line = stripComment(raw)
     if (line.trim() === '') continue
     const item = /^\s+-\s*(.+)$/.exec(line)
-    if (!item?.[1]) break // the next key
-    patterns.push(unquote(item[1]))
+    if (!item) break // the next key
+    patterns.push(unquote(item[1] ?? ''))
   }
   return patterns
 }
@@ -101,4 +101,8 @@ function readText(file: string): string | undefined {
   } catch {
     return undefined
   }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
