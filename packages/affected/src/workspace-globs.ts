@@ -8,7 +8,7 @@ import picomatch from 'picomatch'
  * (no TypeScript): the CLI asks it at start-up, to tell the test runner where Vitest configs may be.
  */
 export function workspacePackageDirs(root: string): string[] {
-  return expandPatterns(root, workspacePatterns(root, readText))
+  return expandWorkspacePatterns(root, workspacePatterns(root, readText))
 }
 
 /** The globs that list a workspace's packages: pnpm-workspace.yaml, else package.json `workspaces`. */
@@ -57,9 +57,18 @@ export function parsePnpmWorkspacePackages(yaml: string): string[] {
   return patterns
 }
 
+/** Folders a package glob never descends into. */
 const SKIPPED = new Set(['node_modules', '.git', 'dist', '.hearth'])
 
-function expandPatterns(root: string, patterns: readonly string[]): string[] {
+/**
+ * The folders (absolute, sorted) below `root` that match the workspace globs (`!` excludes) and
+ * hold a package.json, as `isFile` sees it (the import graph passes its cached file system).
+ */
+export function expandWorkspacePatterns(
+  root: string,
+  patterns: readonly string[],
+  isFile: (file: string) => boolean = existsSync,
+): string[] {
   const normalize = (p: string) => p.replace(/^\.\//, '').replace(/\/+$/, '')
   const include = patterns.filter((p) => !p.startsWith('!')).map(normalize)
   const exclude = patterns.filter((p) => p.startsWith('!')).map((p) => normalize(p.slice(1)))
@@ -78,15 +87,11 @@ function expandPatterns(root: string, patterns: readonly string[]): string[] {
     } catch {
       return
     }
-    for (const entry of entries) {
+    for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
       if (!entry.isDirectory() || SKIPPED.has(entry.name) || entry.name.startsWith('.')) continue
       const childRelative = relative ? `${relative}/${entry.name}` : entry.name
       const child = path.join(dir, entry.name)
-      if (
-        isIncluded(childRelative) &&
-        !isExcluded(childRelative) &&
-        existsSync(path.join(child, 'package.json'))
-      )
+      if (isIncluded(childRelative) && !isExcluded(childRelative) && isFile(path.join(child, 'package.json')))
         found.push(child)
       walk(child, childRelative, level + 1)
     }

@@ -12,7 +12,7 @@ import type { CachedFileSystem } from './file-system.js'
 import type { BuildOutputPackage } from './resolver.js'
 import { stripOutputExtension } from './source-map.js'
 import { isInside, isRecord, type TsconfigLoader } from './tsconfig.js'
-import { workspacePatterns } from './workspace-globs.js'
+import { expandWorkspacePatterns, workspacePatterns } from './workspace-globs.js'
 
 /** A package of the workspace (a folder with a package.json, not under node_modules). */
 export interface WorkspacePackage {
@@ -98,7 +98,11 @@ export class Workspace {
     const byName = new Map<string, WorkspacePackage>()
     for (const dir of [
       this.root,
-      ...this.#expand(workspacePatterns(this.root, (file) => this.#fs.readText(file))),
+      ...expandWorkspacePatterns(
+        this.root,
+        workspacePatterns(this.root, (file) => this.#fs.readText(file)),
+        (file) => this.#fs.isFile(file),
+      ),
     ]) {
       const found = this.packageAt(dir)
       if (found?.name && !byName.has(found.name)) byName.set(found.name, found)
@@ -354,42 +358,6 @@ export class Workspace {
   #guessRootDir(pkg: WorkspacePackage): string {
     const src = path.join(pkg.dir, 'src')
     return this.#fs.isDirectory(src) ? src : pkg.dir
-  }
-
-  /** The folders (absolute) matching the workspace globs that hold a package.json. */
-  #expand(patterns: string[]): string[] {
-    const include = patterns.filter((p) => !p.startsWith('!')).map(normalizePattern)
-    const exclude = patterns.filter((p) => p.startsWith('!')).map((p) => normalizePattern(p.slice(1)))
-    if (include.length === 0) return []
-    const isIncluded = picomatch(include, { dot: false })
-    const isExcluded = exclude.length > 0 ? picomatch(exclude) : () => false
-    const deep = include.some((p) => p.includes('**'))
-    const depth = deep ? Number.POSITIVE_INFINITY : Math.max(...include.map((p) => p.split('/').length))
-    const found: string[] = []
-    const walk = (dir: string, relative: string, level: number) => {
-      if (level > depth) return
-      let entries: Dirent[]
-      try {
-        entries = readdirSync(dir, { withFileTypes: true })
-      } catch {
-        return
-      }
-      for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
-        if (!entry.isDirectory() || SKIPPED_FOLDERS.has(entry.name) || entry.name.startsWith('.')) continue
-        const childRelative = relative ? `${relative}/${entry.name}` : entry.name
-        const child = path.join(dir, entry.name)
-        if (
-          isIncluded(childRelative) &&
-          !isExcluded(childRelative) &&
-          this.#fs.isFile(path.join(child, 'package.json'))
-        ) {
-          found.push(child)
-        }
-        walk(child, childRelative, level + 1)
-      }
-    }
-    walk(this.root, '', 1)
-    return found
   }
 
   clear(): void {

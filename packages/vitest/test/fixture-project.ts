@@ -14,6 +14,8 @@ import { createRequire } from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { afterAll, afterEach } from 'vitest'
+import { createTestRunner, type TestRunner, type TestRunnerOptions } from '../src/test-runner.js'
 import type { FileResult, RunResult, TestErrorInfo, TestResult } from '../src/types.js'
 
 /** The real folder of the repo's own vitest (pnpm keeps it under node_modules/.pnpm). */
@@ -186,5 +188,25 @@ export function isAlive(pid: number): boolean {
     return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z'
   } catch {
     return false
+  }
+}
+
+/**
+ * For a test file that starts runners on fixture projects: the function that starts one (closed
+ * after each test, whatever its outcome), with the fixture projects removed after the file.
+ */
+export function useRunners(): (
+  project: FixtureProject,
+  options?: Partial<TestRunnerOptions>,
+) => Promise<TestRunner> {
+  const runners: TestRunner[] = []
+  afterEach(async () => {
+    await Promise.all(runners.splice(0).map((runner) => runner.close()))
+  })
+  afterAll(removeFixtureProjects)
+  return async (project, options = {}) => {
+    const runner = await createTestRunner({ root: project.root, mode: 'once', ...options })
+    runners.push(runner)
+    return runner
   }
 }

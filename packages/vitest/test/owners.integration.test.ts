@@ -3,9 +3,9 @@ import { existsSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { isVitestSetupError } from '../src/resolve-vitest.js'
-import { createTestRunner, type TestRunner, type TestRunnerOptions } from '../src/test-runner.js'
+import { createTestRunner } from '../src/test-runner.js'
 import type { RunEvent, RunResult } from '../src/types.js'
 import {
   createFixtureProject,
@@ -13,23 +13,13 @@ import {
   hostsUnder,
   isAlive,
   processesUnder,
-  removeFixtureProjects,
+  useRunners,
   waitFor,
 } from './fixture-project.js'
 
 // Real hosts (child processes) running the fixture's own Vitest: each test starts one per owner.
 
-const runners: TestRunner[] = []
-afterEach(async () => {
-  await Promise.all(runners.splice(0).map((runner) => runner.close()))
-})
-afterAll(removeFixtureProjects)
-
-async function runnerFor(project: FixtureProject, options: Partial<TestRunnerOptions> = {}) {
-  const runner = await createTestRunner({ root: project.root, mode: 'once', ...options })
-  runners.push(runner)
-  return runner
-}
+const runnerFor = useRunners()
 
 const pkg = (name: string) => ({
   [`packages/${name}/package.json`]: JSON.stringify({ name, type: 'module' }),

@@ -1,34 +1,23 @@
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { isVitestSetupError } from '../src/resolve-vitest.js'
 import { testEnvironment } from '../src/test-environment.js'
-import { createTestRunner, type TestRunner, type TestRunnerOptions } from '../src/test-runner.js'
+import { createTestRunner, type TestRunner } from '../src/test-runner.js'
 import type { RunEvent } from '../src/types.js'
 import {
   compact,
   createFixtureProject,
-  type FixtureProject,
   normalizeRun,
   REPO_VITEST,
-  removeFixtureProjects,
   SOURCE_CONDITIONS,
+  useRunners,
 } from './fixture-project.js'
 
 // Each test starts the project's own Vitest (from a fixture's node_modules) and its workers.
 
-const runners: TestRunner[] = []
-afterEach(async () => {
-  await Promise.all(runners.splice(0).map((runner) => runner.close()))
-})
-afterAll(removeFixtureProjects)
-
-async function runnerFor(project: FixtureProject, options: Partial<TestRunnerOptions> = {}) {
-  const runner = await createTestRunner({ root: project.root, mode: 'once', ...options })
-  runners.push(runner)
-  return runner
-}
+const runnerFor = useRunners()
 
 const results = `
 import { describe, expect, it } from 'vitest'
