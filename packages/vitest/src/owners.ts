@@ -19,6 +19,11 @@ export interface TestOwner {
   root: string
   /** The config file in use, or null for Vitest's defaults. */
   configFile: string | null
+  /**
+   * The files the config imports (a shared `vitest.shared.ts`), absolute, once Vitest has loaded it
+   * (after `listTestFiles`): a change to one changes the config.
+   */
+  configDependencies?: readonly string[]
 }
 
 /** A project of the root config, as the root's Vitest resolved it. */

@@ -105,8 +105,8 @@ export interface TestRunner {
 
 interface Owner extends TestOwner {
   host: VitestHost
-  /** Files whose change changes this owner's config (known once its host was ready). */
-  configDependencies: Set<string>
+  /** Files whose change changes this owner's config, itself included (known once Vitest loaded it). */
+  configInputs: Set<string>
 }
 
 interface Plan {
@@ -144,7 +144,7 @@ export async function createTestRunner(options: TestRunnerOptions): Promise<Test
     const owner: Owner = {
       ...candidate,
       host: new VitestHost({ ...candidate, nodeEntry: vitest.nodeEntry }, hostOptions),
-      configDependencies: new Set(candidate.configFile ? [candidate.configFile] : []),
+      configInputs: new Set(candidate.configFile ? [candidate.configFile] : []),
     }
     hosts.set(key, owner)
     return owner
@@ -152,7 +152,7 @@ export async function createTestRunner(options: TestRunnerOptions): Promise<Test
 
   async function start(owner: Owner): Promise<HostReady> {
     const ready = await owner.host.start()
-    for (const file of ready.configDependencies) owner.configDependencies.add(file)
+    for (const file of ready.configDependencies) owner.configInputs.add(file)
     return ready
   }
 
@@ -247,7 +247,8 @@ export async function createTestRunner(options: TestRunnerOptions): Promise<Test
   }
 
   function publicOwner(owner: Owner): TestOwner {
-    return { root: owner.root, configFile: owner.configFile }
+    const imported = [...owner.configInputs].filter((file) => file !== owner.configFile).sort()
+    return { root: owner.root, configFile: owner.configFile, configDependencies: imported }
   }
 
   const runner: TestRunner = {
@@ -290,7 +291,7 @@ export async function createTestRunner(options: TestRunnerOptions): Promise<Test
         const owner = cold.find((candidate) => candidate.root === result.root)
         if (!owner) continue
         if ('error' in result) throw configLoadError(owner.root, owner.configFile, result.error)
-        for (const file of result.configDependencies) owner.configDependencies.add(file)
+        for (const file of result.configDependencies) owner.configInputs.add(file)
         lists.push({ owner, files: result.files })
       }
       // A file in a package that has an owner of its own is that owner's, even when the root's
@@ -375,7 +376,7 @@ export async function createTestRunner(options: TestRunnerOptions): Promise<Test
       const candidateDirs = new Set([root, ...packageDirs])
       let ownersMayChange = false
       for (const owner of [...hosts.values()]) {
-        if (!changed.some((file) => owner.configDependencies.has(file))) continue
+        if (!changed.some((file) => owner.configInputs.has(file))) continue
         // The root config decides the other owners (its projects).
         if (owner === rootOwner) ownersMayChange = true
         else void owner.host.recycle()

@@ -153,7 +153,14 @@ describe('owners: which config runs which file', () => {
       'packages/a/a.test.js': readsRelative('../..', 'fixtures/root.json'),
     })
     const runner = await runnerFor(project, { packageDirs: ['packages/a'] })
-    expect(runner.owners()).toEqual([{ root: project.root, configFile: project.path('vitest.config.js') }])
+    // The projects' configs count as the root config's own: a change to one changes it.
+    expect(runner.owners()).toEqual([
+      {
+        root: project.root,
+        configFile: project.path('vitest.config.js'),
+        configDependencies: [project.path('packages/a/vitest.config.js')],
+      },
+    ])
     expect(runner.configFile).toBe(project.path('vitest.config.js'))
     const files = await runner.listTestFiles()
     expect(rel(project, files)).toEqual(['packages/a/a.test.js'])
@@ -170,7 +177,7 @@ describe('owners: which config runs which file', () => {
       'test/x.test.js': readsRelative('..', 'fixtures/x.json'),
     })
     const runner = await runnerFor(project, { packageDirs: [] })
-    expect(runner.owners()).toEqual([{ root: project.root, configFile: null }])
+    expect(runner.owners()).toEqual([{ root: project.root, configFile: null, configDependencies: [] }])
     const result = await runner.run(await runner.listTestFiles())
     expect(states(project, result), failures(result)).toEqual(['test/x.test.js passed'])
   }, 120_000)

@@ -356,7 +356,10 @@ export function describeReason(reason: SelectionReason): string {
       return `it imports ${reason.changed}${through}${build}`
     }
     case 'rule':
-      if (reason.rule === 'config') return `its Vitest config ${reason.changed} changed`
+      if (reason.rule === 'config')
+        return reason.changed === reason.name
+          ? `its Vitest config ${reason.changed} changed`
+          : `${reason.changed} changed, which its Vitest config ${reason.name} imports`
       return `${reason.changed} matches ${reason.glob} (${reason.rule === 'global' ? 'a global trigger' : `${reason.rule} ${reason.name}`})`
     case 'restarted':
       return `${reason.service} was restarted`

@@ -1,3 +1,4 @@
+import path from 'node:path'
 // The selection alone, not the graph: the graph's parser loads TypeScript (~0.3 s), which only the
 // commands that build a graph should pay for.
 import type { BuildOutputPackage, ImportGraph } from '@hearth/affected'
@@ -28,24 +29,32 @@ export interface AffectedSelection {
   rebuild: BuildOutputPackage[]
 }
 
-/** A test runner config (a package's `vitest.config.ts`) and the test files it owns (absolute). */
+/**
+ * A test runner config (a package's `vitest.config.ts`), the project files it imports (a shared
+ * `vitest.shared.ts`), and the test files it owns; all absolute.
+ */
 export interface TestConfigOwnership {
   file: string
+  imports: readonly string[]
   tests: readonly string[]
 }
 
-/** The configs of a runner's owners, each with the test files it owns (configless owners left out). */
+/** The configs of a runner's owners, each with what it imports and the test files it owns (configless owners left out). */
 export function testConfigsOf(
   runner: TestRunner,
   files: readonly ClassifiedTestFile[],
 ): TestConfigOwnership[] {
-  const owned = new Map<string, string[]>()
-  for (const owner of runner.owners()) if (owner.configFile !== null) owned.set(owner.configFile, [])
+  const owned = new Map<string, { imports: readonly string[]; tests: string[] }>()
+  for (const owner of runner.owners())
+    if (owner.configFile !== null)
+      owned.set(owner.configFile, { imports: owner.configDependencies ?? [], tests: [] })
   for (const file of files) {
     const configFile = runner.ownerOf(file.file)?.configFile
-    if (configFile != null) owned.get(configFile)?.push(file.file)
+    if (configFile != null) owned.get(configFile)?.tests.push(file.file)
   }
-  return [...owned].map(([file, tests]) => ({ file, tests })).sort((a, b) => a.file.localeCompare(b.file))
+  return [...owned]
+    .map(([file, { imports, tests }]) => ({ file, imports, tests }))
+    .sort((a, b) => a.file.localeCompare(b.file))
 }
 
 /**
@@ -83,8 +92,12 @@ export function selectionRules(
   }
   for (const owner of testConfigs) {
     if (owner.tests.length === 0) continue
-    const glob = relativePath(config.root, owner.file)
-    rules.push({ kind: 'config', name: glob, globs: [glob], tests: [...owner.tests] })
+    const name = relativePath(config.root, owner.file)
+    // What the config imports from the project counts as the config (not what lies outside it).
+    const imports = owner.imports
+      .map((file) => relativePath(config.root, file))
+      .filter((file) => !path.isAbsolute(file) && !file.split('/').includes('node_modules'))
+    rules.push({ kind: 'config', name, globs: [name, ...imports], tests: [...owner.tests] })
   }
   const global = [...GLOBAL_TRIGGERS, config.file]
   rules.push({ kind: 'global', name: 'global', globs: global, tests: 'all' })

@@ -26,6 +26,8 @@ export interface TestOwner {
   root: string
   /** Its config file (absolute), or null for the runner's defaults. */
   configFile: string | null
+  /** The files its config imports (absolute), when known: a change to one changes the config. */
+  configDependencies?: readonly string[]
 }
 
 /**

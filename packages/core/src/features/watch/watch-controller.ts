@@ -111,7 +111,11 @@ export class WatchController {
     runner.invalidate(changed)
     // A new or deleted file can be a test file; an edited test config can include others.
     const configs = new Set(
-      runner.owners().flatMap((owner) => (owner.configFile === null ? [] : [owner.configFile])),
+      runner
+        .owners()
+        .flatMap((owner) =>
+          owner.configFile === null ? [] : [owner.configFile, ...(owner.configDependencies ?? [])],
+        ),
     )
     if ([...batch].some(([file, event]) => event !== 'change' || configs.has(file))) {
       this.files = await this.options.discoverTests()
