@@ -5,6 +5,7 @@ import {
   EXIT,
   type HearthState,
   type HearthStore,
+  relativePath,
   type SelectionReason,
   type ServiceKey,
   type ServiceState,
@@ -18,7 +19,6 @@ import {
   type TestFileState,
 } from '@hearth/core'
 import { formatDuration } from '@hearth/environments'
-import { relativePath } from './ndjson-reporter.js'
 
 /** The variables GitHub Actions sets that this reporter reads. */
 export const GITHUB_ENV = {

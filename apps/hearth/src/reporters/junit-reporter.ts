@@ -2,6 +2,7 @@ import { stripVTControlCharacters } from 'node:util'
 import {
   type HearthState,
   type RunState,
+  relativePath,
   selectFailures,
   selectRunFiles,
   type TestErrorInfo,
@@ -9,7 +10,7 @@ import {
 } from '@hearth/core'
 import { writeFileAtomic } from '@hearth/driver'
 import { describeReason } from './line-reporter.js'
-import { relativePath, relativeStack } from './ndjson-reporter.js'
+import { relativeStack } from './ndjson-reporter.js'
 
 export interface JunitOptions {
   /** The name of the `<testsuites>` element. Default `hearth`. */

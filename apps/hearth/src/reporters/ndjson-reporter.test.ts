@@ -5,6 +5,7 @@ import {
   createMemoryUsageRecords,
   createSession,
   initialState,
+  relativePath,
   type SelectionReason,
   type TestFileOutcome,
   type TestRunner,
@@ -20,7 +21,6 @@ import {
   attachNdjsonReporter,
   formatFailedSession,
   type HearthEvent,
-  relativePath,
   relativeStack,
   toEvents,
 } from './ndjson-reporter.js'

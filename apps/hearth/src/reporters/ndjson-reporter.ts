@@ -20,8 +20,6 @@ import {
 import type { ServiceKind } from '@hearth/environments'
 import { describeBuildReason, describeReason } from './line-reporter.js'
 
-export { relativePath }
-
 /**
  * The version of the event stream (docs/events.md). Within `/1` fields and event types are only
  * added; renaming, removing or changing the meaning of one is `/2`.
