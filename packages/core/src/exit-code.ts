@@ -17,11 +17,12 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT]
 
 /**
  * The process exit code, as a pure function of the final state: hearth's own failure first, then
- * an interruption, then an environment that could not be made ready, then failed tests.
+ * an interruption, then a quit (the user ended `hearth dev`: 0), then an environment that could not be made ready, then failed tests.
  */
 export function selectExitCode(state: HearthState): ExitCode {
   if (state.session.fatal !== null) return state.session.fatal.code
   if (state.session.interrupted !== null) return EXIT.interrupted
+  if (state.session.quit !== null) return EXIT.ok
   if (selectFailures(state).length > 0) return EXIT.environment
   if (selectTestsFailed(state)) return EXIT.testsFailed
   return EXIT.ok

@@ -19,6 +19,11 @@ export {
 } from './features/environments/selectors.js'
 export type { Usage, UsageRecords } from './features/environments/usage-records.js'
 export { createMemoryUsageRecords, createUsageRecords } from './features/environments/usage-records.js'
+export type { LogsAction } from './features/logs/actions.js'
+export { appendLines } from './features/logs/reducer.js'
+export { selectLogLines, selectLogTail } from './features/logs/selectors.js'
+export type { LogEntry, LogsState, ServiceLog } from './features/logs/state.js'
+export { LOG_CAP } from './features/logs/state.js'
 export type { ProjectAction } from './features/project/actions.js'
 export type { ReadinessOutcome } from './features/readiness/wait-until-ready.js'
 export { FIRST_PROBE_INTERVAL_MS, waitUntilReady } from './features/readiness/wait-until-ready.js'
@@ -32,6 +37,7 @@ export type {
   TimingRecorder,
 } from './features/tests/controller.js'
 export { TestController } from './features/tests/controller.js'
+export { describeBuildReason, describeReason, describeReasonShort } from './features/tests/describe.js'
 export type { AffectedSelection, TestConfigOwnership } from './features/tests/selection.js'
 export { GLOBAL_TRIGGERS, selectAffected, selectionRules, testConfigsOf } from './features/tests/selection.js'
 export {
@@ -62,6 +68,7 @@ export {
   testEnvironmentOf,
 } from './features/tests/test-files.js'
 export type {
+  ConsoleEntry,
   TestCaseOutcome,
   TestErrorInfo,
   TestEvent,
@@ -74,6 +81,8 @@ export type {
 } from './features/tests/test-runner.js'
 export { isTestSetupError, TestSetupError } from './features/tests/test-runner.js'
 export { createTimingFile } from './features/tests/timing-file.js'
+export type { WatchAction } from './features/watch/actions.js'
+export type { WatchState } from './features/watch/state.js'
 export type { WatchControllerOptions } from './features/watch/watch-controller.js'
 export { WATCH_IGNORED, WatchController } from './features/watch/watch-controller.js'
 export { relativePath } from './paths.js'

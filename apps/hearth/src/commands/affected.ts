@@ -1,8 +1,7 @@
 import path from 'node:path'
-import { relativePath, selectAffected } from '@hearth/core'
+import { describeReason, relativePath, selectAffected } from '@hearth/core'
 import { type CommandSpec, type ParsedArgs, UsageError } from '../args.js'
 import { type Io, outStyle, println } from '../io.js'
-import { describeReason } from '../reporters/line-reporter.js'
 import { openSession } from '../wiring.js'
 import { changedFiles, globalOptions } from './shared.js'
 

@@ -1,5 +1,6 @@
 import { stripVTControlCharacters } from 'node:util'
 import {
+  describeReason,
   type HearthState,
   type RunState,
   relativePath,
@@ -9,7 +10,6 @@ import {
   type TestFileState,
 } from '@hearth/core'
 import { writeFileAtomic } from '@hearth/driver'
-import { describeReason } from './line-reporter.js'
 import { relativeStack } from './ndjson-reporter.js'
 
 export interface JunitOptions {

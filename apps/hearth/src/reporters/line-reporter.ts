@@ -1,10 +1,10 @@
 import {
   type Action,
-  type BuildReason,
+  describeBuildReason,
+  describeReason,
   type HearthState,
   type HearthStore,
   isTestsAction,
-  type SelectionReason,
   type ServiceState,
   selectRunCounts,
   selectStartDuration,
@@ -56,7 +56,21 @@ export function formatAction(action: Action, state: HearthState, style: Style): 
         ),
       ]
     case 'session/interrupted':
-      return [style.yellow(`! interrupted (${action.signal}): stopping what this run started…`)]
+      return action.keepEnvironments === true
+        ? [style.yellow(`! interrupted (${action.signal})`)]
+        : [style.yellow(`! interrupted (${action.signal}): stopping what this run started…`)]
+    case 'session/quit':
+      return action.stopEnvironments ? [style.dim('quitting: stopping the environments…')] : []
+    case 'service/log':
+    case 'watch/starting':
+    case 'watch/ready':
+    case 'watch/held':
+    case 'watch/stopped':
+      return []
+    case 'watch/paused':
+      return [style.dim('watching paused: saves are held until resumed')]
+    case 'watch/resumed':
+      return [style.dim('watching resumed')]
     case 'session/warning':
       return [
         style.yellow(`! ${action.message}`),
@@ -298,13 +312,6 @@ function buildCommandOf(run: HearthState['tests']['run'], name: string): string 
   return run?.builds.find((build) => build.name === name)?.command ?? 'its build script'
 }
 
-/** Why a package is rebuilt, in a few words: `dist/index.mjs is missing`, `src/keys.ts is newer than dist/index.mjs`. */
-export function describeBuildReason(reason: BuildReason): string {
-  return reason.kind === 'missing'
-    ? `${reason.output} is missing`
-    : `${reason.newer} is newer than ${reason.output}`
-}
-
 function formatFileResult(file: string, state: HearthState, style: Style): string[] {
   const entry = state.tests.files[file]
   if (entry === undefined) return []
@@ -343,29 +350,4 @@ function formatFileResult(file: string, state: HearthState, style: Style): strin
       )
   }
   return lines
-}
-
-/** Why a file runs, in words: the import chain or the rule that matched. */
-export function describeReason(reason: SelectionReason): string {
-  switch (reason.kind) {
-    case 'import': {
-      const via = reason.chain.slice(1, -1)
-      const through = via.length === 0 ? '' : ` via ${via.join(' → ')}`
-      const build =
-        reason.viaBuildOutput === null ? '' : ` (${reason.viaBuildOutput} is used through its build output)`
-      return `it imports ${reason.changed}${through}${build}`
-    }
-    case 'rule':
-      if (reason.rule === 'config')
-        return reason.changed === reason.name
-          ? `its Vitest config ${reason.changed} changed`
-          : `${reason.changed} changed, which its Vitest config ${reason.name} imports`
-      return `${reason.changed} matches ${reason.glob} (${reason.rule === 'global' ? 'a global trigger' : `${reason.rule} ${reason.name}`})`
-    case 'restarted':
-      return `${reason.service} was restarted`
-    case 'retry':
-      return `it failed (retry ${reason.attempt})`
-    case 'all':
-      return 'every test runs'
-  }
 }

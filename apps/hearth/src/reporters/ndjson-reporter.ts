@@ -1,5 +1,7 @@
 import {
   type Action,
+  describeBuildReason,
+  describeReason,
   type HearthState,
   type HearthStore,
   type ProjectIdentity,
@@ -18,7 +20,6 @@ import {
   type WarningCode,
 } from '@hearth/core'
 import type { ServiceKind } from '@hearth/environments'
-import { describeBuildReason, describeReason } from './line-reporter.js'
 
 /**
  * The version of the event stream (docs/events.md). Within `/1` fields and event types are only

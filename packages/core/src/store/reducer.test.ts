@@ -59,7 +59,7 @@ describe('project/loaded', () => {
         lock: 'none',
         lockHolder: null,
       },
-      other: { name: 'other', services: ['other/web'], lock: 'none', lockHolder: null },
+      other: { name: 'other', services: ['other/web'], lock: 'none', lockHolder: null, reset: null },
     })
     expect(Object.keys(next.services)).toEqual([
       'backend/cache',
@@ -325,7 +325,7 @@ describe('environment lock actions', () => {
     {
       name: 'lock-released',
       action: { type: 'environment/lock-released', at: AT, environment: 'backend' },
-      expected: { lock: 'none', lockHolder: null },
+      expected: { lock: 'none', lockHolder: null, reset: null },
     },
   ] as const)('$name', ({ action, expected }) => {
     const start = loadedState(config)

@@ -1,8 +1,10 @@
 import { environmentReducer, serviceReducer } from '../features/environments/reducer.js'
+import { logsReducer } from '../features/logs/reducer.js'
 import { projectReducer } from '../features/project/reducer.js'
 import { sessionReducer } from '../features/session/reducer.js'
 import { isTestsAction } from '../features/tests/actions.js'
 import { testsReducer } from '../features/tests/reducer.js'
+import { watchReducer } from '../features/watch/reducer.js'
 import type { Action } from './actions.js'
 import type { HearthState } from './state.js'
 
@@ -13,6 +15,7 @@ export function reduce(state: HearthState, action: Action): HearthState {
     case 'project/loaded':
       return projectReducer(state, action)
     case 'session/interrupted':
+    case 'session/quit':
     case 'session/failed':
     case 'session/warning':
       return sessionReducer(state, action)
@@ -22,7 +25,19 @@ export function reduce(state: HearthState, action: Action): HearthState {
     case 'environment/lock-waiting':
     case 'environment/lock-acquired':
     case 'environment/lock-released':
+    case 'environment/reset-requested':
+    case 'environment/reset-started':
+    case 'environment/reset-finished':
       return environmentReducer(state, action)
+    case 'service/log':
+      return logsReducer(state, action)
+    case 'watch/starting':
+    case 'watch/ready':
+    case 'watch/paused':
+    case 'watch/resumed':
+    case 'watch/held':
+    case 'watch/stopped':
+      return watchReducer(state, action)
     default:
       return serviceReducer(state, action)
   }

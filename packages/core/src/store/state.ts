@@ -1,6 +1,8 @@
 import type { NormalizedConfig, ServiceKind } from '@hearth/environments'
+import type { LogsState } from '../features/logs/state.js'
 import type { WarningCode } from '../features/session/actions.js'
 import { initialTestsState, type TestsState } from '../features/tests/state.js'
+import { initialWatchState, type WatchState } from '../features/watch/state.js'
 
 /** `environment/service`: a service's identity inside one project. */
 export type ServiceKey = `${string}/${string}`
@@ -104,6 +106,13 @@ export interface EnvironmentState {
   lock: 'none' | 'waiting' | 'held'
   /** Who holds the lock while we wait (pid and command), for the views. */
   lockHolder: string | null
+  /** Its last reset asked for: waiting for the controller, running, or finished (`error` null: it worked). */
+  reset: {
+    status: 'requested' | 'running' | 'done' | 'failed'
+    requestedAt: number
+    finishedAt: number | null
+    error: string | null
+  } | null
 }
 
 export interface SessionState {
@@ -111,6 +120,8 @@ export interface SessionState {
   /** Environments this session removed because they sat unused past the idle TTL. */
   expired: readonly string[]
   interrupted: { signal: string; at: number } | null
+  /** The user quit (`hearth dev`), and whether the environments stop too. */
+  quit: { at: number; stopEnvironments: boolean } | null
   /** A failure of hearth itself (config, usage), with the exit code it calls for. */
   fatal: { cause: string; fix: string | null; code: 2 | 3 | 70 } | null
   /** What the user was warned of, in order. */
@@ -123,6 +134,9 @@ export interface HearthState {
   environments: Readonly<Record<string, EnvironmentState>>
   services: Readonly<Record<ServiceKey, ServiceState>>
   tests: TestsState
+  /** Each service's output, as the log follower read it. */
+  logs: LogsState
+  watch: WatchState
   session: SessionState
 }
 
@@ -133,6 +147,8 @@ export function initialState(at = 0): HearthState {
     environments: {},
     services: {},
     tests: initialTestsState(),
-    session: { startedAt: at, expired: [], interrupted: null, fatal: null, warnings: [] },
+    logs: {},
+    watch: initialWatchState(),
+    session: { startedAt: at, expired: [], interrupted: null, quit: null, fatal: null, warnings: [] },
   }
 }

@@ -15,6 +15,19 @@ export type EnvironmentAction =
     }
   /** Unused for longer than the idle TTL: it is being removed. */
   | { type: 'environment/expired'; at: number; environment: string; idleMs: number; ttlMs: number }
+  /**
+   * Reset these environments' data (their services' resets: template databases, FLUSHALL), as
+   * before a test run; the environment controller does it and says when with `reset-finished`.
+   */
+  | { type: 'environment/reset-requested'; at: number; environments: readonly string[] }
+  | { type: 'environment/reset-started'; at: number; environment: string }
+  | {
+      type: 'environment/reset-finished'
+      at: number
+      environment: string
+      /** Null when every reset ran; else what failed. */
+      error: string | null
+    }
   | { type: 'environment/lock-waiting'; at: number; environment: string; holder: string }
   | { type: 'environment/lock-acquired'; at: number; environment: string }
   | { type: 'environment/lock-released'; at: number; environment: string }

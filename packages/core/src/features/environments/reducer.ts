@@ -21,6 +21,33 @@ export function environmentReducer(state: HearthState, action: EnvironmentAction
       return updateEnvironment(state, action.environment, { lock: 'held', lockHolder: null })
     case 'environment/lock-released':
       return updateEnvironment(state, action.environment, { lock: 'none', lockHolder: null })
+    case 'environment/reset-requested': {
+      let next = state
+      for (const name of action.environments) {
+        if (state.environments[name] === undefined) continue
+        next = updateEnvironment(next, name, {
+          reset: { status: 'requested', requestedAt: action.at, finishedAt: null, error: null },
+        })
+      }
+      return next
+    }
+    case 'environment/reset-started': {
+      const reset = state.environments[action.environment]?.reset
+      if (reset == null) return state
+      return updateEnvironment(state, action.environment, { reset: { ...reset, status: 'running' } })
+    }
+    case 'environment/reset-finished': {
+      const reset = state.environments[action.environment]?.reset
+      if (reset == null) return state
+      return updateEnvironment(state, action.environment, {
+        reset: {
+          ...reset,
+          status: action.error === null ? 'done' : 'failed',
+          finishedAt: action.at,
+          error: action.error,
+        },
+      })
+    }
   }
 }
 

@@ -20,7 +20,7 @@ export function projectReducer(state: HearthState, action: ProjectAction): Heart
     const previous = state.environments[environment.name]
     environments[environment.name] =
       previous === undefined
-        ? { name: environment.name, services: keys, lock: 'none', lockHolder: null }
+        ? { name: environment.name, services: keys, lock: 'none', lockHolder: null, reset: null }
         : { ...previous, services: keys }
     for (const name of environment.order) {
       const definition = environment.services[name]

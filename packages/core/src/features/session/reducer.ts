@@ -10,8 +10,19 @@ export function sessionReducer(state: HearthState, action: SessionAction): Heart
         ...state,
         session: { ...state.session, interrupted: { signal: action.signal, at: action.at } },
       }
+      if (action.keepEnvironments === true) return interrupted
       // Stop what this session started; leave warm what it found.
       return requestDown(interrupted, Object.keys(state.environments), 'started', action.at)
+    }
+    case 'session/quit': {
+      if (state.session.quit !== null) return state
+      const quit = {
+        ...state,
+        session: { ...state.session, quit: { at: action.at, stopEnvironments: action.stopEnvironments } },
+      }
+      return action.stopEnvironments
+        ? requestDown(quit, Object.keys(state.environments), 'all', action.at)
+        : quit
     }
     case 'session/warning':
       return {

@@ -10,6 +10,8 @@ export type TestsAction =
       at: number
       files: ReadonlyArray<{ file: string; path: string; group: string | null; environment: string | null }>
     }
+  /** How long each test file took before (relative paths), from the timing history. */
+  | { type: 'tests/timings'; at: number; expected: Readonly<Record<string, number>> }
   /** Run these files, for these reasons. Merged into the pending run while one is under way. */
   | {
       type: 'run/requested'
@@ -57,6 +59,7 @@ export type TestsAction =
 const TESTS_ACTION_TYPES: Record<TestsAction['type'], true> = {
   'watch/changed': true,
   'tests/discovered': true,
+  'tests/timings': true,
   'run/requested': true,
   'run/started': true,
   'run/phase': true,

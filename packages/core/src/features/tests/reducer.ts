@@ -22,6 +22,12 @@ function reduceTests(tests: TestsState, action: TestsAction): TestsState {
       }
       return { ...tests, files }
     }
+    case 'tests/timings': {
+      const files: Record<string, TestFileState> = {}
+      for (const [file, entry] of Object.entries(tests.files))
+        files[file] = { ...entry, expectedMs: action.expected[entry.path] ?? null }
+      return { ...tests, files }
+    }
     case 'run/requested': {
       const merged: Record<string, readonly SelectionReason[]> = { ...(tests.pending?.files ?? {}) }
       for (const [file, reasons] of Object.entries(action.files)) {
@@ -102,6 +108,7 @@ function reduceTests(tests: TestsState, action: TestsAction): TestsState {
         attempts: file.attempts + 1,
         tests: [],
         errors: [],
+        console: [],
       }))
     case 'run/test-finished':
       if (tests.run?.id !== action.id) return tests
@@ -116,6 +123,7 @@ function reduceTests(tests: TestsState, action: TestsAction): TestsState {
         durationMs: outcome.durationMs,
         tests: outcome.tests,
         errors: outcome.errors,
+        console: outcome.console ?? [],
         flaky: outcome.state === 'passed' && file.attempts > 1,
       }))
     }
@@ -172,6 +180,8 @@ function idleFile(
     durationMs: null,
     tests: [],
     errors: [],
+    console: [],
+    expectedMs: null,
     reasons: [],
     attempts: 0,
     flaky: false,

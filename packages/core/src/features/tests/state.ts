@@ -1,4 +1,4 @@
-import type { TestCaseOutcome, TestErrorInfo, TestState } from './test-runner.js'
+import type { ConsoleEntry, TestCaseOutcome, TestErrorInfo, TestState } from './test-runner.js'
 
 /** Why a test file runs. Paths are relative to the project root. */
 export type SelectionReason =
@@ -34,6 +34,10 @@ export interface TestFileState {
   durationMs: number | null
   tests: readonly TestCaseOutcome[]
   errors: readonly TestErrorInfo[]
+  /** Console output of the file outside its tests (each test keeps its own). */
+  console: readonly ConsoleEntry[]
+  /** How long it is expected to take, from the timing history (null: never timed). */
+  expectedMs: number | null
   /** Why it was selected for the current (or last) run. */
   reasons: readonly SelectionReason[]
   /** Runs of it in the current (or last) run: more than 1 after retries. */

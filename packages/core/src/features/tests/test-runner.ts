@@ -64,7 +64,11 @@ export type TestState = 'passed' | 'failed' | 'skipped'
 
 export interface TestErrorInfo {
   message: string
+  /** The error's name (`AssertionError`, `TypeError`), when it has one. */
+  name?: string
   stack?: string
+  /** Expected against received, as the runner prints it, without colours. */
+  diff?: string
   /** Where it failed, when known: absolute file, 1-based line and column. */
   location?: { file: string; line: number; column: number }
 }
@@ -75,6 +79,16 @@ export interface TestCaseOutcome {
   state: TestState
   durationMs: number
   errors: readonly TestErrorInfo[]
+  /** What the test wrote to the console (its hooks included), in order. */
+  console?: readonly ConsoleEntry[]
+}
+
+/** One console write of test code. */
+export interface ConsoleEntry {
+  stream: 'stdout' | 'stderr'
+  text: string
+  /** Epoch ms. */
+  time: number
 }
 
 export interface TestFileOutcome {
@@ -85,6 +99,8 @@ export interface TestFileOutcome {
   /** Errors of the file itself: it did not load, a hook failed. */
   errors: readonly TestErrorInfo[]
   tests: readonly TestCaseOutcome[]
+  /** Console output of the file outside any test (module top level, `beforeAll`/`afterAll`). */
+  console?: readonly ConsoleEntry[]
 }
 
 export interface TestRunOutcome {
