@@ -61,6 +61,12 @@ export function formatAction(action: Action, state: HearthState, style: Style): 
         : [style.yellow(`! interrupted (${action.signal}): stopping what this run started…`)]
     case 'session/quit':
       return action.stopEnvironments ? [style.dim('quitting: stopping the environments…')] : []
+    case 'environment/reset-finished':
+      return action.error === null
+        ? []
+        : [style.red(`✗ ${action.environment}: the reset failed: ${action.error}`)]
+    case 'environment/reset-requested':
+    case 'environment/reset-started':
     case 'service/log':
     case 'watch/starting':
     case 'watch/ready':
