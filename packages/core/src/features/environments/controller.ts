@@ -107,6 +107,16 @@ export class EnvironmentController implements Controller {
     }
   }
 
+  /**
+   * The runtime handle of a service's instance in state, for the controllers that read from it
+   * (the log follower): a query, never a command.
+   */
+  handleOf(key: ServiceKey): { driver: Driver; instance: Instance } | null {
+    const instance = this.instances.get(key)
+    const driver = instance === undefined ? null : this.runtimes.named(instance.driver)
+    return instance === undefined || driver === null ? null : { driver, instance }
+  }
+
   /** No start, stop or lock release under way. */
   isIdle(): boolean {
     return this.tasks.size === 0 && this.releases.size === 0
