@@ -1,4 +1,3 @@
-import { isTestSetupError } from '@hearth/core'
 import { isDriverError } from '@hearth/driver'
 import { isConfigError } from '@hearth/environments'
 import { type CommandSpec, formatCommandHelp, type ParsedArgs, parseCommandArgs, UsageError } from './args.js'
@@ -9,6 +8,7 @@ import { downSpec, runDown } from './commands/down.js'
 import { gcSpec, runGc } from './commands/gc.js'
 import { runStatus, statusSpec } from './commands/status.js'
 import { runUp, upSpec } from './commands/up.js'
+import { failureOf } from './failures.js'
 import { type Interrupts, listenForInterrupts } from './interrupts.js'
 import { errStyle, type Io, println, processIo } from './io.js'
 import { VERSION } from './version.js'
@@ -99,25 +99,15 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
 
 function reportError(error: unknown, io: Io, verbose: boolean): number {
   const style = errStyle(io)
+  const failure = failureOf(error)
   if (isConfigError(error)) {
-    println(io.stderr, style.red(error.message))
-    return 2
+    println(io.stderr, style.red(failure.cause))
+    return failure.code
   }
-  if (error instanceof UsageError || isTestSetupError(error)) {
-    println(io.stderr, `${style.red('hearth:')} ${error.message}`)
-    println(io.stderr, `  ${style.dim('fix:')} ${error.fix}`)
-    return 2
-  }
-  if (isDriverError(error)) {
-    println(io.stderr, `${style.red('hearth:')} ${error.message}`)
-    println(io.stderr, `  ${style.dim('fix:')} ${error.fix}`)
-    if (verbose && error.stack !== undefined) println(io.stderr, style.dim(error.stack))
-    return 3
-  }
-  const message = error instanceof Error ? error.message : String(error)
-  println(io.stderr, `${style.red('hearth: internal error:')} ${message}`)
-  if (verbose && error instanceof Error && error.stack !== undefined)
-    println(io.stderr, style.dim(error.stack))
-  else println(io.stderr, style.dim('  run again with --verbose for the stack trace, and please report it'))
-  return EXIT_INTERNAL
+  println(io.stderr, `${style.red('hearth:')} ${failure.cause}`)
+  if (failure.fix !== null) println(io.stderr, `  ${style.dim('fix:')} ${failure.fix}`)
+  const stack = error instanceof Error ? error.stack : undefined
+  if (verbose && stack !== undefined && (failure.internal || isDriverError(error)))
+    println(io.stderr, style.dim(stack))
+  return failure.code
 }

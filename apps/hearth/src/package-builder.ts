@@ -23,8 +23,6 @@ export interface PackageBuilderOptions {
  */
 export function createPackageBuilder({ root, graph }: PackageBuilderOptions): PackageBuilder {
   let manager: Promise<PackageManager> | undefined
-  // The folders each planned package's imported outputs are in: what its build rewrites.
-  const outputDirs = new Map<string, string[]>()
   const managerOf = (): Promise<PackageManager> => {
     manager ??= detectPackageManager(root)
     return manager
@@ -35,11 +33,11 @@ export function createPackageBuilder({ root, graph }: PackageBuilderOptions): Pa
       const planned = planBuilds(await graph(), files)
       const relative = (file: string): string => relativePath(root, file)
       return planned.map(({ package: pkg, reason, outputs }) => {
-        outputDirs.set(pkg.name, [...new Set(outputs.map((output) => path.dirname(output)))])
         return {
           name: pkg.name,
           dir: pkg.dir,
           hasBuildScript: pkg.hasBuildScript,
+          outputs,
           reason:
             reason.kind === 'missing'
               ? { kind: 'missing' as const, output: relative(reason.output) }
@@ -55,7 +53,9 @@ export function createPackageBuilder({ root, graph }: PackageBuilderOptions): Pa
     async build(pkg: PlannedBuild, signal: AbortSignal) {
       const { command, args } = (await managerOf()).run('build')
       const { code, output } = await run(command, args, pkg.dir, signal)
-      if (code === 0) return { ok: true, output, written: filesIn(outputDirs.get(pkg.name) ?? []) }
+      // What it rewrote: the folders of the outputs the tests import (carried on the planned build).
+      const dirs = [...new Set(pkg.outputs.map((output) => path.dirname(output)))]
+      if (code === 0) return { ok: true, output, written: filesIn(dirs) }
       return { ok: false, output: output.trim() || `${command} ${args.join(' ')} exited with code ${code}` }
     },
   }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { realpathSync } from 'node:fs'
 import path from 'node:path'
 import type { ImportGraph } from '@hearth/affected'
-import type { Driver } from '@hearth/driver'
+import { type Driver, DriverError } from '@hearth/driver'
 import type { NormalizedConfig } from '@hearth/environments'
 import { type Clock, systemClock } from './clock.js'
 import { type ExitCode, selectExitCode } from './exit-code.js'
@@ -10,20 +10,29 @@ import { EnvironmentController } from './features/environments/controller.js'
 import { createFileLocks, type EnvironmentLocks } from './features/environments/environment-locks.js'
 import { selectEnvironmentStatus, selectFailures, selectSettled } from './features/environments/selectors.js'
 import { createUsageRecords, type UsageRecords } from './features/environments/usage-records.js'
+import type { MaintenanceOperation, MaintenanceResult } from './features/maintenance/actions.js'
+import type { MaintenanceTask } from './features/maintenance/state.js'
 import { type PackageBuilder, TestController, type TimingRecorder } from './features/tests/controller.js'
-import { type TestConfigOwnership, testConfigsOf } from './features/tests/selection.js'
+import {
+  type AffectedSelection,
+  selectAffected,
+  type TestConfigOwnership,
+  testConfigsOf,
+} from './features/tests/selection.js'
 import type { RunState, SelectionReason } from './features/tests/state.js'
 import {
   type ClassifiedTestFile,
+  classifiedFiles,
   classifyTestFiles,
   coverageWarnings,
   testEnvironmentOf,
 } from './features/tests/test-files.js'
 import type { TestRunner } from './features/tests/test-runner.js'
-import { WatchController } from './features/watch/watch-controller.js'
+import { WATCH_IGNORED, WatchController } from './features/watch/watch-controller.js'
 import { attachControllers, type Controller } from './store/controller.js'
 import { createHearthStore, type HearthStore } from './store/create-store.js'
 import { type HearthState, initialState, type ProjectIdentity, type ServiceKey } from './store/state.js'
+import { waitForState } from './store/wait-for-state.js'
 
 export interface SessionOptions {
   config: NormalizedConfig
@@ -107,6 +116,15 @@ export interface Session {
    * ready, with the function that stops it.
    */
   watch(options?: { debounceMs?: number }): Promise<() => Promise<void>>
+  /**
+   * What these changed files (absolute) affect among the test files (default: those discovered),
+   * through the import graph and the declared triggers, each with why: the one selection `ci
+   * --since`, `affected` and the watch loop share.
+   */
+  selectAffected(
+    changed: readonly string[],
+    files?: readonly ClassifiedTestFile[],
+  ): Promise<AffectedSelection>
   /** The test runner's configs, each with the discovered test files it owns (for selection rules). */
   testConfigs(): TestConfigOwnership[]
   /** Record what runs now, starting and stopping nothing. */
@@ -125,14 +143,15 @@ export function createSession(options: SessionOptions): Session {
   const project = projectIdentity(config)
   const stateDir = options.stateDir ?? path.join(config.root, '.hearth')
   const store = createHearthStore(initialState(clock.now()))
+  const usage = options.usage ?? createUsageRecords(path.join(stateDir, 'environments.json'))
   const environments = new EnvironmentController({
     store,
     drivers: options.drivers,
     locks: options.locks ?? createFileLocks(path.join(stateDir, 'locks')),
     clock,
     version: options.version,
+    usage,
   })
-  const usage = options.usage ?? createUsageRecords(path.join(stateDir, 'environments.json'))
   const testsOptions = options.tests
   const tests =
     testsOptions === undefined
@@ -141,7 +160,6 @@ export function createSession(options: SessionOptions): Session {
           store,
           clock,
           runner: testsOptions.runner,
-          resetEnvironments: (names) => environments.reset(names),
           testEnvironment: testEnvironmentOf,
           ...(testsOptions.builder === undefined ? {} : { builder: testsOptions.builder }),
           ...(testsOptions.timings === undefined ? {} : { timings: testsOptions.timings }),
@@ -178,6 +196,24 @@ export function createSession(options: SessionOptions): Session {
   const settled = (): Promise<HearthState> => quiet(environments, selectSettled)
   let graph: Promise<ImportGraph> | null = null
   let warned = false
+  let nextMaintenance = 1
+  /** Asks the environment controller for runtime work, by action, and waits for it in state. */
+  const maintain = async <K extends MaintenanceOperation['kind']>(
+    operation: Extract<MaintenanceOperation, { kind: K }>,
+  ): Promise<Extract<MaintenanceResult, { kind: K }>> => {
+    const id = nextMaintenance++
+    store.dispatch({ type: 'maintenance/requested', at: clock.now(), id, operation })
+    const state = await waitForState(store, (current) => {
+      const task = current.maintenance[id]
+      return task?.status === 'done' || task?.status === 'failed'
+    })
+    const task = state.maintenance[id] as MaintenanceTask
+    if (task.error !== null) {
+      const { message, code, fix } = task.error
+      throw code === null ? new Error(message) : new DriverError(code, message, fix ?? '')
+    }
+    return task.result as Extract<MaintenanceResult, { kind: K }>
+  }
 
   const session: Session = {
     store,
@@ -190,46 +226,37 @@ export function createSession(options: SessionOptions): Session {
       return state
     },
     async down(names = all(), { only = 'all' } = {}) {
-      if (only === 'all') await environments.observe(names)
+      if (only === 'all') await maintain({ kind: 'observe', environments: names })
       store.dispatch({ type: 'environment/down-requested', at: clock.now(), environments: names, only })
       await settled()
-      if (only === 'all' && selectFailures(store.getState()).length === 0) await environments.sweep(names)
+      if (only === 'all' && selectFailures(store.getState()).length === 0)
+        await maintain({ kind: 'sweep', environments: names })
       return store.getState()
     },
     async gc() {
-      const records = await usage.read()
-      const expired: string[] = []
-      for (const [name, instances] of await environments.instancesByEnvironment()) {
-        const lastUsedAt =
-          records[name]?.lastUsedAt ?? Math.max(...instances.map((instance) => instance.createdAt))
-        const idleMs = clock.now() - lastUsedAt
-        if (idleMs <= config.idleTtlMs) continue
-        store.dispatch({
-          type: 'environment/expired',
-          at: clock.now(),
-          environment: name,
-          idleMs,
-          ttlMs: config.idleTtlMs,
-        })
-        expired.push(name)
-      }
-      const known = expired.filter((name) => name in config.environments)
-      if (known.length > 0) await session.down(known)
-      await environments.sweep(expired.filter((name) => !(name in config.environments)))
-      if (expired.length > 0) await usage.forget(expired)
-      return expired
+      return [...(await maintain({ kind: 'gc' })).expired]
     },
     async downAll() {
-      const found = [...(await environments.instancesByEnvironment()).keys()]
+      const found = (await maintain({ kind: 'list' })).environments
       const state = await session.down(all())
       if (selectFailures(state).length > 0) return state
-      await environments.sweep(found.filter((name) => !(name in config.environments)))
-      await environments.prune()
+      await maintain({ kind: 'sweep', environments: found.filter((name) => !(name in config.environments)) })
+      await maintain({ kind: 'prune' })
       await usage.forget([...new Set([...all(), ...found])])
       return store.getState()
     },
     async reset(names = all()) {
-      await environments.reset(names)
+      const asked = clock.now()
+      store.dispatch({ type: 'environment/reset-requested', at: asked, environments: names })
+      await waitForState(store, (state) =>
+        names.every((name) => {
+          const reset = state.environments[name]?.reset
+          return (
+            reset == null ||
+            (reset.requestedAt >= asked && (reset.status === 'done' || reset.status === 'failed'))
+          )
+        }),
+      )
       return settled()
     },
     async restart(keys) {
@@ -248,6 +275,8 @@ export function createSession(options: SessionOptions): Session {
       if (testsOptions === undefined) throw new Error('this session was opened without a test runner')
       const files = classifyTestFiles(config, await testsOptions.runner.listTestFiles())
       store.dispatch({ type: 'tests/discovered', at: clock.now(), files })
+      const expected = await testsOptions.timings?.read().catch(() => null)
+      if (expected != null) store.dispatch({ type: 'tests/timings', at: clock.now(), expected })
       if (!warned) {
         // Once a session: the watch loop discovers again after every added or deleted file.
         warned = true
@@ -266,9 +295,20 @@ export function createSession(options: SessionOptions): Session {
       if (testsOptions === undefined) return []
       return testConfigsOf(testsOptions.runner, classifiedFiles(store.getState()))
     },
+    async selectAffected(changed, files) {
+      const tests = files ?? classifiedFiles(store.getState())
+      const imports = await session.importGraph()
+      await imports.setTestFiles(tests.map((file) => file.file))
+      return selectAffected({
+        config,
+        graph: imports,
+        files: tests,
+        changed,
+        testConfigs: session.testConfigs(),
+      })
+    },
     async watch({ debounceMs } = {}) {
       if (testsOptions === undefined) throw new Error('this session was opened without a test runner')
-      const { runner } = testsOptions
       const files = await session.discoverTests()
       const imports = await session.importGraph()
       await imports.setTestFiles(files.map((file) => file.file))
@@ -278,15 +318,27 @@ export function createSession(options: SessionOptions): Session {
         config,
         graph: imports,
         runner: testsOptions.runner,
-        testConfigs: (files) => testConfigsOf(runner, files),
         discoverTests: () => session.discoverTests(),
+        select: (changed, files) =>
+          selectAffected({ config, graph: imports, files, changed, testConfigs: session.testConfigs() }),
         ...(debounceMs === undefined ? {} : { debounceMs }),
       })
-      await watcher.start(files)
-      return () => watcher.stop()
+      const detachWatcher = attachControllers(
+        store,
+        [watcher],
+        options.onControllerError ?? (() => undefined),
+      )
+      store.dispatch({ type: 'watch/starting', at: clock.now(), root: config.root, ignored: WATCH_IGNORED })
+      await waitForState(store, (state) => state.watch.status !== 'starting')
+      return async () => {
+        if (store.getState().watch.status !== 'stopped')
+          store.dispatch({ type: 'watch/stopped', at: clock.now() })
+        await watcher.stop()
+        detachWatcher()
+      }
     },
     async observe(names = all()) {
-      await environments.observe(names)
+      await maintain({ kind: 'observe', environments: names })
       return store.getState()
     },
     interrupt(signal) {
@@ -323,14 +375,4 @@ function nextChange(store: HearthStore): Promise<void> {
       resolve()
     })
   })
-}
-
-/** The discovered test files as classified (from the state). */
-function classifiedFiles(state: HearthState): ClassifiedTestFile[] {
-  return Object.values(state.tests.files).map(({ file, path, group, environment }) => ({
-    file,
-    path,
-    group,
-    environment,
-  }))
 }

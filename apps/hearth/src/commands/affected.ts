@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { describeReason, relativePath, selectAffected } from '@hearth/core'
+import { describeReason, relativePath } from '@hearth/core'
 import { type CommandSpec, type ParsedArgs, UsageError } from '../args.js'
 import { type Io, outStyle, println } from '../io.js'
 import { openSession } from '../wiring.js'
@@ -44,13 +44,7 @@ export async function runAffected(args: ParsedArgs, io: Io): Promise<number> {
       args.operands.length > 0
         ? args.operands.map((file) => path.resolve(file))
         : await changedFiles(config.root, since ?? 'HEAD')
-    const selection = selectAffected({
-      config,
-      graph: await session.importGraph(),
-      files,
-      changed,
-      testConfigs: session.testConfigs(),
-    })
+    const selection = await session.selectAffected(changed, files)
     const relative = (file: string) => relativePath(config.root, file)
     const selected = files.filter((file) => selection.files[file.file] !== undefined)
     if (args.values.json === true) {

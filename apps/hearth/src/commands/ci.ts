@@ -1,7 +1,7 @@
 import { createWriteStream, existsSync, realpathSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
-import { filterTestFiles, type SelectionReason, selectAffected, selectEmptyGroups } from '@hearth/core'
+import { filterTestFiles, type SelectionReason, selectEmptyGroups } from '@hearth/core'
 import type { NormalizedConfig } from '@hearth/environments'
 import { type CommandSpec, type ParsedArgs, UsageError } from '../args.js'
 import type { Interrupts } from '../interrupts.js'
@@ -12,7 +12,7 @@ import { attachLineReporter } from '../reporters/line-reporter.js'
 import { attachNdjsonReporter } from '../reporters/ndjson-reporter.js'
 import { VERSION } from '../version.js'
 import { openSession } from '../wiring.js'
-import { changedFiles, globalOptions, withInterrupts } from './shared.js'
+import { changedFiles, exitFromState, globalOptions, reportFatal, withInterrupts } from './shared.js'
 
 export const REPORTERS = ['lines', 'ndjson', 'junit', 'github'] as const
 export type ReporterName = (typeof REPORTERS)[number]
@@ -82,14 +82,6 @@ export async function runCi(args: ParsedArgs, io: Io, interrupts: Interrupts): P
     whenBusy: 'queue',
     builds: args.values['no-build'] === true ? 'skip' : 'run',
   })
-  let targets: { groups: string[]; paths: string[] }
-  try {
-    targets = parseTargets(config, args)
-  } catch (error) {
-    // A usage error: what openSession started (the Vitest hosts) goes first.
-    await close()
-    throw error
-  }
   const outputDir = path.resolve(
     config.root,
     typeof args.values.output === 'string' ? args.values.output : '.hearth/reports',
@@ -128,67 +120,63 @@ export async function runCi(args: ParsedArgs, io: Io, interrupts: Interrupts): P
     : null
 
   try {
-    await withInterrupts(interrupts, session, async () => {
-      await session.gc()
-      const discovered = await session.discoverTests()
-      if (discovered.length === 0) {
-        if (lines) println(io.stdout, style.dim("no test files: the project's Vitest config selects none"))
-        return
-      }
-      if (args.values.strict === true) {
-        const empty = selectEmptyGroups(config, discovered)
-        if (empty.length > 0)
-          throw new UsageError(
-            `test group${empty.length > 1 ? 's' : ''} ${empty.map((name) => `"${name}"`).join(', ')} match${empty.length > 1 ? '' : 'es'} no test file (--strict)`,
-            `check the include globs in ${config.file}, or remove the group`,
-          )
-      }
-      const files = filterTestFiles(discovered, targets)
-      if (files.length === 0)
-        throw new UsageError(
-          `no test file in ${describeTargets(targets, config.root)}`,
-          `check the group's include globs in ${config.file}, or name a folder that holds test files`,
-        )
-      let selection: Record<string, SelectionReason[]> = {}
-      if (since === null) {
-        for (const file of files) selection[file.file] = [{ kind: 'all' }]
-      } else {
-        const changed = await changedFiles(config.root, since)
-        const affected = selectAffected({
-          config,
-          graph: await session.importGraph(),
-          files,
-          changed,
-          testConfigs: session.testConfigs(),
-        })
-        selection = affected.files
-        if (lines) {
-          const count = Object.keys(selection).length
-          println(
-            io.stdout,
-            style.dim(
-              `${changed.length} ${changed.length === 1 ? 'file' : 'files'} changed since ${since}; ${count} of ${files.length} test files affected`,
-            ),
-          )
+    await exitFromState(session, () =>
+      withInterrupts(interrupts, session, async () => {
+        const targets = parseTargets(config, args)
+        await session.gc()
+        const discovered = await session.discoverTests()
+        if (discovered.length === 0) {
+          if (lines) println(io.stdout, style.dim("no test files: the project's Vitest config selects none"))
+          return
         }
-        if (Object.keys(selection).length === 0) return
-      }
-      await session.runTests(since === null ? 'all' : 'since', selection)
-      const used = [
-        ...new Set(
-          Object.keys(selection)
-            .map((file) => session.store.getState().tests.files[file]?.environment ?? null)
-            .filter((name): name is string => name !== null),
-        ),
-      ]
-      if (
-        args.values.keep !== true &&
-        used.length > 0 &&
-        session.store.getState().session.interrupted === null
-      ) {
-        await session.down(used)
-      }
-    })
+        if (args.values.strict === true) {
+          const empty = selectEmptyGroups(config, discovered)
+          if (empty.length > 0)
+            throw new UsageError(
+              `test group${empty.length > 1 ? 's' : ''} ${empty.map((name) => `"${name}"`).join(', ')} match${empty.length > 1 ? '' : 'es'} no test file (--strict)`,
+              `check the include globs in ${config.file}, or remove the group`,
+            )
+        }
+        const files = filterTestFiles(discovered, targets)
+        if (files.length === 0)
+          throw new UsageError(
+            `no test file in ${describeTargets(targets, config.root)}`,
+            `check the group's include globs in ${config.file}, or name a folder that holds test files`,
+          )
+        let selection: Record<string, SelectionReason[]> = {}
+        if (since === null) {
+          for (const file of files) selection[file.file] = [{ kind: 'all' }]
+        } else {
+          const changed = await changedFiles(config.root, since)
+          selection = (await session.selectAffected(changed, files)).files
+          if (lines) {
+            const count = Object.keys(selection).length
+            println(
+              io.stdout,
+              style.dim(
+                `${changed.length} ${changed.length === 1 ? 'file' : 'files'} changed since ${since}; ${count} of ${files.length} test files affected`,
+              ),
+            )
+          }
+          if (Object.keys(selection).length === 0) return
+        }
+        await session.runTests(since === null ? 'all' : 'since', selection)
+        const used = [
+          ...new Set(
+            Object.keys(selection)
+              .map((file) => session.store.getState().tests.files[file]?.environment ?? null)
+              .filter((name): name is string => name !== null),
+          ),
+        ]
+        if (
+          args.values.keep !== true &&
+          used.length > 0 &&
+          session.store.getState().session.interrupted === null
+        ) {
+          await session.down(used)
+        }
+      }),
+    )
   } finally {
     // Closed first, so the views show the clean-up (an interrupted run's services stopping).
     try {
@@ -198,6 +186,7 @@ export async function runCi(args: ParsedArgs, io: Io, interrupts: Interrupts): P
     }
   }
   const exitCode = session.exitCode()
+  reportFatal(session, io, args.values.verbose === true)
   if (reporters.includes('junit')) {
     await writeJunitReport(path.join(outputDir, 'junit.xml'), session.store.getState())
     if (lines)

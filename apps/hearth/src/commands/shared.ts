@@ -1,6 +1,8 @@
 import type { HearthState, Session } from '@hearth/core'
 import { type ParsedArgs, UsageError } from '../args.js'
+import { failureOf } from '../failures.js'
 import type { Interrupts } from '../interrupts.js'
+import { errStyle, type Io, println } from '../io.js'
 import type { GlobalOptions } from '../wiring.js'
 
 export function globalOptions(args: ParsedArgs): GlobalOptions {
@@ -53,4 +55,39 @@ export async function changedFiles(root: string, since: string): Promise<string[
     if (isGitError(error)) throw new UsageError(error.message, error.fix)
     throw error
   }
+}
+
+/**
+ * Runs a command's work on its session and returns the exit code the state calls for: whatever the
+ * work throws becomes `session/failed` (cause, fix, code) in state, as the views see it, and the
+ * exit code is `selectExitCode` of the final state, never decided on the side.
+ */
+export async function exitFromState(session: Session, work: () => Promise<void>): Promise<number> {
+  try {
+    await work()
+  } catch (error) {
+    const failure = failureOf(error)
+    session.store.dispatch({
+      type: 'session/failed',
+      at: Date.now(),
+      cause: failure.cause,
+      fix: failure.fix,
+      code: failure.code,
+    })
+    if (failure.internal && error instanceof Error) stacks.set(session, error.stack ?? error.message)
+  }
+  return session.exitCode()
+}
+
+const stacks = new WeakMap<Session, string>()
+
+/** What made the session fail, on stderr (as the CLI reports any error), with the stack under --verbose. */
+export function reportFatal(session: Session, io: Io, verbose: boolean): void {
+  const fatal = session.store.getState().session.fatal
+  if (fatal === null) return
+  const style = errStyle(io)
+  println(io.stderr, `${style.red('hearth:')} ${fatal.cause}`)
+  if (fatal.fix !== null) println(io.stderr, `  ${style.dim('fix:')} ${fatal.fix}`)
+  const stack = stacks.get(session)
+  if (verbose && stack !== undefined) println(io.stderr, style.dim(stack))
 }

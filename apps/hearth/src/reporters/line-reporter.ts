@@ -65,6 +65,9 @@ export function formatAction(action: Action, state: HearthState, style: Style): 
       return action.error === null
         ? []
         : [style.red(`✗ ${action.environment}: the reset failed: ${action.error}`)]
+    case 'maintenance/requested':
+    case 'maintenance/started':
+    case 'maintenance/finished':
     case 'environment/reset-requested':
     case 'environment/reset-started':
     case 'service/log':
@@ -83,10 +86,8 @@ export function formatAction(action: Action, state: HearthState, style: Style): 
         ...(action.fix === null ? [] : [style.dim(`  fix: ${action.fix}`)]),
       ]
     case 'session/failed':
-      return [
-        style.red(`✗ ${action.cause}`),
-        ...(action.fix === null ? [] : [style.dim(`  fix: ${action.fix}`)]),
-      ]
+      // The command reports it on stderr once the session has closed (`reportFatal`).
+      return []
     case 'project/loaded':
     case 'environment/up-requested':
     case 'environment/down-requested':

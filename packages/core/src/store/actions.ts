@@ -1,5 +1,6 @@
 import type { EnvironmentAction, ServiceAction } from '../features/environments/actions.js'
 import type { LogsAction } from '../features/logs/actions.js'
+import type { MaintenanceAction } from '../features/maintenance/actions.js'
 import type { ProjectAction } from '../features/project/actions.js'
 import type { SessionAction } from '../features/session/actions.js'
 import type { TestsAction } from '../features/tests/actions.js'
@@ -14,5 +15,6 @@ export type Action =
   | TestsAction
   | LogsAction
   | WatchAction
+  | MaintenanceAction
 
 export type ActionType = Action['type']

@@ -51,13 +51,21 @@ describe('project/loaded', () => {
     const next = apply(initialState(0), { type: 'project/loaded', at: 1_000, project: TEST_PROJECT, config })
     expect(next.project).toEqual(TEST_PROJECT)
     expect(next.config).toBe(config)
-    expect(next.session).toEqual({ startedAt: 0, expired: [], interrupted: null, fatal: null, warnings: [] })
+    expect(next.session).toEqual({
+      startedAt: 0,
+      expired: [],
+      interrupted: null,
+      quit: null,
+      fatal: null,
+      warnings: [],
+    })
     expect(next.environments).toEqual({
       backend: {
         name: 'backend',
         services: ['backend/cache', 'backend/db', 'backend/migrate', 'backend/api'],
         lock: 'none',
         lockHolder: null,
+        reset: null,
       },
       other: { name: 'other', services: ['other/web'], lock: 'none', lockHolder: null, reset: null },
     })
@@ -134,6 +142,7 @@ describe('project/loaded', () => {
       services: ['backend/db', 'backend/cache', 'backend/migrate', 'backend/worker'],
       lock: 'held',
       lockHolder: null,
+      reset: null,
     })
     expect(Object.keys(next.services).sort()).toEqual([
       'backend/cache',
@@ -325,7 +334,7 @@ describe('environment lock actions', () => {
     {
       name: 'lock-released',
       action: { type: 'environment/lock-released', at: AT, environment: 'backend' },
-      expected: { lock: 'none', lockHolder: null, reset: null },
+      expected: { lock: 'none', lockHolder: null },
     },
   ] as const)('$name', ({ action, expected }) => {
     const start = loadedState(config)

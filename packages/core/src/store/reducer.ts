@@ -1,5 +1,6 @@
 import { environmentReducer, serviceReducer } from '../features/environments/reducer.js'
 import { logsReducer } from '../features/logs/reducer.js'
+import { maintenanceReducer } from '../features/maintenance/reducer.js'
 import { projectReducer } from '../features/project/reducer.js'
 import { sessionReducer } from '../features/session/reducer.js'
 import { isTestsAction } from '../features/tests/actions.js'
@@ -29,6 +30,10 @@ export function reduce(state: HearthState, action: Action): HearthState {
     case 'environment/reset-started':
     case 'environment/reset-finished':
       return environmentReducer(state, action)
+    case 'maintenance/requested':
+    case 'maintenance/started':
+    case 'maintenance/finished':
+      return maintenanceReducer(state, action)
     case 'service/log':
       return logsReducer(state, action)
     case 'watch/starting':

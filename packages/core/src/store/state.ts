@@ -1,5 +1,6 @@
 import type { NormalizedConfig, ServiceKind } from '@hearth/environments'
 import type { LogsState } from '../features/logs/state.js'
+import type { MaintenanceState } from '../features/maintenance/state.js'
 import type { WarningCode } from '../features/session/actions.js'
 import { initialTestsState, type TestsState } from '../features/tests/state.js'
 import { initialWatchState, type WatchState } from '../features/watch/state.js'
@@ -137,6 +138,8 @@ export interface HearthState {
   /** Each service's output, as the log follower read it. */
   logs: LogsState
   watch: WatchState
+  /** Runtime work asked of the environment controller (observe, sweep, prune, gc), by id. */
+  maintenance: MaintenanceState
   session: SessionState
 }
 
@@ -148,6 +151,7 @@ export function initialState(at = 0): HearthState {
     services: {},
     tests: initialTestsState(),
     logs: {},
+    maintenance: {},
     watch: initialWatchState(),
     session: { startedAt: at, expired: [], interrupted: null, quit: null, fatal: null, warnings: [] },
   }

@@ -20,11 +20,13 @@ export type EnvironmentAction =
    * before a test run; the environment controller does it and says when with `reset-finished`.
    */
   | { type: 'environment/reset-requested'; at: number; environments: readonly string[] }
-  | { type: 'environment/reset-started'; at: number; environment: string }
+  /** `requestedAt`: the request it serves (a newer one, asked meanwhile, runs after it). */
+  | { type: 'environment/reset-started'; at: number; environment: string; requestedAt: number }
   | {
       type: 'environment/reset-finished'
       at: number
       environment: string
+      requestedAt: number
       /** Null when every reset ran; else what failed. */
       error: string | null
     }

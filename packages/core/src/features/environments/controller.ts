@@ -16,12 +16,15 @@ import type {
   ServiceKey,
   ServiceState,
 } from '../../store/state.js'
+import { waitForState } from '../../store/wait-for-state.js'
+import type { MaintenanceError, MaintenanceOperation, MaintenanceResult } from '../maintenance/actions.js'
 import { waitUntilReady } from '../readiness/wait-until-ready.js'
 import type { EnvironmentLocks, LockHandle } from './environment-locks.js'
 import { IN_FLIGHT } from './reducer.js'
 import { computeOutputs, renderDependencies } from './render-service.js'
 import { Runtimes } from './runtimes.js'
-import { selectDependents, selectServices } from './selectors.js'
+import { selectDependents, selectFailures, selectServices, selectSettled } from './selectors.js'
+import { createMemoryUsageRecords, type UsageRecords } from './usage-records.js'
 
 export interface EnvironmentControllerOptions {
   store: HearthStore
@@ -33,6 +36,8 @@ export interface EnvironmentControllerOptions {
   version: string
   /** How many of a failed service's last output lines to keep. Default 20. */
   logTailLines?: number
+  /** When environments were last used, for the idle TTL (`gc`). Default: kept in memory. */
+  usage?: UsageRecords
 }
 
 interface Task {
@@ -71,6 +76,11 @@ export class EnvironmentController implements Controller {
     { controller: AbortController; handle: Promise<LockHandle | null> }
   >()
   private readonly releases = new Set<Promise<void>>()
+  /** Resets and maintenance under way (asked for by action). */
+  private readonly chores = new Set<Promise<void>>()
+  private readonly usage: UsageRecords
+  /** Environments whose reset runs now: one at a time each. */
+  private readonly resetting = new Set<string>()
 
   constructor(options: EnvironmentControllerOptions) {
     this.store = options.store
@@ -79,9 +89,135 @@ export class EnvironmentController implements Controller {
     this.clock = options.clock
     this.version = options.version
     this.tailLines = options.logTailLines ?? DEFAULT_TAIL
+    this.usage = options.usage ?? createMemoryUsageRecords()
+  }
+
+  /** Runs a chore (a reset, maintenance) off the loop, tracked for `idle`. */
+  private chore(work: () => Promise<void>): void {
+    const done: Promise<void> = work().finally(() => this.chores.delete(done))
+    this.chores.add(done)
+  }
+
+  private maintain(id: number, operation: MaintenanceOperation): void {
+    this.store.dispatch({ type: 'maintenance/started', at: this.clock.now(), id })
+    this.chore(async () => {
+      let result: MaintenanceResult | null = null
+      let error: MaintenanceError | null = null
+      try {
+        result = await this.perform(operation)
+      } catch (caught) {
+        error = isDriverError(caught)
+          ? { message: caught.message, code: caught.code, fix: caught.fix }
+          : { message: (caught as Error).message, code: null, fix: null }
+      }
+      this.store.dispatch({ type: 'maintenance/finished', at: this.clock.now(), id, result, error })
+    })
+  }
+
+  private async perform(operation: MaintenanceOperation): Promise<MaintenanceResult> {
+    switch (operation.kind) {
+      case 'observe':
+        await this.observe(operation.environments)
+        return { kind: 'observe' }
+      case 'sweep':
+        return { kind: 'sweep', stopped: await this.sweep(operation.environments) }
+      case 'prune':
+        return { kind: 'prune', removed: await this.prune() }
+      case 'gc':
+        return { kind: 'gc', expired: await this.collectGarbage() }
+      case 'list':
+        return { kind: 'list', environments: [...(await this.instancesByEnvironment()).keys()].sort() }
+    }
+  }
+
+  private resetEnvironment(name: string, requestedAt: number): void {
+    this.resetting.add(name)
+    this.store.dispatch({
+      type: 'environment/reset-started',
+      at: this.clock.now(),
+      environment: name,
+      requestedAt,
+    })
+    this.chore(async () => {
+      let error: string | null = null
+      try {
+        await this.reset([name])
+        // A reset by restart is over once the services it restarted are up again.
+        await waitForState(this.store, (state) =>
+          selectServices(state, name).every(
+            (service) =>
+              !service.restarting &&
+              !IN_FLIGHT.has(service.status) &&
+              service.status !== 'stopping' &&
+              service.status !== 'waiting',
+          ),
+        )
+        const failed = selectServices(this.store.getState(), name).find(
+          (service) => service.failure !== null && service.status === 'failed',
+        )
+        if (failed !== undefined) error = `${failed.key}: ${failed.failure?.cause ?? 'failed'}`
+      } catch (caught) {
+        error = (caught as Error).message
+      }
+      this.resetting.delete(name)
+      this.store.dispatch({
+        type: 'environment/reset-finished',
+        at: this.clock.now(),
+        environment: name,
+        requestedAt,
+        error,
+      })
+    })
+  }
+
+  /**
+   * Removes the project's environments that sat unused longer than the idle TTL (those the config
+   * no longer has too), and resolves with their names. A record that cannot be read counts as no
+   * record: the instances' own creation time stands in.
+   */
+  private async collectGarbage(): Promise<string[]> {
+    const state = this.store.getState()
+    const config = state.config
+    if (config === null) return []
+    const records = await this.usage.read()
+    const expired: string[] = []
+    for (const [name, instances] of await this.instancesByEnvironment()) {
+      const lastUsedAt =
+        records[name]?.lastUsedAt ?? Math.max(...instances.map((instance) => instance.createdAt))
+      const idleMs = this.clock.now() - lastUsedAt
+      if (idleMs <= config.idleTtlMs) continue
+      this.store.dispatch({
+        type: 'environment/expired',
+        at: this.clock.now(),
+        environment: name,
+        idleMs,
+        ttlMs: config.idleTtlMs,
+      })
+      expired.push(name)
+    }
+    const known = expired.filter((name) => name in config.environments)
+    if (known.length > 0) {
+      await this.observe(known)
+      this.store.dispatch({
+        type: 'environment/down-requested',
+        at: this.clock.now(),
+        environments: known,
+        only: 'all',
+      })
+      const settled = await waitForState(this.store, selectSettled)
+      if (selectFailures(settled).length === 0) await this.sweep(known)
+    }
+    await this.sweep(expired.filter((name) => !(name in config.environments)))
+    if (expired.length > 0) await this.usage.forget(expired)
+    return expired
   }
 
   onChange(state: HearthState, _change: ChangeSummary): void {
+    for (const task of Object.values(state.maintenance))
+      if (task.status === 'requested') this.maintain(task.id, task.operation)
+    for (const environment of Object.values(state.environments))
+      if (environment.reset?.status === 'requested' && !this.resetting.has(environment.name))
+        this.resetEnvironment(environment.name, environment.reset.requestedAt)
     for (const environment of Object.values(state.environments)) {
       const services = selectServices(state, environment.name)
       const pending = services.filter(
@@ -117,16 +253,17 @@ export class EnvironmentController implements Controller {
     return instance === undefined || driver === null ? null : { driver, instance }
   }
 
-  /** No start, stop or lock release under way. */
+  /** No start, stop, lock release, reset or maintenance under way. */
   isIdle(): boolean {
-    return this.tasks.size === 0 && this.releases.size === 0
+    return this.tasks.size === 0 && this.releases.size === 0 && this.chores.size === 0
   }
 
   /** Resolves when every start and stop under way has finished. */
   async idle(): Promise<void> {
-    while (this.tasks.size > 0 || this.releases.size > 0) {
+    while (this.tasks.size > 0 || this.releases.size > 0 || this.chores.size > 0) {
       await Promise.allSettled([...this.tasks.values()].map((task) => task.done))
       await Promise.allSettled([...this.releases])
+      await Promise.allSettled([...this.chores])
       await new Promise((resolve) => setImmediate(resolve))
     }
   }
@@ -135,7 +272,7 @@ export class EnvironmentController implements Controller {
    * Reads what runs for these environments from the runtimes and records it (without starting or
    * stopping anything): for `status`, and before `down` so it knows what to stop.
    */
-  async observe(environments: readonly string[]): Promise<void> {
+  private async observe(environments: readonly string[]): Promise<void> {
     for (const name of environments) {
       for (const service of selectServices(this.store.getState(), name)) {
         const state = this.store.getState()
@@ -217,7 +354,7 @@ export class EnvironmentController implements Controller {
    * restarts the service and its dependents. Resolves when all are done; a reset that fails marks
    * its service failed, with the command's output.
    */
-  async reset(environments: readonly string[]): Promise<void> {
+  private async reset(environments: readonly string[]): Promise<void> {
     const state = this.store.getState()
     const restarts: ServiceKey[] = []
     const execs: Promise<void>[] = []
@@ -278,7 +415,7 @@ export class EnvironmentController implements Controller {
    * The project's instances in every runtime that answers, by environment (including environments
    * the config no longer has), for the idle TTL and `down --all`.
    */
-  async instancesByEnvironment(): Promise<Map<string, Instance[]>> {
+  private async instancesByEnvironment(): Promise<Map<string, Instance[]>> {
     const project = this.store.getState().project as NonNullable<HearthState['project']>
     const byEnvironment = new Map<string, Instance[]>()
     for (const driver of await this.runtimes.available()) {
@@ -291,7 +428,7 @@ export class EnvironmentController implements Controller {
   }
 
   /** Removes what the drivers created for the project besides instances (networks, volumes). */
-  async prune(): Promise<number> {
+  private async prune(): Promise<number> {
     const project = this.store.getState().project as NonNullable<HearthState['project']>
     let removed = 0
     for (const driver of await this.runtimes.available())
@@ -304,7 +441,7 @@ export class EnvironmentController implements Controller {
    * leftovers of a killed hearth, services removed from the config. Dependents are not known for
    * those, so they go in reverse creation order.
    */
-  async sweep(environments: readonly string[]): Promise<number> {
+  private async sweep(environments: readonly string[]): Promise<number> {
     const state = this.store.getState()
     const project = state.project as NonNullable<HearthState['project']>
     const tracked = new Set([...this.instances.values()].map((instance) => instance.id))

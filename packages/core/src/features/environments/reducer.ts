@@ -33,12 +33,13 @@ export function environmentReducer(state: HearthState, action: EnvironmentAction
     }
     case 'environment/reset-started': {
       const reset = state.environments[action.environment]?.reset
-      if (reset == null) return state
+      if (reset == null || reset.requestedAt !== action.requestedAt) return state
       return updateEnvironment(state, action.environment, { reset: { ...reset, status: 'running' } })
     }
     case 'environment/reset-finished': {
       const reset = state.environments[action.environment]?.reset
-      if (reset == null) return state
+      // A request made while this reset ran stays asked for: it runs next.
+      if (reset == null || reset.requestedAt !== action.requestedAt) return state
       return updateEnvironment(state, action.environment, {
         reset: {
           ...reset,

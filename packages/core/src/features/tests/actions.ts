@@ -30,7 +30,7 @@ export type TestsAction =
       type: 'build/planned'
       at: number
       id: number
-      packages: ReadonlyArray<{ name: string; dir: string; reason: BuildReason }>
+      packages: ReadonlyArray<{ name: string; dir: string; reason: BuildReason; outputs: readonly string[] }>
       skipped: boolean
     }
   | { type: 'build/started'; at: number; id: number; name: string; command: string }

@@ -86,7 +86,13 @@ function setup(
       runner,
       retries: options.retries ?? 0,
       whenBusy: options.whenBusy ?? 'queue',
-      timings: { record: async (timed) => void recorded.push([...timed]) },
+      timings: {
+        record: async (timed) => {
+          recorded.push([...timed])
+          return {}
+        },
+        read: async () => ({}),
+      },
       builder: {
         async plan(files) {
           planned.push(files.map((name) => name.slice(ROOT.length + 1)))
@@ -228,12 +234,14 @@ describe('TestController', () => {
       name: '@ks/core',
       dir: file('packages/core'),
       hasBuildScript: true,
+      outputs: [],
       reason: { kind: 'stale', output: 'packages/core/dist/index.mjs', newer: 'packages/core/src/keys.ts' },
     }
     const serialize: PlannedBuild = {
       name: '@ks/serialize',
       dir: file('packages/serialize'),
       hasBuildScript: true,
+      outputs: [],
       reason: { kind: 'missing', output: 'packages/serialize/dist/index.js' },
     }
     const { session, actions, built, planned } = setup(
@@ -279,6 +287,7 @@ describe('TestController', () => {
       name: '@ks/broken',
       dir: file('packages/broken'),
       hasBuildScript: true,
+      outputs: [],
       reason: { kind: 'stale', output: 'packages/broken/dist/index.mjs', newer: 'packages/broken/src/x.ts' },
     }
     const { session, runner, built } = setup(
@@ -309,6 +318,7 @@ describe('TestController', () => {
       name: '@ks/core',
       dir: file('packages/core'),
       hasBuildScript: true,
+      outputs: [],
       reason: { kind: 'missing', output: 'packages/core/dist/index.mjs' },
     }
     const { session, runner, built } = setup(
@@ -506,6 +516,7 @@ describe('TestController', () => {
           name: '@ks/core',
           dir: file('packages/core'),
           hasBuildScript: true,
+          outputs: [],
           reason: {
             kind: 'stale',
             output: 'packages/core/dist/index.mjs',
@@ -516,6 +527,7 @@ describe('TestController', () => {
           name: '@ks/legacy',
           dir: file('packages/legacy'),
           hasBuildScript: false,
+          outputs: [],
           reason: { kind: 'missing', output: 'packages/legacy/lib/index.js' },
         },
       ],

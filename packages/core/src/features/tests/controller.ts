@@ -3,6 +3,7 @@ import { relativePath } from '../../paths.js'
 import type { ChangeSummary, Controller } from '../../store/controller.js'
 import type { HearthStore } from '../../store/create-store.js'
 import type { HearthState } from '../../store/state.js'
+import { waitForState } from '../../store/wait-for-state.js'
 import { selectEnvironmentStatus } from '../environments/selectors.js'
 import type { BuildReason, RunBlock, TestFileState } from './state.js'
 import { isTestSetupError, type TestFileOutcome, type TestRunner } from './test-runner.js'
@@ -21,6 +22,8 @@ export interface PlannedBuild {
   reason: BuildReason
   /** Whether it has a `build` script; one without is reported (`stale-build`), not built. */
   hasBuildScript: boolean
+  /** The build output files the tests import (absolute): their folders are what its build rewrites. */
+  outputs: readonly string[]
 }
 
 /**
@@ -44,15 +47,18 @@ export interface PackageBuilder {
 
 /** Records how long each file took, for sharding (written after every run). */
 export interface TimingRecorder {
-  record(files: ReadonlyArray<{ path: string; durationMs: number; state: string }>): Promise<void>
+  /** Folds a run's durations in; resolves with the expected duration of every file it knows (relative path → ms). */
+  record(
+    files: ReadonlyArray<{ path: string; durationMs: number; state: string }>,
+  ): Promise<Record<string, number>>
+  /** The expected duration of every file it knows (a missing or unreadable history: none). */
+  read(): Promise<Record<string, number>>
 }
 
 export interface TestControllerOptions {
   store: HearthStore
   runner: TestRunner
   clock: Clock
-  /** Runs the resets of these environments' services (the environment controller's job). */
-  resetEnvironments(environments: readonly string[]): Promise<void>
   /** The variables the tests of an environment see: its services' outputs (null: no environment). */
   testEnvironment(state: HearthState, environment: string | null): Record<string, string>
   builder?: PackageBuilder
@@ -171,7 +177,25 @@ export class TestController implements Controller {
 
     if (environments.length > 0) {
       store.dispatch({ type: 'run/phase', at: clock.now(), id, phase: 'resetting' })
-      await this.options.resetEnvironments(environments)
+      // Asked of the environment controller by action; a reset by restart ends once they are ready again.
+      const asked = clock.now()
+      store.dispatch({ type: 'environment/reset-requested', at: asked, environments })
+      await waitForState(
+        store,
+        (current) =>
+          environments.every((name) => {
+            const reset = current.environments[name]?.reset
+            const status = selectEnvironmentStatus(current, name)
+            return (
+              reset != null &&
+              reset.requestedAt >= asked &&
+              (reset.status === 'done' || reset.status === 'failed') &&
+              (status === 'ready' || status === 'failed')
+            )
+          }),
+        signal,
+      )
+      if (signal.aborted) return this.finish(id, true)
       const failed = environments.find((name) => selectEnvironmentStatus(store.getState(), name) === 'failed')
       if (failed !== undefined) return this.block(id, { kind: 'environment', name: failed })
     }
@@ -231,7 +255,12 @@ export class TestController implements Controller {
       at: clock.now(),
       id,
       skipped,
-      packages: planned.map(({ name, dir, reason }) => ({ name, dir: relativeTo(root, dir), reason })),
+      packages: planned.map(({ name, dir, reason, outputs }) => ({
+        name,
+        dir: relativeTo(root, dir),
+        reason,
+        outputs: outputs.map((output) => relativeTo(root, output)),
+      })),
     })
     if (skipped) return null
     store.dispatch({ type: 'run/phase', at: clock.now(), id, phase: 'building' })
@@ -360,28 +389,15 @@ export class TestController implements Controller {
     )
     if (notReady.length > 0)
       store.dispatch({ type: 'environment/up-requested', at: clock.now(), environments: notReady })
-    const settled = (state: HearthState): boolean =>
-      environments.every((name) => {
-        const status = selectEnvironmentStatus(state, name)
-        return status === 'ready' || status === 'failed'
-      })
-    await new Promise<void>((resolve) => {
-      if (settled(store.getState()) || signal.aborted) {
-        resolve()
-        return
-      }
-      const onAbort = (): void => {
-        unsubscribe()
-        resolve()
-      }
-      const unsubscribe = store.subscribe((state) => {
-        if (!settled(state)) return
-        unsubscribe()
-        signal.removeEventListener('abort', onAbort)
-        resolve()
-      })
-      signal.addEventListener('abort', onAbort, { once: true })
-    })
+    await waitForState(
+      store,
+      (state) =>
+        environments.every((name) => {
+          const status = selectEnvironmentStatus(state, name)
+          return status === 'ready' || status === 'failed'
+        }),
+      signal,
+    )
     return environments.find((name) => selectEnvironmentStatus(store.getState(), name) === 'failed') ?? null
   }
 
@@ -393,7 +409,9 @@ export class TestController implements Controller {
       .filter((file): file is TestFileState => file !== undefined && file.durationMs !== null)
       .map((file) => ({ path: file.path, durationMs: file.durationMs as number, state: file.status }))
     // Timings help later runs; failing to write them must not fail this one.
-    await this.options.timings.record(timed).catch(() => undefined)
+    const expected = await this.options.timings.record(timed).catch(() => null)
+    if (expected !== null)
+      this.options.store.dispatch({ type: 'tests/timings', at: this.options.clock.now(), expected })
   }
 
   private block(id: number, block: RunBlock): void {

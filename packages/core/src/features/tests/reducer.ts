@@ -72,7 +72,8 @@ function reduceTests(tests: TestsState, action: TestsAction): TestsState {
     case 'build/planned':
       return updateRun(tests, action.id, {
         buildsSkipped: action.skipped,
-        builds: action.packages.map(({ name, dir, reason }) => ({
+        builds: action.packages.map(({ name, dir, reason, outputs }) => ({
+          outputs,
           name,
           dir,
           reason,

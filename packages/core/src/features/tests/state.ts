@@ -63,6 +63,8 @@ export interface PackageBuildState {
   name: string
   dir: string
   reason: BuildReason
+  /** The build output files the tests import (relative): their folders are what the build rewrites. */
+  outputs: readonly string[]
   status: BuildStatus
   /** The command that builds it (`pnpm run build`), once known. */
   command: string | null

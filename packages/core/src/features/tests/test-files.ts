@@ -109,3 +109,13 @@ export function coverageWarnings(
   }
   return warnings
 }
+
+/** The discovered test files as classified (from the state). */
+export function classifiedFiles(state: HearthState): ClassifiedTestFile[] {
+  return Object.values(state.tests.files).map(({ file, path, group, environment }) => ({
+    file,
+    path,
+    group,
+    environment,
+  }))
+}

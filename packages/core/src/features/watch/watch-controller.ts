@@ -5,10 +5,11 @@ import { type FSWatcher, watch } from 'chokidar'
 import picomatch from 'picomatch'
 import type { Clock } from '../../clock.js'
 import { relativePath } from '../../paths.js'
+import type { ChangeSummary, Controller } from '../../store/controller.js'
 import type { HearthStore } from '../../store/create-store.js'
-import type { ServiceKey } from '../../store/state.js'
-import { selectAffected, type TestConfigOwnership } from '../tests/selection.js'
-import type { ClassifiedTestFile } from '../tests/test-files.js'
+import type { HearthState, ServiceKey } from '../../store/state.js'
+import type { AffectedSelection } from '../tests/selection.js'
+import { type ClassifiedTestFile, classifiedFiles } from '../tests/test-files.js'
 import type { TestRunner } from '../tests/test-runner.js'
 
 /** Folders never watched: one inotify watch per file adds up fast (facts: ~192k shared per machine). */
@@ -29,27 +30,30 @@ export interface WatchControllerOptions {
   config: NormalizedConfig
   graph: ImportGraph
   runner: TestRunner
-  /** The test configs in use, each with the files it owns (asked again after every discovery). */
-  testConfigs(files: readonly ClassifiedTestFile[]): TestConfigOwnership[]
   /** The project's test files now (called again after files are added or removed). */
   discoverTests(): Promise<ClassifiedTestFile[]>
+  /** What a change selects, with why (the session's one selection). */
+  select(changed: readonly string[], files: readonly ClassifiedTestFile[]): AffectedSelection
   /** How long a burst of saves may last before it runs (default 100 ms). */
   debounceMs?: number
 }
 
 /**
- * The watch loop: chokidar on the project (not its .git, node_modules, dist or hearth's state),
- * saves batched over a short debounce, then for the batch: the import graph updated, the test
- * runner told what changed, the services whose watch globs match restarted, and a run asked for
- * with the affected tests and why. A batch that arrives during a run is merged into the next run
- * (or cancels the current one, as the test controller is set up).
+ * The watch loop, as a controller: `watch/starting` in state starts chokidar on the project (not its
+ * .git, node_modules, dist or hearth's state) and `watch/ready` says it scanned; saves are batched
+ * over a short debounce, then for the batch: the import graph updated, the test runner told what
+ * changed, the services whose watch globs match restarted, and a run asked for with the affected
+ * tests and why. While `paused` the batches are held (`watch/held`) and run as one on
+ * `watch/resumed`; `watch/stopped` closes the watcher. It acts only by dispatching.
  */
-export class WatchController {
+export class WatchController implements Controller {
+  readonly name = 'watch'
   private watcher: FSWatcher | null = null
+  private starting: Promise<void> | null = null
   private pending = new Map<string, 'add' | 'change' | 'unlink'>()
+  private held = new Map<string, 'add' | 'change' | 'unlink'>()
   private timer: ReturnType<typeof setTimeout> | null = null
   private processing: Promise<void> = Promise.resolve()
-  private files: ClassifiedTestFile[] = []
   private readonly restartMatchers: Array<{ key: ServiceKey; matches: (file: string) => boolean }>
 
   constructor(private readonly options: WatchControllerOptions) {
@@ -63,31 +67,46 @@ export class WatchController {
     )
   }
 
-  /** Starts watching; resolves once the watcher has scanned the project and is ready. */
-  async start(files: readonly ClassifiedTestFile[]): Promise<void> {
-    this.files = [...files]
+  onChange(state: HearthState, change: ChangeSummary): void {
+    const status = state.watch.status
+    if ((status === 'starting' || status === 'paused') && this.watcher === null && this.starting === null)
+      this.starting = this.start()
+    for (const action of change.actions) {
+      if (action.type === 'watch/resumed' && this.held.size > 0) {
+        const batch = this.held
+        this.held = new Map()
+        this.enqueue(batch)
+      }
+      if (action.type === 'watch/stopped') void this.stop()
+    }
+  }
+
+  /** Resolves once the watcher is closed and the batch under way is done. */
+  async stop(): Promise<void> {
+    if (this.timer !== null) clearTimeout(this.timer)
+    this.timer = null
+    await this.starting?.catch(() => undefined)
+    await this.watcher?.close()
+    this.watcher = null
+    await this.processing
+  }
+
+  private async start(): Promise<void> {
     const { root } = this.options.config
     const ignored = (file: string): boolean => {
       const relative = path.relative(root, file)
       return relative.split(path.sep).some((part) => WATCH_IGNORED.includes(part))
     }
-    this.watcher = watch(root, { ignored, ignoreInitial: true, persistent: true })
+    const watcher = watch(root, { ignored, ignoreInitial: true, persistent: true })
+    this.watcher = watcher
     for (const event of ['add', 'change', 'unlink'] as const) {
-      this.watcher.on(event, (file: string) => this.queue(path.resolve(root, file), event))
+      watcher.on(event, (file: string) => this.queue(path.resolve(root, file), event))
     }
     await new Promise<void>((resolve, reject) => {
-      this.watcher?.once('ready', () => resolve())
-      this.watcher?.once('error', reject)
+      watcher.once('ready', () => resolve())
+      watcher.once('error', reject)
     })
-  }
-
-  /** Stops watching, and waits for a batch under way. */
-  async stop(): Promise<void> {
-    if (this.timer !== null) clearTimeout(this.timer)
-    this.timer = null
-    await this.watcher?.close()
-    this.watcher = null
-    await this.processing
+    this.options.store.dispatch({ type: 'watch/ready', at: this.options.clock.now() })
   }
 
   private queue(file: string, event: 'add' | 'change' | 'unlink'): void {
@@ -97,9 +116,22 @@ export class WatchController {
       this.timer = null
       const batch = this.pending
       this.pending = new Map()
-      // One batch at a time: a later one waits for the graph update of the earlier.
-      this.processing = this.processing.then(() => this.process(batch)).catch(() => undefined)
+      const { store, clock, config } = this.options
+      const status = store.getState().watch.status
+      if (status === 'paused') {
+        for (const [file, kind] of batch) this.held.set(file, kind)
+        const paths = [...batch.keys()].map((file) => relativePath(config.root, file)).sort()
+        store.dispatch({ type: 'watch/held', at: clock.now(), paths })
+        return
+      }
+      if (status !== 'watching') return
+      this.enqueue(batch)
     }, this.options.debounceMs ?? 100)
+  }
+
+  private enqueue(batch: ReadonlyMap<string, 'add' | 'change' | 'unlink'>): void {
+    // One batch at a time: a later one waits for the graph update of the earlier.
+    this.processing = this.processing.then(() => this.process(batch)).catch(() => undefined)
   }
 
   private async process(batch: ReadonlyMap<string, 'add' | 'change' | 'unlink'>): Promise<void> {
@@ -117,9 +149,10 @@ export class WatchController {
           owner.configFile === null ? [] : [owner.configFile, ...(owner.configDependencies ?? [])],
         ),
     )
+    let files = classifiedFiles(store.getState())
     if ([...batch].some(([file, event]) => event !== 'change' || configs.has(file))) {
-      this.files = await this.options.discoverTests()
-      await graph.setTestFiles(this.files.map((file) => file.file))
+      files = await this.options.discoverTests()
+      await graph.setTestFiles(files.map((file) => file.file))
     }
     await graph.update(changed)
 
@@ -129,13 +162,7 @@ export class WatchController {
     if (restart.length > 0)
       store.dispatch({ type: 'service/restart-requested', at: clock.now(), keys: restart })
 
-    const selection = selectAffected({
-      config,
-      graph,
-      files: this.files,
-      changed,
-      testConfigs: this.options.testConfigs(this.files),
-    })
+    const selection = this.options.select(changed, files)
     if (Object.keys(selection.files).length > 0) {
       store.dispatch({ type: 'run/requested', at: clock.now(), trigger: 'change', files: selection.files })
     }
