@@ -14,7 +14,12 @@ const config = configOf({
 
 const failure: ServiceFailure = { cause: 'exited with code 1', fix: null, logTail: [], blockedBy: null }
 
-function state(options: { fatal?: 2 | 3; interrupted?: boolean; failed?: boolean }): HearthState {
+function state(options: {
+  fatal?: 2 | 3
+  interrupted?: boolean
+  failed?: boolean
+  quit?: boolean
+}): HearthState {
   const base = options.failed
     ? withServices(loadedState(config), { 'backend/db': { status: 'failed', failure } })
     : withServices(loadedState(config), {
@@ -27,6 +32,7 @@ function state(options: { fatal?: 2 | 3; interrupted?: boolean; failed?: boolean
       ...base.session,
       fatal: options.fatal === undefined ? null : { cause: 'bad config', fix: null, code: options.fatal },
       interrupted: options.interrupted ? { signal: 'SIGINT', at: 1 } : null,
+      quit: options.quit ? { at: 1, stopEnvironments: false } : null,
     },
   }
 }
@@ -44,6 +50,10 @@ describe('selectExitCode', () => {
       2,
     ],
     ['no runtime (fatal 3)', { fatal: 3, interrupted: true }, 3],
+    ['the user quit hearth dev', { quit: true }, 0],
+    ['quit while a service had failed (quitting is not a failure)', { quit: true, failed: true }, 0],
+    ['quit after a usage error (the fatal code wins)', { quit: true, fatal: 2 }, 2],
+    ['interrupted and quit (the interrupt wins)', { quit: true, interrupted: true }, 130],
   ] as const)('%s → %s', (_name, options, expected) => {
     expect(selectExitCode(state(options))).toBe(expected)
   })

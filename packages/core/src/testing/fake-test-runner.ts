@@ -1,4 +1,5 @@
 import type {
+  ConsoleEntry,
   TestFileOutcome,
   TestOwner,
   TestRunner,
@@ -17,6 +18,10 @@ export interface FakeTestFile {
   notRun?: 'interrupted' | 'not-found'
   /** Its run throws this (a config of its owner that does not load, say). */
   throws?: Error
+  /** What its test writes to the console, and what the file writes outside tests. */
+  console?: { test?: readonly ConsoleEntry[]; file?: readonly ConsoleEntry[] }
+  /** The diff of its failing test's assertion. */
+  diff?: string
 }
 
 /** A test runner that runs nothing: files report scripted results. Records every call. Test helper. */
@@ -80,8 +85,15 @@ export class FakeTestRunner implements TestRunner {
         durationMs: script.durationMs ?? 10,
         errors:
           state === 'failed'
-            ? [{ message: 'expected 1 to be 2', location: { file, line: 3, column: 7 } }]
+            ? [
+                {
+                  message: 'expected 1 to be 2',
+                  location: { file, line: 3, column: 7 },
+                  ...(script.diff === undefined ? {} : { diff: script.diff }),
+                },
+              ]
             : [],
+        console: script.console?.test ?? [],
       }
       options.onEvent?.({ type: 'test-finished', file, test })
       const outcome: TestFileOutcome = {
@@ -90,6 +102,7 @@ export class FakeTestRunner implements TestRunner {
         durationMs: script.durationMs ?? 10,
         errors: [],
         tests: [test],
+        console: script.console?.file ?? [],
       }
       options.onEvent?.({ type: 'file-finished', file: outcome })
       outcomes.push(

@@ -5,7 +5,10 @@ import { systemClock } from '../../clock.js'
 import { selectExitCode } from '../../exit-code.js'
 import { createSession } from '../../session.js'
 import type { Action } from '../../store/actions.js'
+import type { HearthState } from '../../store/state.js'
 import { BACKEND, configOf } from '../../testing/fixtures.js'
+import type { MaintenanceOperation } from '../maintenance/actions.js'
+import type { MaintenanceTask } from '../maintenance/state.js'
 import { createMemoryLocks } from './environment-locks.js'
 import { selectEnvironmentStatus } from './selectors.js'
 import { createMemoryUsageRecords } from './usage-records.js'
@@ -769,6 +772,73 @@ describe('EnvironmentController resets', () => {
       blockedBy: null,
     })
     expect(selectExitCode(state)).toBe(3)
+    await session.close()
+  })
+})
+
+describe('EnvironmentController chores asked for by action', () => {
+  it('resets on environment/reset-requested and says when through environment/reset-finished', async () => {
+    const config = configOf({
+      name: 'backend',
+      services: {
+        db: { kind: 'process', command: 'db', reset: { type: 'exec', command: ['psql', '-c', 'reset'] } },
+        api: { kind: 'process', command: 'api', dependsOn: ['db'], reset: { type: 'restart' } },
+      },
+    })
+    const { session, actions } = setup(new FakeDriver(), config)
+    const before = await session.up()
+    actions.length = 0
+    session.store.dispatch({ type: 'environment/reset-requested', at: 100, environments: ['backend'] })
+    const state = await new Promise<HearthState>((resolve) => {
+      const off = session.store.subscribe((current) => {
+        if (current.environments.backend?.reset?.status !== 'done') return
+        off()
+        resolve(current)
+      })
+    })
+    const steps = actions
+      .map((action) => action.type)
+      .filter((type) => type.startsWith('environment/reset') || type === 'service/reset')
+    expect(steps).toEqual([
+      'environment/reset-requested',
+      'environment/reset-started',
+      'service/reset',
+      'environment/reset-finished',
+    ])
+    // Finished only once the service reset by restart is ready again, on a new instance.
+    expect(state.services['backend/api']?.status).toBe('ready')
+    expect(state.services['backend/api']?.instance?.id).not.toBe(before.services['backend/api']?.instance?.id)
+    await session.close()
+  })
+
+  it('runs maintenance asked for by id and puts the result in state: list, sweep, prune, gc', async () => {
+    const runtime = new FakeRuntime()
+    const { session } = setup(new FakeDriver({ runtime }))
+    await session.up()
+    const ask = async (id: number, operation: MaintenanceOperation) => {
+      session.store.dispatch({ type: 'maintenance/requested', at: 1, id, operation })
+      return new Promise<MaintenanceTask>((resolve) => {
+        const check = (current: HearthState): boolean => {
+          const task = current.maintenance[id]
+          if (task?.status !== 'done' && task?.status !== 'failed') return false
+          resolve(task)
+          return true
+        }
+        if (check(session.store.getState())) return
+        const off = session.store.subscribe((current) => {
+          if (check(current)) off()
+        })
+      })
+    }
+    expect((await ask(1, { kind: 'list' })).result).toEqual({ kind: 'list', environments: ['backend'] })
+    expect((await ask(2, { kind: 'sweep', environments: ['backend'] })).result).toEqual({
+      kind: 'sweep',
+      stopped: 0,
+    })
+    expect((await ask(3, { kind: 'prune' })).result).toEqual({ kind: 'prune', removed: 0 })
+    // Just used: nothing is past the idle TTL.
+    expect((await ask(4, { kind: 'gc' })).result).toEqual({ kind: 'gc', expired: [] })
+    await session.down()
     await session.close()
   })
 })

@@ -66,8 +66,11 @@ function setup(
     driver?: FakeDriver
     builds?: BuildScript
     concurrency?: number
+    /** The timing history before the session (relative path → expected ms). */
+    history?: Record<string, number>
   } = {},
 ) {
+  const history: Record<string, number> = { ...(options.history ?? {}) }
   const runner = new FakeTestRunner(
     Object.fromEntries(Object.entries(files).map(([name, script]) => [file(name), script])),
   )
@@ -89,9 +92,10 @@ function setup(
       timings: {
         record: async (timed) => {
           recorded.push([...timed])
-          return {}
+          for (const { path, durationMs } of timed) history[path] = durationMs
+          return { ...history }
         },
-        read: async () => ({}),
+        read: async () => ({ ...history }),
       },
       builder: {
         async plan(files) {
@@ -177,6 +181,41 @@ describe('TestController', () => {
         { path: 'src/b.test.ts', durationMs: 30, state: 'failed' },
       ],
     ])
+    await session.close()
+  })
+
+  it("keeps each test's console output and diff, the file's own output, and the expected durations", async () => {
+    const { session } = setup(
+      {
+        'src/a.test.ts': {
+          results: ['failed'],
+          durationMs: 40,
+          diff: '- Expected\n+ Received\n\n- 2\n+ 1',
+          console: {
+            test: [{ stream: 'stdout', text: 'total: 1\n', time: 5 }],
+            file: [{ stream: 'stderr', text: 'connecting to 127.0.0.1:5432\n', time: 4 }],
+          },
+        },
+        'src/b.test.ts': { results: ['passed'], durationMs: 10 },
+      },
+      { history: { 'src/a.test.ts': 300 } },
+    )
+    const discovered = await session.discoverTests()
+    expect(discovered).toHaveLength(2)
+    const before = session.store.getState()
+    expect(before.tests.files[file('src/a.test.ts')]?.expectedMs).toBe(300)
+    expect(before.tests.files[file('src/b.test.ts')]?.expectedMs).toBeNull()
+
+    const state = await session.runTests('all', all('src/a.test.ts', 'src/b.test.ts'))
+    const a = state.tests.files[file('src/a.test.ts')]
+    expect(a?.console).toEqual([{ stream: 'stderr', text: 'connecting to 127.0.0.1:5432\n', time: 4 }])
+    expect(a?.tests[0]).toMatchObject({
+      console: [{ stream: 'stdout', text: 'total: 1\n', time: 5 }],
+      errors: [{ message: 'expected 1 to be 2', diff: '- Expected\n+ Received\n\n- 2\n+ 1' }],
+    })
+    // The history, folded in after the run, is what the views expect next time.
+    expect(a?.expectedMs).toBe(40)
+    expect(state.tests.files[file('src/b.test.ts')]?.expectedMs).toBe(10)
     await session.close()
   })
 
