@@ -37,7 +37,12 @@ export type {
   TimingRecorder,
 } from './features/tests/controller.js'
 export { TestController } from './features/tests/controller.js'
-export { describeBuildReason, describeReason, describeReasonShort } from './features/tests/describe.js'
+export {
+  describeBuildReason,
+  describeReason,
+  describeReasonKind,
+  describeReasonShort,
+} from './features/tests/describe.js'
 export type { AffectedSelection, TestConfigOwnership } from './features/tests/selection.js'
 export { GLOBAL_TRIGGERS, selectAffected, selectionRules, testConfigsOf } from './features/tests/selection.js'
 export {

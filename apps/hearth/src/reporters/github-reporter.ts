@@ -2,6 +2,7 @@ import { appendFile } from 'node:fs/promises'
 import path from 'node:path'
 import { stripVTControlCharacters } from 'node:util'
 import {
+  describeReasonKind,
   EXIT,
   type HearthState,
   type HearthStore,
@@ -228,13 +229,6 @@ const EXIT_WORDS: Readonly<Record<number, string>> = {
   [EXIT.interrupted]: 'interrupted',
 }
 
-const REASON_WORDS: Readonly<Record<Exclude<SelectionReason['kind'], 'retry'>, string>> = {
-  import: 'it imports a changed file',
-  rule: 'a changed file matches a trigger',
-  restarted: 'a service it uses was restarted',
-  all: 'every test runs',
-}
-
 export interface JobSummaryOptions {
   exitCode: number
   /** Default `ci`. */
@@ -408,7 +402,7 @@ function whyRows(files: readonly TestFileState[]): string[] {
   }
   return (['import', 'rule', 'restarted', 'all'] as const)
     .filter((kind) => counts.has(kind))
-    .map((kind) => `| ${REASON_WORDS[kind]} (${kind}) | ${counts.get(kind)} |`)
+    .map((kind) => `| ${describeReasonKind(kind)} (${kind}) | ${counts.get(kind)} |`)
 }
 
 function firstLine(text: string): string {

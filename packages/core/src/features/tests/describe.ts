@@ -44,6 +44,19 @@ export function describeReasonShort(reason: SelectionReason): string {
   }
 }
 
+const KIND_WORDS: Readonly<Record<SelectionReason['kind'], string>> = {
+  import: 'it imports a changed file',
+  rule: 'a changed file matches a trigger',
+  restarted: 'a service it uses was restarted',
+  all: 'every test runs',
+  retry: 'it failed and runs again',
+}
+
+/** A kind of reason in words, for summaries that count files by why they ran. */
+export function describeReasonKind(kind: SelectionReason['kind']): string {
+  return KIND_WORDS[kind]
+}
+
 /** Why a package is rebuilt, in a few words: `dist/index.mjs is missing`, `src/keys.ts is newer than dist/index.mjs`. */
 export function describeBuildReason(reason: BuildReason): string {
   return reason.kind === 'missing'
