@@ -20,6 +20,8 @@ export {
 export type { Usage, UsageRecords } from './features/environments/usage-records.js'
 export { createMemoryUsageRecords, createUsageRecords } from './features/environments/usage-records.js'
 export type { LogsAction } from './features/logs/actions.js'
+export type { LogFollowerOptions } from './features/logs/log-follower.js'
+export { cleanLogText, LOG_BATCH_LINES, LOG_LINE_MAX, LogFollower } from './features/logs/log-follower.js'
 export { appendLines } from './features/logs/reducer.js'
 export { selectLogLines, selectLogTail } from './features/logs/selectors.js'
 export type { LogEntry, LogsState, ServiceLog } from './features/logs/state.js'

@@ -10,6 +10,7 @@ import { EnvironmentController } from './features/environments/controller.js'
 import { createFileLocks, type EnvironmentLocks } from './features/environments/environment-locks.js'
 import { selectEnvironmentStatus, selectFailures, selectSettled } from './features/environments/selectors.js'
 import { createUsageRecords, type UsageRecords } from './features/environments/usage-records.js'
+import { LogFollower } from './features/logs/log-follower.js'
 import type { MaintenanceOperation, MaintenanceResult } from './features/maintenance/actions.js'
 import type { MaintenanceTask } from './features/maintenance/state.js'
 import { type PackageBuilder, TestController, type TimingRecorder } from './features/tests/controller.js'
@@ -168,9 +169,11 @@ export function createSession(options: SessionOptions): Session {
           retries: testsOptions.retries ?? 0,
           whenBusy: testsOptions.whenBusy ?? 'queue',
         })
+  // Each service's output into the state, for every view (the TUI's log pane, NDJSON `log` events).
+  const logs = new LogFollower({ store, clock, handleOf: (key) => environments.handleOf(key) })
   const detach = attachControllers(
     store,
-    tests === null ? [environments] : [environments, tests],
+    tests === null ? [environments, logs] : [environments, tests, logs],
     options.onControllerError ?? (() => undefined),
   )
   store.dispatch({ type: 'project/loaded', at: clock.now(), project, config })
@@ -350,6 +353,8 @@ export function createSession(options: SessionOptions): Session {
       tests?.shutdown()
       await tests?.idle()
       await environments.idle()
+      // After the stops, so that what services print while shutting down is read too.
+      await logs.stop()
       detach()
     },
   }

@@ -240,6 +240,7 @@ function openSession(driverBehaviour?: (processes: FakeDriver) => void) {
             name: '@demo/format',
             dir: '/project/packages/format',
             hasBuildScript: true,
+            outputs: [],
             reason: {
               kind: 'stale',
               output: 'packages/format/dist/index.mjs',
@@ -290,7 +291,9 @@ describe('the NDJSON reporter', () => {
     await session.close()
     reporter.finish(session.exitCode())
 
-    const events = expectValid(lines)
+    // Services' output comes in batches (its place among the other events depends on timing):
+    // its own tests are below.
+    const events: HearthEvent[] = expectValid(lines).filter((event) => event.type !== 'log')
     expect(lines.every((line) => !line.includes('\n'))).toBe(true)
     expect(
       events.map((event) => {
@@ -500,7 +503,13 @@ describe('the NDJSON reporter', () => {
     await session.close()
     reporter.finish(session.exitCode())
 
-    const events = expectValid(lines)
+    // The failed job's output, as the log follower read it, one event a line.
+    expect(
+      expectValid(lines).flatMap((event) =>
+        event.type === 'log' ? [`${event.service}: ${event.line}`] : [],
+      ),
+    ).toEqual(['migrate: applying 004.sql', 'migrate: ERROR: column "total" does not exist'])
+    const events: HearthEvent[] = expectValid(lines).filter((event) => event.type !== 'log')
     const tail = events.slice(
       events.findIndex((event) => event.type === 'service.state' && event.state === 'failed'),
     )
@@ -558,6 +567,69 @@ describe('the NDJSON reporter', () => {
     `)
   })
 
+  it('writes a log event per line a service printed, at the time hearth read it', () => {
+    const store = createHearthStore(initialState(Date.UTC(2025, 0, 2, 3, 4, 4, 900)))
+    const lines: string[] = []
+    attachNdjsonReporter({ store, write: (line) => lines.push(line), command: 'ci', version: '0.1.0' })
+    store.dispatch({
+      type: 'project/loaded',
+      at: Date.UTC(2025, 0, 2, 3, 4, 5, 0),
+      project: { name: 'shop', id: 'shop-1a2b3c4d', root: '/shop' },
+      config: configOf(BACKEND),
+    })
+    store.dispatch({
+      type: 'service/log',
+      at: Date.UTC(2025, 0, 2, 3, 4, 6, 500),
+      key: 'backend/migrate',
+      lines: [
+        { text: 'applying 004.sql', stream: 'stdout', at: Date.UTC(2025, 0, 2, 3, 4, 6, 452) },
+        {
+          text: 'ERROR: column "total" does not exist',
+          stream: 'stderr',
+          at: Date.UTC(2025, 0, 2, 3, 4, 6, 470),
+        },
+        { text: '── restarted (instance 4140) ──', stream: 'output', at: Date.UTC(2025, 0, 2, 3, 4, 6, 480) },
+      ],
+    })
+    store.dispatch({
+      type: 'service/log',
+      at: Date.UTC(2025, 0, 2, 3, 4, 6, 500),
+      key: 'backend/db',
+      lines: [],
+    })
+    expect(expectValid(lines).map((event) => event.type)).toEqual(['session.start', 'log', 'log', 'log'])
+    expect(lines.slice(1).join('\n')).toMatchInlineSnapshot(`
+      "{"schema":"hearth.events/1","type":"log","time":"2025-01-02T03:04:06.452Z","environment":"backend","service":"migrate","stream":"stdout","line":"applying 004.sql"}
+      {"schema":"hearth.events/1","type":"log","time":"2025-01-02T03:04:06.470Z","environment":"backend","service":"migrate","stream":"stderr","line":"ERROR: column \\"total\\" does not exist"}
+      {"schema":"hearth.events/1","type":"log","time":"2025-01-02T03:04:06.480Z","environment":"backend","service":"migrate","stream":"output","line":"── restarted (instance 4140) ──"}"
+    `)
+  })
+
+  it('leaves services’ output out when asked to', () => {
+    const store = createHearthStore(initialState(0))
+    const lines: string[] = []
+    attachNdjsonReporter({
+      store,
+      write: (line) => lines.push(line),
+      command: 'ci',
+      version: '0.1.0',
+      logs: false,
+    })
+    store.dispatch({
+      type: 'project/loaded',
+      at: 0,
+      project: { name: 'shop', id: 'shop-1a2b3c4d', root: '/shop' },
+      config: configOf(BACKEND),
+    })
+    store.dispatch({
+      type: 'service/log',
+      at: 1,
+      key: 'backend/db',
+      lines: [{ text: 'database system is ready', stream: 'output', at: 1 }],
+    })
+    expect(expectValid(lines).map((event) => event.type)).toEqual(['session.start'])
+  })
+
   it('adds no event for the actions a consumer does not need', () => {
     const store = createHearthStore()
     const state = store.getState()
@@ -592,6 +664,22 @@ describe('docs/events.schema.json', () => {
     run: 1,
     phase: 'running',
   }
+
+  it('describes log lines: one line of one stream, no longer than hearth cuts them', () => {
+    const log = {
+      schema: 'hearth.events/1',
+      type: 'log',
+      time: '2025-01-02T03:04:05.000Z',
+      environment: 'backend',
+      service: 'db',
+      stream: 'stderr',
+      line: 'FATAL: no space left',
+    }
+    expect(validate(log)).toBe(true)
+    expect(validate({ ...log, stream: 'console' })).toBe(false)
+    expect(validate({ ...log, line: undefined, text: 'FATAL' })).toBe(false)
+    expect(validate({ ...log, line: 'x'.repeat(4001) })).toBe(false)
+  })
 
   it('catches drift: an unknown field, a missing one, a wrong version, a state-specific field out of place', () => {
     expect(validate(line)).toBe(true)

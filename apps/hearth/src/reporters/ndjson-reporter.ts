@@ -4,6 +4,7 @@ import {
   describeReason,
   type HearthState,
   type HearthStore,
+  type LogEntry,
   type ProjectIdentity,
   type RunState,
   relativePath,
@@ -199,6 +200,19 @@ export interface RunEndEvent extends EventBase<'run.end'> {
   errors?: readonly EventError[]
 }
 
+/**
+ * One line a service printed, as hearth read it (ANSI colours stripped, very long lines cut). `time`
+ * is when hearth read it: lines come in batches, so a `log` event may follow a later event of
+ * another type.
+ */
+export interface LogEvent extends EventBase<'log'> {
+  environment: string
+  service: string
+  /** `output` when the runtime does not tell stdout and stderr apart (and for hearth's restart marker). */
+  stream: LogEntry['stream']
+  line: string
+}
+
 export interface SessionEndEvent extends EventBase<'session.end'> {
   exitCode: number
   durationMs: number | null
@@ -222,6 +236,7 @@ export type HearthEvent =
   | BuildStartEvent
   | BuildEndEvent
   | WarningEvent
+  | LogEvent
 
 export interface NdjsonReporterOptions {
   store: HearthStore
@@ -233,6 +248,12 @@ export interface NdjsonReporterOptions {
   version: string
   /** For the time of `session.end` (the only event no action carries). Default: Date.now. */
   now?: () => number
+  /**
+   * Write a `log` event per line the services print (default true): in CI the stream is the record,
+   * and a failed test is often explained by what the API or the database printed meanwhile.
+   * Consumers that want only the state changes filter on `type`.
+   */
+  logs?: boolean
 }
 
 export interface NdjsonReporter {
@@ -254,6 +275,7 @@ export function attachNdjsonReporter({
   command,
   version,
   now = Date.now,
+  logs = true,
 }: NdjsonReporterOptions): NdjsonReporter {
   const emit = (event: HearthEvent): void => write(serializeEvent(event))
   let started = false
@@ -266,6 +288,7 @@ export function attachNdjsonReporter({
   const unsubscribe = store.subscribeActions((action, state) => {
     // The session's start, not the load's: `session.end`'s durationMs counts from it too.
     if (!started && action.type === 'project/loaded') start(action.project, state.session.startedAt)
+    if (!logs && action.type === 'service/log') return
     for (const event of toEvents(action, state)) emit(event)
   })
   let finished = false
@@ -409,6 +432,20 @@ export function toEvents(action: Action, state: HearthState): HearthEvent[] {
       ]
     case 'session/warning':
       return [{ ...base('warning', action.at), code: action.code, message: action.message, fix: action.fix }]
+    case 'service/log': {
+      const service = state.services[action.key]
+      // Keys are `environment/service`, and environment names hold no `/`.
+      const slash = action.key.indexOf('/')
+      const environment = service?.environment ?? action.key.slice(0, slash)
+      const name = service?.name ?? action.key.slice(slash + 1)
+      return action.lines.map((entry) => ({
+        ...base('log', entry.at),
+        environment,
+        service: name,
+        stream: entry.stream,
+        line: entry.text,
+      }))
+    }
     case 'run/retrying':
       return [
         {
