@@ -25,6 +25,7 @@ export default defineConfig({
           include: [
             'packages/*/src/**/*.test.ts',
             'apps/*/src/**/*.test.ts',
+            'apps/*/src/**/*.test.tsx',
             'environments/*/src/**/*.test.ts',
           ],
           exclude: ['**/*.integration.test.ts', '**/*.docker.test.ts', '**/node_modules/**', '**/dist/**'],

@@ -153,10 +153,19 @@ const pnpmCommand = pnpm()
 install(pnpmCommand)
 build(pnpmCommand)
 if (task === 'demo') await demo()
-else if (task === 'bench')
-  process.exit(
-    run(process.execPath, ['--import', 'tsx', 'src/environments.bench.ts'], {
-      cwd: path.join(root, 'bench'),
-    }),
+else if (task === 'bench') {
+  // Every benchmark in turn (`pnpm bench tui` runs the ones whose name matches).
+  const benches = ['environments', 'latency', 'tui'].filter(
+    (name) => rest.length === 0 || rest.some((wanted) => name.includes(wanted)),
   )
-else test(rest.includes('--fast'))
+  if (benches.length === 0)
+    fail(`no benchmark matches ${rest.join(' ')}: use environments, latency or tui`, 2)
+  let status = 0
+  for (const name of benches) {
+    say(`bench: ${name}`)
+    status ||= run(process.execPath, ['--import', 'tsx', `src/${name}.bench.ts`], {
+      cwd: path.join(root, 'bench'),
+    })
+  }
+  process.exit(status)
+} else test(rest.includes('--fast'))

@@ -105,9 +105,11 @@ function reportError(error: unknown, io: Io, verbose: boolean): number {
     return failure.code
   }
   println(io.stderr, `${style.red('hearth:')} ${failure.cause}`)
-  if (failure.fix !== null) println(io.stderr, `  ${style.dim('fix:')} ${failure.fix}`)
   const stack = error instanceof Error ? error.stack : undefined
-  if (verbose && stack !== undefined && (failure.internal || isDriverError(error)))
-    println(io.stderr, style.dim(stack))
+  const showStack = verbose && stack !== undefined && (failure.internal || isDriverError(error))
+  // "Run again with --verbose" is no advice to someone who did.
+  if (failure.fix !== null && !(showStack && failure.internal))
+    println(io.stderr, `  ${style.dim('fix:')} ${failure.fix}`)
+  if (showStack) println(io.stderr, style.dim(stack))
   return failure.code
 }

@@ -1,4 +1,4 @@
-import { isTestSetupError } from '@hearth/core'
+import { isTestSetupError, WatchError } from '@hearth/core'
 import { isDriverError } from '@hearth/driver'
 import { isConfigError } from '@hearth/environments'
 import { UsageError } from './args.js'
@@ -19,6 +19,8 @@ export function failureOf(error: unknown): Failure {
   if (error instanceof UsageError || isTestSetupError(error))
     return { cause: error.message, fix: error.fix, code: 2, internal: false }
   if (isDriverError(error)) return { cause: error.message, fix: error.fix, code: 3, internal: false }
+  // The machine cannot watch the project (the inotify limit): the environment of `hearth dev` is not there.
+  if (error instanceof WatchError) return { cause: error.message, fix: error.fix, code: 3, internal: false }
   const message = error instanceof Error ? error.message : String(error)
   return {
     cause: `internal error: ${message}`,

@@ -94,7 +94,7 @@ export type { WatchControllerOptions } from './features/watch/watch-controller.j
 export { WATCH_IGNORED, WatchController } from './features/watch/watch-controller.js'
 export { relativePath } from './paths.js'
 export type { Session, SessionOptions } from './session.js'
-export { createSession, projectIdentity } from './session.js'
+export { createSession, projectIdentity, WatchError } from './session.js'
 export type { Action, ActionType } from './store/actions.js'
 export type { ChangeSummary, Controller } from './store/controller.js'
 export { attachControllers } from './store/controller.js'
@@ -113,3 +113,4 @@ export type {
   SessionState,
 } from './store/state.js'
 export { initialState, serviceKey } from './store/state.js'
+export { waitForState } from './store/wait-for-state.js'

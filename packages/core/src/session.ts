@@ -13,7 +13,12 @@ import { createUsageRecords, type UsageRecords } from './features/environments/u
 import { LogFollower } from './features/logs/log-follower.js'
 import type { MaintenanceOperation, MaintenanceResult } from './features/maintenance/actions.js'
 import type { MaintenanceTask } from './features/maintenance/state.js'
-import { type PackageBuilder, TestController, type TimingRecorder } from './features/tests/controller.js'
+import {
+  type PackageBuilder,
+  requestResets,
+  TestController,
+  type TimingRecorder,
+} from './features/tests/controller.js'
 import {
   type AffectedSelection,
   selectAffected,
@@ -212,8 +217,10 @@ export function createSession(options: SessionOptions): Session {
     })
     const task = state.maintenance[id] as MaintenanceTask
     if (task.error !== null) {
-      const { message, code, fix } = task.error
-      throw code === null ? new Error(message) : new DriverError(code, message, fix ?? '')
+      const { message, code, fix, stack } = task.error
+      const error = code === null ? new Error(message) : new DriverError(code, message, fix ?? '')
+      if (stack !== null) error.stack = stack
+      throw error
     }
     return task.result as Extract<MaintenanceResult, { kind: K }>
   }
@@ -249,17 +256,7 @@ export function createSession(options: SessionOptions): Session {
       return store.getState()
     },
     async reset(names = all()) {
-      const asked = clock.now()
-      store.dispatch({ type: 'environment/reset-requested', at: asked, environments: names })
-      await waitForState(store, (state) =>
-        names.every((name) => {
-          const reset = state.environments[name]?.reset
-          return (
-            reset == null ||
-            (reset.requestedAt >= asked && (reset.status === 'done' || reset.status === 'failed'))
-          )
-        }),
-      )
+      await requestResets(store, names, clock.now())
       return settled()
     },
     async restart(keys) {
@@ -332,7 +329,12 @@ export function createSession(options: SessionOptions): Session {
         options.onControllerError ?? (() => undefined),
       )
       store.dispatch({ type: 'watch/starting', at: clock.now(), root: config.root, ignored: WATCH_IGNORED })
-      await waitForState(store, (state) => state.watch.status !== 'starting')
+      const watching = await waitForState(store, (state) => state.watch.status !== 'starting')
+      if (watching.watch.status === 'failed') {
+        detachWatcher()
+        const { message, fix } = watching.watch.error ?? { message: 'the watcher failed', fix: null }
+        throw new WatchError(message, fix)
+      }
       return async () => {
         if (store.getState().watch.status !== 'stopped')
           store.dispatch({ type: 'watch/stopped', at: clock.now() })
@@ -380,4 +382,15 @@ function nextChange(store: HearthStore): Promise<void> {
       resolve()
     })
   })
+}
+
+/** The project could not be watched (`hearth dev`): what went wrong and, when known, the fix. */
+export class WatchError extends Error {
+  override readonly name = 'WatchError'
+  constructor(
+    message: string,
+    readonly fix: string | null,
+  ) {
+    super(message)
+  }
 }

@@ -82,6 +82,14 @@ export async function runCi(args: ParsedArgs, io: Io, interrupts: Interrupts): P
     whenBusy: 'queue',
     builds: args.values['no-build'] === true ? 'skip' : 'run',
   })
+  let targets: { groups: string[]; paths: string[] }
+  try {
+    // Operands are checked before anything is printed or written (like an unknown option).
+    targets = parseTargets(config, args)
+  } catch (error) {
+    await close()
+    throw error
+  }
   const outputDir = path.resolve(
     config.root,
     typeof args.values.output === 'string' ? args.values.output : '.hearth/reports',
@@ -122,7 +130,6 @@ export async function runCi(args: ParsedArgs, io: Io, interrupts: Interrupts): P
   try {
     await exitFromState(session, () =>
       withInterrupts(interrupts, session, async () => {
-        const targets = parseTargets(config, args)
         await session.gc()
         const discovered = await session.discoverTests()
         if (discovered.length === 0) {

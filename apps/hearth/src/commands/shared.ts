@@ -1,4 +1,5 @@
 import type { HearthState, Session } from '@hearth/core'
+import { isDriverError } from '@hearth/driver'
 import { type ParsedArgs, UsageError } from '../args.js'
 import { failureOf } from '../failures.js'
 import type { Interrupts } from '../interrupts.js'
@@ -74,12 +75,14 @@ export async function exitFromState(session: Session, work: () => Promise<void>)
       fix: failure.fix,
       code: failure.code,
     })
-    if (failure.internal && error instanceof Error) stacks.set(session, error.stack ?? error.message)
+    if ((failure.internal || isDriverError(error)) && error instanceof Error)
+      stacks.set(session, { stack: error.stack ?? error.message, internal: failure.internal })
   }
   return session.exitCode()
 }
 
-const stacks = new WeakMap<Session, string>()
+/** The stack of what failed a session (a bug, a driver error), for `--verbose`. */
+const stacks = new WeakMap<Session, { stack: string; internal: boolean }>()
 
 /** What made the session fail, on stderr (as the CLI reports any error), with the stack under --verbose. */
 export function reportFatal(session: Session, io: Io, verbose: boolean): void {
@@ -87,7 +90,8 @@ export function reportFatal(session: Session, io: Io, verbose: boolean): void {
   if (fatal === null) return
   const style = errStyle(io)
   println(io.stderr, `${style.red('hearth:')} ${fatal.cause}`)
-  if (fatal.fix !== null) println(io.stderr, `  ${style.dim('fix:')} ${fatal.fix}`)
-  const stack = stacks.get(session)
-  if (verbose && stack !== undefined) println(io.stderr, style.dim(stack))
+  const stack = verbose ? stacks.get(session) : undefined
+  if (fatal.fix !== null && !(stack?.internal === true))
+    println(io.stderr, `  ${style.dim('fix:')} ${fatal.fix}`)
+  if (stack !== undefined) println(io.stderr, style.dim(stack.stack))
 }

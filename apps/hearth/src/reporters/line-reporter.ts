@@ -76,6 +76,11 @@ export function formatAction(action: Action, state: HearthState, style: Style): 
     case 'watch/held':
     case 'watch/stopped':
       return []
+    case 'watch/failed':
+      // The session throws it (WatchError): the command reports it on stderr.
+      return []
+    case 'watch/error':
+      return [style.yellow(`! the watcher: ${action.message}`)]
     case 'watch/paused':
       return [style.dim('watching paused: saves are held until resumed')]
     case 'watch/resumed':

@@ -11,10 +11,11 @@ afterEach(() => {
 describe('the tmux terminal harness', () => {
   it('shows what a command prints, sends keys, resizes, and reads the exit status', async () => {
     const script = [
-      "process.stdout.write(`size ${process.stdout.columns}x${process.stdout.rows}\\n`)",
-      "process.stdout.on('resize', () => process.stdout.write(`size ${process.stdout.columns}x${process.stdout.rows}\\n`))",
+      "const size = () => process.stdout.write('size ' + process.stdout.columns + 'x' + process.stdout.rows + '\\n')",
+      'size()',
+      "process.stdout.on('resize', size)",
       'process.stdin.setRawMode(true)',
-      "process.stdin.on('data', (data) => { const key = data.toString(); if (key === 'q') process.exit(7); process.stdout.write(`key ${JSON.stringify(key)}\\n`) })",
+      "process.stdin.on('data', (data) => { const key = data.toString(); if (key === 'q') process.exit(7); process.stdout.write('key ' + JSON.stringify(key) + '\\n') })",
     ].join(';')
     terminal = Terminal.open({ command: ['node', '-e', script], cwd: process.cwd() })
     await terminal.waitFor('size 80x24')

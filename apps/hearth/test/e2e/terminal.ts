@@ -23,7 +23,9 @@ export class Terminal {
   }): Terminal {
     const socket = `hearth-e2e-${process.pid}-${Math.random().toString(36).slice(2, 8)}`
     const name = 'hearth'
-    const env = Object.entries({ TERM: 'xterm-256color', ...options.env }).map(([key, value]) => `${key}=${value}`)
+    const env = Object.entries({ TERM: 'xterm-256color', ...options.env }).map(
+      ([key, value]) => `${key}=${value}`,
+    )
     const command = [
       'env',
       ...(options.unset ?? []).flatMap((key) => ['-u', key]),
@@ -81,7 +83,9 @@ export class Terminal {
       screen = this.screen()
       if (test(screen)) return screen
       if (Date.now() > deadline)
-        throw new Error(`the terminal never showed ${what ?? String(done)} in ${timeoutMs} ms; it shows:\n${screen}`)
+        throw new Error(
+          `the terminal never showed ${what ?? String(done)} in ${timeoutMs} ms; it shows:\n${screen}`,
+        )
       await new Promise((resolve) => setTimeout(resolve, 100))
     }
   }
@@ -111,7 +115,8 @@ export class Terminal {
     for (;;) {
       const status = this.paneDead()
       if (status !== null) return status
-      if (Date.now() > deadline) throw new Error(`the command did not exit in ${timeoutMs} ms:\n${this.screen()}`)
+      if (Date.now() > deadline)
+        throw new Error(`the command did not exit in ${timeoutMs} ms:\n${this.screen()}`)
       await new Promise((resolve) => setTimeout(resolve, 100))
     }
   }
@@ -140,7 +145,10 @@ export class Terminal {
 }
 
 function tmux(socket: string, args: readonly string[]): string {
-  return execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+  return execFileSync('tmux', ['-L', socket, ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
 }
 
 function shellQuote(word: string): string {

@@ -42,6 +42,8 @@ export function reduce(state: HearthState, action: Action): HearthState {
     case 'watch/resumed':
     case 'watch/held':
     case 'watch/stopped':
+    case 'watch/failed':
+    case 'watch/error':
       return watchReducer(state, action)
     default:
       return serviceReducer(state, action)

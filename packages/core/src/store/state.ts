@@ -107,9 +107,15 @@ export interface EnvironmentState {
   lock: 'none' | 'waiting' | 'held'
   /** Who holds the lock while we wait (pid and command), for the views. */
   lockHolder: string | null
-  /** Its last reset asked for: waiting for the controller, running, or finished (`error` null: it worked). */
+  /**
+   * Its resets: `seq` numbers the requests (the latest is `seq`), `doneSeq` is the latest request a
+   * finished reset served (one that ran after a request serves it). A waiter takes `seq` after its
+   * request and waits for `doneSeq >= seq`; `error` is the last finished reset's (null: it worked).
+   */
   reset: {
     status: 'requested' | 'running' | 'done' | 'failed'
+    seq: number
+    doneSeq: number
     requestedAt: number
     finishedAt: number | null
     error: string | null

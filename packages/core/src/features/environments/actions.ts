@@ -20,13 +20,13 @@ export type EnvironmentAction =
    * before a test run; the environment controller does it and says when with `reset-finished`.
    */
   | { type: 'environment/reset-requested'; at: number; environments: readonly string[] }
-  /** `requestedAt`: the request it serves (a newer one, asked meanwhile, runs after it). */
-  | { type: 'environment/reset-started'; at: number; environment: string; requestedAt: number }
+  /** `seq`: the request it serves, and every one before it (a newer one, asked meanwhile, runs after it). */
+  | { type: 'environment/reset-started'; at: number; environment: string; seq: number }
   | {
       type: 'environment/reset-finished'
       at: number
       environment: string
-      requestedAt: number
+      seq: number
       /** Null when every reset ran; else what failed. */
       error: string | null
     }

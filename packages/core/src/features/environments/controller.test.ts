@@ -6,9 +6,11 @@ import { selectExitCode } from '../../exit-code.js'
 import { createSession } from '../../session.js'
 import type { Action } from '../../store/actions.js'
 import type { HearthState } from '../../store/state.js'
+import { waitForState } from '../../store/wait-for-state.js'
 import { BACKEND, configOf } from '../../testing/fixtures.js'
 import type { MaintenanceOperation } from '../maintenance/actions.js'
 import type { MaintenanceTask } from '../maintenance/state.js'
+import { requestResets } from '../tests/controller.js'
 import { createMemoryLocks } from './environment-locks.js'
 import { selectEnvironmentStatus } from './selectors.js'
 import { createMemoryUsageRecords } from './usage-records.js'
@@ -808,6 +810,34 @@ describe('EnvironmentController chores asked for by action', () => {
     // Finished only once the service reset by restart is ready again, on a new instance.
     expect(state.services['backend/api']?.status).toBe('ready')
     expect(state.services['backend/api']?.instance?.id).not.toBe(before.services['backend/api']?.instance?.id)
+    await session.close()
+  })
+
+  it('runs a reset asked for while one runs after it, even in the same millisecond, and wakes every waiter', async () => {
+    const config = configOf({
+      name: 'backend',
+      services: {
+        db: { kind: 'process', command: 'db', reset: { type: 'exec', command: ['psql', '-c', 'reset'] } },
+      },
+    })
+    const driver = new FakeDriver()
+    const { session } = setup(driver, config)
+    await session.up()
+    let again: Promise<Record<string, string | null>> | null = null
+    session.store.subscribeActions((action) => {
+      // Someone else (the TUI's `x`, another run) asks again while the first reset runs, at the same time.
+      if (action.type === 'environment/reset-started' && again === null)
+        again = requestResets(session.store, ['backend'], 100)
+    })
+    const first = await requestResets(session.store, ['backend'], 100)
+    expect(first).toEqual({ backend: null })
+    await waitForState(session.store, () => again !== null)
+    expect(await again).toEqual({ backend: null })
+    expect(driver.events.filter((event) => event.type === 'exec')).toHaveLength(2)
+    // A request whose time is earlier than one before it is a request all the same.
+    const late = await requestResets(session.store, ['backend'], 50)
+    expect(late).toEqual({ backend: null })
+    expect(driver.events.filter((event) => event.type === 'exec')).toHaveLength(3)
     await session.close()
   })
 

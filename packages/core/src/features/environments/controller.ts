@@ -106,9 +106,10 @@ export class EnvironmentController implements Controller {
       try {
         result = await this.perform(operation)
       } catch (caught) {
+        const stack = (caught as Error).stack ?? null
         error = isDriverError(caught)
-          ? { message: caught.message, code: caught.code, fix: caught.fix }
-          : { message: (caught as Error).message, code: null, fix: null }
+          ? { message: caught.message, code: caught.code, fix: caught.fix, stack }
+          : { message: (caught as Error).message, code: null, fix: null, stack }
       }
       this.store.dispatch({ type: 'maintenance/finished', at: this.clock.now(), id, result, error })
     })
@@ -130,14 +131,15 @@ export class EnvironmentController implements Controller {
     }
   }
 
-  private resetEnvironment(name: string, requestedAt: number): void {
+  private resetEnvironment(name: string, seq: number): void {
     this.resetting.add(name)
     this.store.dispatch({
       type: 'environment/reset-started',
       at: this.clock.now(),
       environment: name,
-      requestedAt,
+      seq,
     })
+    const began = this.clock.now()
     this.chore(async () => {
       let error: string | null = null
       try {
@@ -152,8 +154,9 @@ export class EnvironmentController implements Controller {
               service.status !== 'waiting',
           ),
         )
+        // Only what failed during this reset: a service that had failed before is not its doing.
         const failed = selectServices(this.store.getState(), name).find(
-          (service) => service.failure !== null && service.status === 'failed',
+          (service) => service.failure !== null && service.status === 'failed' && service.since >= began,
         )
         if (failed !== undefined) error = `${failed.key}: ${failed.failure?.cause ?? 'failed'}`
       } catch (caught) {
@@ -164,7 +167,7 @@ export class EnvironmentController implements Controller {
         type: 'environment/reset-finished',
         at: this.clock.now(),
         environment: name,
-        requestedAt,
+        seq,
         error,
       })
     })
@@ -217,7 +220,7 @@ export class EnvironmentController implements Controller {
       if (task.status === 'requested') this.maintain(task.id, task.operation)
     for (const environment of Object.values(state.environments))
       if (environment.reset?.status === 'requested' && !this.resetting.has(environment.name))
-        this.resetEnvironment(environment.name, environment.reset.requestedAt)
+        this.resetEnvironment(environment.name, environment.reset.seq)
     for (const environment of Object.values(state.environments)) {
       const services = selectServices(state, environment.name)
       const pending = services.filter(

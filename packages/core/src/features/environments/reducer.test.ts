@@ -17,6 +17,8 @@ describe('environment resets', () => {
   it('goes from asked to running to done, for environments the config has', () => {
     expect(after(requested).environments.backend?.reset).toEqual({
       status: 'requested',
+      seq: 1,
+      doneSeq: 0,
       requestedAt: 10,
       finishedAt: null,
       error: null,
@@ -24,11 +26,13 @@ describe('environment resets', () => {
     expect(after(requested).environments.gone).toBeUndefined()
     const done = after(
       requested,
-      { type: 'environment/reset-started', at: 11, environment: 'backend', requestedAt: 10 },
-      { type: 'environment/reset-finished', at: 12, environment: 'backend', requestedAt: 10, error: null },
+      { type: 'environment/reset-started', at: 11, environment: 'backend', seq: 1 },
+      { type: 'environment/reset-finished', at: 12, environment: 'backend', seq: 1, error: null },
     )
     expect(done.environments.backend?.reset).toEqual({
       status: 'done',
+      seq: 1,
+      doneSeq: 1,
       requestedAt: 10,
       finishedAt: 12,
       error: null,
@@ -38,12 +42,12 @@ describe('environment resets', () => {
   it('says what failed', () => {
     const failed = after(
       requested,
-      { type: 'environment/reset-started', at: 11, environment: 'backend', requestedAt: 10 },
+      { type: 'environment/reset-started', at: 11, environment: 'backend', seq: 1 },
       {
         type: 'environment/reset-finished',
         at: 12,
         environment: 'backend',
-        requestedAt: 10,
+        seq: 1,
         error: 'backend/db: its reset exited with code 1',
       },
     )
@@ -53,18 +57,23 @@ describe('environment resets', () => {
     })
   })
 
-  it('keeps a request made while an older reset ran asked for: the older one finishing does not answer it', () => {
+  it('keeps a request made while an older reset ran asked for, even in the same millisecond', () => {
     const again = after(
       requested,
-      { type: 'environment/reset-started', at: 11, environment: 'backend', requestedAt: 10 },
-      { type: 'environment/reset-requested', at: 15, environments: ['backend'] },
-      { type: 'environment/reset-finished', at: 16, environment: 'backend', requestedAt: 10, error: null },
+      { type: 'environment/reset-started', at: 10, environment: 'backend', seq: 1 },
+      { type: 'environment/reset-requested', at: 10, environments: ['backend'] },
+      { type: 'environment/reset-finished', at: 10, environment: 'backend', seq: 1, error: null },
     )
-    expect(again.environments.backend?.reset).toEqual({
-      status: 'requested',
-      requestedAt: 15,
-      finishedAt: null,
-      error: null,
-    })
+    // The first request is served (doneSeq 1); the second is still to run.
+    expect(again.environments.backend?.reset).toMatchObject({ status: 'requested', seq: 2, doneSeq: 1 })
+    const both = after(
+      requested,
+      { type: 'environment/reset-started', at: 10, environment: 'backend', seq: 1 },
+      { type: 'environment/reset-requested', at: 10, environments: ['backend'] },
+      { type: 'environment/reset-finished', at: 10, environment: 'backend', seq: 1, error: null },
+      { type: 'environment/reset-started', at: 11, environment: 'backend', seq: 2 },
+      { type: 'environment/reset-finished', at: 12, environment: 'backend', seq: 2, error: null },
+    )
+    expect(both.environments.backend?.reset).toMatchObject({ status: 'done', seq: 2, doneSeq: 2 })
   })
 })

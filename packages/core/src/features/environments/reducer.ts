@@ -24,26 +24,36 @@ export function environmentReducer(state: HearthState, action: EnvironmentAction
     case 'environment/reset-requested': {
       let next = state
       for (const name of action.environments) {
+        const reset = state.environments[name]?.reset
         if (state.environments[name] === undefined) continue
         next = updateEnvironment(next, name, {
-          reset: { status: 'requested', requestedAt: action.at, finishedAt: null, error: null },
+          reset: {
+            status: 'requested',
+            seq: (reset?.seq ?? 0) + 1,
+            doneSeq: reset?.doneSeq ?? 0,
+            requestedAt: action.at,
+            finishedAt: reset?.finishedAt ?? null,
+            error: reset?.error ?? null,
+          },
         })
       }
       return next
     }
     case 'environment/reset-started': {
       const reset = state.environments[action.environment]?.reset
-      if (reset == null || reset.requestedAt !== action.requestedAt) return state
+      if (reset == null || reset.seq !== action.seq) return state
       return updateEnvironment(state, action.environment, { reset: { ...reset, status: 'running' } })
     }
     case 'environment/reset-finished': {
       const reset = state.environments[action.environment]?.reset
+      if (reset == null) return state
       // A request made while this reset ran stays asked for: it runs next.
-      if (reset == null || reset.requestedAt !== action.requestedAt) return state
+      const latest = reset.seq === action.seq
       return updateEnvironment(state, action.environment, {
         reset: {
           ...reset,
-          status: action.error === null ? 'done' : 'failed',
+          status: latest ? (action.error === null ? 'done' : 'failed') : 'requested',
+          doneSeq: Math.max(reset.doneSeq, action.seq),
           finishedAt: action.at,
           error: action.error,
         },

@@ -154,6 +154,9 @@ function setup(driver: WatchedDriver = new WatchedDriver()) {
       logActions.push({ key: action.key, count: action.lines.length, at: action.at })
   })
   detachers.push(attachControllers(store, [follower], (_, error) => errors.push(error)))
+  // The session wants the environment running, as `up`, `ci` and `dev` do (what `status` only
+  // observes is not followed).
+  store.dispatch({ type: 'environment/up-requested', at: clock.now(), environments: ['backend'] })
   detachers.push(() => void follower.stop())
 
   /** Starts an instance on the fake and announces it as the environment controller does. */
@@ -330,7 +333,7 @@ describe('LogFollower', () => {
     expect(count(driver.opened, job)).toBe(1)
   })
 
-  it('stops following a service that stopped or lost its instance, even while the instance runs on', async () => {
+  it('reads what a stopped service printed last, then stops following it, even while the instance runs on', async () => {
     const driver = new WatchedDriver()
       .behave('db', { logs: ['db up'] })
       .behave('cache', { logs: ['cache up'] })
@@ -342,6 +345,10 @@ describe('LogFollower', () => {
     store.dispatch({ type: 'service/stopping', at: clock.now(), key: 'backend/db' })
     store.dispatch({ type: 'service/stopped', at: clock.now(), key: 'backend/db' })
     store.dispatch({ type: 'service/aborted', at: clock.now(), key: 'backend/cache' })
+    // Out of state, but its last lines may still be on their way: they are read for a while.
+    driver.print(db, 'db: shutdown complete')
+    await waitFor('the last line', () => count(driver.yielded, db) === 2)
+    clock.advance(2_000)
     await waitFor(
       'the follows to close',
       () => count(driver.open, db) === 0 && count(driver.open, cache) === 0,
@@ -351,9 +358,37 @@ describe('LogFollower', () => {
     driver.print(db, 'db unread')
     driver.print(cache, 'cache unread')
     await flush()
-    expect(texts(store.getState(), 'backend/db')).toEqual(['db up'])
+    expect(texts(store.getState(), 'backend/db')).toEqual(['db up', 'db: shutdown complete'])
     expect(texts(store.getState(), 'backend/cache')).toEqual(['cache up'])
-    expect([count(driver.yielded, db), count(driver.yielded, cache)]).toEqual([1, 1])
+    expect([count(driver.yielded, db), count(driver.yielded, cache)]).toEqual([2, 1])
+  })
+
+  it('follows nothing the session only observed (status, down)', async () => {
+    const driver = new WatchedDriver().behave('db', { logs: ['db up'] })
+    const store = createHearthStore(loadedState(config))
+    const clock = manualClock()
+    const instance = await driver.start(specOf('backend/db'))
+    const follower = new LogFollower({
+      store,
+      clock,
+      handleOf: () => ({ driver, instance }),
+      flushMs: FLUSH_MS,
+    })
+    detachers.push(attachControllers(store, [follower], () => undefined))
+    detachers.push(() => void follower.stop())
+    store.dispatch({
+      type: 'service/observed',
+      at: clock.now(),
+      key: 'backend/db',
+      instance: summaryOf(instance),
+      running: true,
+      exitCode: null,
+      outdated: false,
+      outputs: {},
+    })
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(store.getState().services['backend/db']?.status).toBe('ready')
+    expect(driver.opened.get(instance.id) ?? 0).toBe(0)
   })
 
   it('stop() ends every follow, even one whose driver ignores the abort, and dispatches what was read', async () => {

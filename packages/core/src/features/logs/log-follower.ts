@@ -11,6 +11,8 @@ export const LOG_BATCH_LINES = 500
 /** Longer lines are cut to this many characters, the last one an ellipsis. */
 export const LOG_LINE_MAX = 4000
 const DEFAULT_FLUSH_MS = 50
+/** How long a follow may go on after its instance left state, to read what it printed last. */
+const FINAL_READ_MS = 2000
 
 /**
  * The statuses in which a service's instance is followed. `stopping` too: what a service prints
@@ -41,6 +43,8 @@ export interface LogFollowerOptions {
 interface Follow {
   instanceId: string
   controller: AbortController
+  /** Its instance left state: it reads to the end of the output, for FINAL_READ_MS at most. */
+  ending: boolean
   /** Settles when the follow has ended (it never rejects). */
   done: Promise<void>
 }
@@ -92,9 +96,23 @@ export class LogFollower implements Controller {
     }
     for (const service of Object.values(state.services)) {
       const current = this.follows.get(service.key)
-      const wanted = service.instance !== null && FOLLOWED.has(service.status) ? service.instance.id : null
+      // Followed when this session wants it running (not what `status` or `down` only observe),
+      // and on until it is gone once followed (its shutdown lines).
+      const followed =
+        service.instance !== null &&
+        FOLLOWED.has(service.status) &&
+        (service.desired === 'running' || current?.instanceId === service.instance.id)
+      const wanted = followed ? (service.instance?.id ?? null) : null
       if (wanted === null) {
-        current?.controller.abort()
+        if (current !== undefined && !current.ending) {
+          // Out of state (stopped): its last lines may not have been read yet. The driver ends
+          // the follow when the output ends; the grace period bounds a driver that does not.
+          current.ending = true
+          this.clock.sleep(FINAL_READ_MS, current.controller.signal).then(
+            () => current.controller.abort(),
+            () => undefined,
+          )
+        }
         continue
       }
       if (current?.instanceId === wanted) continue
@@ -113,7 +131,7 @@ export class LogFollower implements Controller {
       }
       const controller = new AbortController()
       const done = this.follow(service.key, handle.driver, handle.instance, controller.signal)
-      this.follows.set(service.key, { instanceId: wanted, controller, done })
+      this.follows.set(service.key, { instanceId: wanted, controller, done, ending: false })
     }
   }
 

@@ -27,6 +27,8 @@ export interface MaintenanceError {
   message: string
   code: DriverErrorCode | null
   fix: string | null
+  /** Where it was thrown, for `--verbose`. */
+  stack: string | null
 }
 
 export type MaintenanceAction =

@@ -42,7 +42,12 @@ describe('maintenance', () => {
         at: 2,
         id: 1,
         result: null,
-        error: { message: 'docker is not running', code: 'runtime-unavailable', fix: 'start Docker' },
+        error: {
+          message: 'docker is not running',
+          code: 'runtime-unavailable',
+          fix: 'start Docker',
+          stack: null,
+        },
       },
     )[1]
     expect(failed).toMatchObject({

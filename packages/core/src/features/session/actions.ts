@@ -20,4 +20,4 @@ export type SessionAction =
    */
   | { type: 'session/warning'; at: number; code: WarningCode; message: string; fix: string | null }
 
-export type WarningCode = 'empty-group' | 'ungrouped-files' | 'stale-build'
+export type WarningCode = 'empty-group' | 'ungrouped-files' | 'stale-build' | 'reset-failed'

@@ -178,24 +178,21 @@ export class TestController implements Controller {
     if (environments.length > 0) {
       store.dispatch({ type: 'run/phase', at: clock.now(), id, phase: 'resetting' })
       // Asked of the environment controller by action; a reset by restart ends once they are ready again.
-      const asked = clock.now()
-      store.dispatch({ type: 'environment/reset-requested', at: asked, environments })
-      await waitForState(
-        store,
-        (current) =>
-          environments.every((name) => {
-            const reset = current.environments[name]?.reset
-            const status = selectEnvironmentStatus(current, name)
-            return (
-              reset != null &&
-              reset.requestedAt >= asked &&
-              (reset.status === 'done' || reset.status === 'failed') &&
-              (status === 'ready' || status === 'failed')
-            )
-          }),
-        signal,
-      )
+      const resets = await requestResets(store, environments, clock.now(), signal)
       if (signal.aborted) return this.finish(id, true)
+      const unreset = environments.find((name) => resets[name] !== null)
+      if (unreset !== undefined) {
+        // The environment still answers, but its data was not reset: the tests must not run on it.
+        if (selectEnvironmentStatus(store.getState(), unreset) !== 'failed')
+          store.dispatch({
+            type: 'session/warning',
+            at: clock.now(),
+            code: 'reset-failed',
+            message: `the reset of ${unreset} failed: ${resets[unreset]}`,
+            fix: 'see the service output (`l` in hearth dev, or `hearth status`), fix the reset, and run again',
+          })
+        return this.block(id, { kind: 'environment', name: unreset })
+      }
       const failed = environments.find((name) => selectEnvironmentStatus(store.getState(), name) === 'failed')
       if (failed !== undefined) return this.block(id, { kind: 'environment', name: failed })
     }
@@ -473,4 +470,33 @@ function mergeByFile(outcomes: readonly TestFileOutcome[]): TestFileOutcome[] {
     )
   }
   return [...merged.values()]
+}
+
+/**
+ * Asks for the resets of these environments and resolves, once each is done, with each one's error
+ * (null: it worked). Requests are numbered in state (`reset.seq`): a reset that ran after ours
+ * serves ours too, and two requests in one millisecond stay two.
+ */
+export async function requestResets(
+  store: HearthStore,
+  environments: readonly string[],
+  at: number,
+  signal?: AbortSignal,
+): Promise<Record<string, string | null>> {
+  store.dispatch({ type: 'environment/reset-requested', at, environments })
+  const asked = store.getState()
+  const seqOf = (name: string): number => asked.environments[name]?.reset?.seq ?? 0
+  const state = await waitForState(
+    store,
+    (current) =>
+      environments.every((name) => {
+        const reset = current.environments[name]?.reset
+        const status = selectEnvironmentStatus(current, name)
+        return reset == null || (reset.doneSeq >= seqOf(name) && (status === 'ready' || status === 'failed'))
+      }),
+    signal,
+  )
+  const errors: Record<string, string | null> = {}
+  for (const name of environments) errors[name] = state.environments[name]?.reset?.error ?? null
+  return errors
 }

@@ -9,3 +9,7 @@ export type WatchAction =
   /** Files saved while paused (relative paths). */
   | { type: 'watch/held'; at: number; paths: readonly string[] }
   | { type: 'watch/stopped'; at: number }
+  /** The watcher could not start (the inotify limit, a folder it may not read): nothing is watched. */
+  | { type: 'watch/failed'; at: number; message: string; fix: string | null }
+  /** The watcher reported a problem while watching (it goes on). */
+  | { type: 'watch/error'; at: number; message: string }

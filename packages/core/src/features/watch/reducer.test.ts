@@ -19,6 +19,7 @@ describe('the watch state', () => {
       ignored: ['node_modules'],
       since: 1,
       held: [],
+      error: null,
     })
     expect(after(starting, { type: 'watch/ready', at: 2 })).toMatchObject({ status: 'watching', since: 2 })
   })
@@ -51,6 +52,27 @@ describe('the watch state', () => {
       watching,
     )
     expect(after({ type: 'watch/paused', at: 1 }).status).toBe('off')
+  })
+
+  it('fails when the watcher cannot start, and keeps the last problem it reported while watching', () => {
+    expect(
+      after(starting, {
+        type: 'watch/failed',
+        at: 2,
+        message: 'could not watch /project: ENOSPC',
+        fix: 'raise it',
+      }),
+    ).toMatchObject({
+      status: 'failed',
+      error: { message: 'could not watch /project: ENOSPC', fix: 'raise it' },
+    })
+    expect(
+      after(
+        starting,
+        { type: 'watch/ready', at: 2 },
+        { type: 'watch/error', at: 3, message: 'EACCES: tmp/private' },
+      ),
+    ).toMatchObject({ status: 'watching', error: { message: 'EACCES: tmp/private', fix: null } })
   })
 
   it('stops from any status', () => {

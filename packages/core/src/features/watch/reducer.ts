@@ -13,6 +13,7 @@ export function watchReducer(state: HearthState, action: WatchAction): HearthSta
         ignored: action.ignored,
         since: action.at,
         held: [],
+        error: null,
       })
     case 'watch/ready':
       // Paused before the scan ended: it stays paused.
@@ -27,5 +28,14 @@ export function watchReducer(state: HearthState, action: WatchAction): HearthSta
       return next({ held: [...new Set([...watch.held, ...action.paths])].sort() })
     case 'watch/stopped':
       return next({ status: 'stopped', since: action.at, held: [] })
+    case 'watch/failed':
+      return next({
+        status: 'failed',
+        since: action.at,
+        held: [],
+        error: { message: action.message, fix: action.fix },
+      })
+    case 'watch/error':
+      return next({ error: { message: action.message, fix: null } })
   }
 }

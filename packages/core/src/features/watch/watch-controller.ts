@@ -70,14 +70,14 @@ export class WatchController implements Controller {
   onChange(state: HearthState, change: ChangeSummary): void {
     const status = state.watch.status
     if ((status === 'starting' || status === 'paused') && this.watcher === null && this.starting === null)
-      this.starting = this.start()
+      this.starting = this.start().catch((error: unknown) => this.failed(error))
     for (const action of change.actions) {
       if (action.type === 'watch/resumed' && this.held.size > 0) {
         const batch = this.held
         this.held = new Map()
         this.enqueue(batch)
       }
-      if (action.type === 'watch/stopped') void this.stop()
+      if (action.type === 'watch/stopped') this.stop().catch(() => undefined)
     }
   }
 
@@ -106,10 +106,39 @@ export class WatchController implements Controller {
       watcher.once('ready', () => resolve())
       watcher.once('error', reject)
     })
+    // Problems later on (a folder that cannot be read) are reported; the watcher goes on.
+    watcher.on('error', (error: unknown) =>
+      this.options.store.dispatch({
+        type: 'watch/error',
+        at: this.options.clock.now(),
+        message: (error as Error).message ?? String(error),
+      }),
+    )
     this.options.store.dispatch({ type: 'watch/ready', at: this.options.clock.now() })
   }
 
+  private async failed(error: unknown): Promise<void> {
+    const watcher = this.watcher
+    this.watcher = null
+    await watcher?.close().catch(() => undefined)
+    const message = (error as Error).message ?? String(error)
+    const code = (error as NodeJS.ErrnoException).code
+    this.options.store.dispatch({
+      type: 'watch/failed',
+      at: this.options.clock.now(),
+      message: `could not watch ${this.options.config.root}: ${message}`,
+      fix:
+        code === 'ENOSPC'
+          ? 'the inotify watch limit is reached: raise it (`sudo sysctl fs.inotify.max_user_watches=524288`) or close other watchers'
+          : code === 'EMFILE'
+            ? 'too many open files: raise the limit (`ulimit -n`)'
+            : null,
+    })
+  }
+
   private queue(file: string, event: 'add' | 'change' | 'unlink'): void {
+    // Closing: what arrives now is not for this session.
+    if (this.watcher === null) return
     this.pending.set(file, event)
     if (this.timer !== null) clearTimeout(this.timer)
     this.timer = setTimeout(() => {
@@ -124,7 +153,8 @@ export class WatchController implements Controller {
         store.dispatch({ type: 'watch/held', at: clock.now(), paths })
         return
       }
-      if (status !== 'watching') return
+      // A save while the first scan still runs counts as well: the graph is built by then.
+      if (status !== 'watching' && status !== 'starting') return
       this.enqueue(batch)
     }, this.options.debounceMs ?? 100)
   }

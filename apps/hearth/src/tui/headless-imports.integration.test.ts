@@ -1,0 +1,156 @@
+import { execFileSync, spawn } from 'node:child_process'
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+/**
+ * The headless commands never load React or Ink: only `hearth dev` on a terminal imports the UI.
+ * Each command runs as a user runs it (the built CLI, in its own process) under a module hook that
+ * records every module the process resolves; the record must hold the CLI's own modules (so the hook
+ * works) and nothing of ink, react or the UI. A control run that loads the UI shows the record would
+ * name them.
+ */
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..')
+const bin = path.join(repoRoot, 'apps/hearth/bin/hearth.js')
+const dist = path.join(repoRoot, 'apps/hearth/dist')
+
+let work: string
+let register: string
+
+beforeAll(() => {
+  // The CLI runs compiled: build it (incremental, quick when nothing changed), as the e2e setup does.
+  execFileSync(
+    process.execPath,
+    [path.join(repoRoot, 'node_modules/typescript/bin/tsc'), '-b', 'tsconfig.build.json'],
+    {
+      cwd: repoRoot,
+      stdio: 'pipe',
+    },
+  )
+  work = mkdtempSync(path.join(tmpdir(), 'hearth-headless-'))
+  writeFileSync(
+    path.join(work, 'hook.mjs'),
+    [
+      "import { appendFileSync } from 'node:fs'",
+      'export async function resolve(specifier, context, next) {',
+      '  const result = await next(specifier, context)',
+      "  appendFileSync(process.env.HEARTH_IMPORT_LOG, result.url + '\\n')",
+      '  return result',
+      '}',
+    ].join('\n'),
+  )
+  register = path.join(work, 'register.mjs')
+  writeFileSync(register, "import { register } from 'node:module'\nregister('./hook.mjs', import.meta.url)\n")
+}, 180_000)
+
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true })
+})
+
+/** Runs `node --import <hook> …args` in `cwd`; resolves with the exit code and the modules it resolved. */
+function traced(
+  args: readonly string[],
+  cwd: string,
+  options: { env?: Record<string, string>; until?: RegExp } = {},
+): Promise<{ code: number | null; modules: string[]; stdout: string }> {
+  const log = path.join(work, `imports-${Math.random().toString(36).slice(2)}.log`)
+  writeFileSync(log, '')
+  const child = spawn(process.execPath, ['--import', register, ...args], {
+    cwd,
+    env: { ...process.env, CI: 'true', NO_COLOR: '1', HEARTH_IMPORT_LOG: log, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stdout = ''
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString()
+    // A long-running command (dev) is stopped as a user would, once it has shown `until`.
+    if (options.until?.test(stdout)) child.kill('SIGTERM')
+  })
+  child.stderr.resume()
+  return new Promise((resolve) => {
+    child.on('exit', (code) =>
+      resolve({ code, modules: readFileSync(log, 'utf8').split('\n').filter(Boolean), stdout }),
+    )
+  })
+}
+
+const UI =
+  /\/node_modules\/(?:\.pnpm\/[^/]+\/node_modules\/)?(?:ink|react|react-reconciler|@inkjs\/[^/]+)\/|\/dist\/tui\//
+
+describe('the headless commands', () => {
+  it('would show the UI in the record when it is loaded (the control)', async () => {
+    const { modules } = await traced(
+      ['-e', `await import(${JSON.stringify(path.join(dist, 'tui/run-tui.js'))})`],
+      work,
+    )
+    expect(modules.some((url) => /\/node_modules\/(?:\.pnpm\/[^/]+\/node_modules\/)?ink\//.test(url))).toBe(
+      true,
+    )
+    expect(modules.some((url) => /\/node_modules\/(?:\.pnpm\/[^/]+\/node_modules\/)?react\//.test(url))).toBe(
+      true,
+    )
+  })
+
+  it.each([
+    ['ci --help', ['ci', '--help']],
+    ['up --help', ['up', '--help']],
+    ['status --help', ['status', '--help']],
+    ['dev --help', ['dev', '--help']],
+  ])('`hearth %s` loads no React nor Ink', async (_name, args) => {
+    const { code, modules } = await traced([bin, ...args], work)
+    expect(code).toBe(0)
+    expect(modules.some((url) => url.endsWith('/apps/hearth/dist/cli.js'))).toBe(true)
+    expect(modules.some((url) => url.endsWith('/apps/hearth/dist/commands/dev.js'))).toBe(true)
+    expect(modules.filter((url) => UI.test(url))).toEqual([])
+  })
+
+  it('`hearth status` on a project loads no React nor Ink', async () => {
+    const project = path.join(work, 'status-project')
+    mkdirSync(project)
+    writeFileSync(
+      path.join(project, 'hearth.config.mjs'),
+      "export default { project: 'quiet', environments: [] }\n",
+    )
+    const { code, modules } = await traced([bin, 'status'], project)
+    expect(code).toBe(0)
+    expect(modules.some((url) => url.includes('/dist/commands/status.js'))).toBe(true)
+    expect(modules.filter((url) => UI.test(url))).toEqual([])
+  }, 60_000)
+
+  it('`hearth dev` off a terminal (the line view) loads no React nor Ink', async () => {
+    const project = path.join(work, 'dev-project')
+    mkdirSync(path.join(project, 'src'), { recursive: true })
+    mkdirSync(path.join(project, 'node_modules'))
+    symlinkSync(
+      realpathSync(path.join(repoRoot, 'node_modules/vitest')),
+      path.join(project, 'node_modules/vitest'),
+    )
+    writeFileSync(path.join(project, 'package.json'), '{ "name": "quiet", "type": "module" }\n')
+    writeFileSync(
+      path.join(project, 'hearth.config.mjs'),
+      "export default { project: 'quiet', environments: [], tests: [{ name: 'unit', include: ['src/**/*.test.js'] }] }\n",
+    )
+    writeFileSync(
+      path.join(project, 'vitest.config.js'),
+      "export default { test: { include: ['src/**/*.test.js'] } }\n",
+    )
+    writeFileSync(path.join(project, 'src/a.test.js'), "import { it } from 'vitest'\nit('runs', () => {})\n")
+    const { code, modules, stdout } = await traced([bin, 'dev', '--no-initial'], project, {
+      until: /^watching /m,
+    })
+    expect(stdout).toMatch(/^watching /m)
+    expect(code).toBe(130)
+    expect(modules.some((url) => url.endsWith('/dist/reporters/line-reporter.js'))).toBe(true)
+    expect(modules.filter((url) => UI.test(url))).toEqual([])
+  }, 60_000)
+})
