@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
+  fitAddress,
   fitMiddle,
   formatAge,
   homeRelative,
@@ -60,5 +61,16 @@ describe('coarse ages', () => {
     expect(nextAgeChange(10_000, [0])).toBe(60_000)
     expect(nextAgeChange(70_000, [0, 30_000])).toBe(90_000)
     expect(nextAgeChange(10_000, [])).toBeNull()
+  })
+
+  it('fits an address by dropping credentials, scheme and path before cutting anything', () => {
+    const url = 'postgres://app:secret@127.0.0.1:41371/invoices'
+    expect(fitAddress(url, 60)).toBe(url.padEnd(60))
+    expect(fitAddress(url, 36)).toBe('postgres://127.0.0.1:41371/invoices ')
+    expect(fitAddress(url, 24)).toBe('127.0.0.1:41371/invoices')
+    expect(fitAddress(url, 16)).toBe('127.0.0.1:41371 ')
+    expect(fitAddress(url, 10)).toBe('127.…41371')
+    expect(fitAddress('redis://127.0.0.1:42553', 16)).toBe('127.0.0.1:42553 ')
+    expect(fitAddress('127.0.0.1:5432 127.0.0.1:5433', 16)).toBe('127.0.0…0.1:5433')
   })
 })

@@ -39,6 +39,31 @@ export function fitMiddle(text: string, width: number): string {
   return cut + ' '.repeat(Math.max(0, width - widthOf(cut)))
 }
 
+/**
+ * An address in `width` columns, dropping what matters least before anything is cut: the
+ * credentials, then the scheme, then the path, so that `postgres://app:secret@127.0.0.1:5432/app`
+ * reads `127.0.0.1:5432` rather than `postgres:/…32/app`. Padded to `width`.
+ */
+export function fitAddress(address: string, width: number): string {
+  let url: URL | null = null
+  try {
+    url = address.includes('://') ? new URL(address) : null
+  } catch {
+    url = null
+  }
+  const candidates =
+    url === null || url.host === ''
+      ? [address]
+      : [
+          address,
+          `${url.protocol}//${url.host}${url.pathname === '/' ? '' : url.pathname}`,
+          `${url.host}${url.pathname === '/' ? '' : url.pathname}`,
+          url.host,
+        ]
+  const fits = candidates.find((candidate) => widthOf(candidate) <= width)
+  return fitMiddle(fits ?? (candidates.at(-1) as string), width)
+}
+
 /** `text` padded with spaces (or cut at its end) to exactly `width` columns. */
 export function fitEnd(text: string, width: number): string {
   const cut = truncateEnd(text, width)

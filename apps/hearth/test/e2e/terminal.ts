@@ -1,4 +1,7 @@
 import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 
 /**
  * A real terminal for end-to-end tests: a tmux session of its own (on a private server socket, so
@@ -10,6 +13,8 @@ export class Terminal {
   private constructor(
     private readonly socket: string,
     readonly name: string,
+    /** Where the shell around the command writes its exit status. */
+    private readonly statusFile: string,
   ) {}
 
   static open(options: {
@@ -34,6 +39,9 @@ export class Terminal {
     ]
       .map(shellQuote)
       .join(' ')
+    // tmux does not always learn a dead pane's status (it may see the terminal close first): the
+    // shell that runs the command writes it down itself.
+    const statusFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'hearth-terminal-')), 'status')
     tmux(socket, [
       'new-session',
       '-d',
@@ -45,8 +53,8 @@ export class Terminal {
       String(options.rows ?? 24),
       '-c',
       options.cwd,
-      command,
-      // In the same call, before the command can exit: the pane stays, with its exit status.
+      `${command}; echo $? > ${shellQuote(statusFile)}`,
+      // In the same call, before the command can exit: the pane stays, with its last screen.
       ';',
       'set-option',
       '-t',
@@ -54,19 +62,25 @@ export class Terminal {
       'remain-on-exit',
       'on',
     ])
-    return new Terminal(socket, name)
+    return new Terminal(socket, name, statusFile)
   }
 
-  /** What the screen shows now, one string, lines joined with \n, trailing blanks trimmed. */
-  screen(): string {
-    return tmux(this.socket, ['capture-pane', '-p', '-t', this.name])
+  /**
+   * What the screen shows now, one string, lines joined with \n, trailing blanks trimmed; with
+   * `history`, what scrolled off the top too.
+   */
+  screen({ history = false }: { history?: boolean } = {}): string {
+    return tmux(this.socket, ['capture-pane', '-p', ...(history ? ['-S', '-'] : []), '-t', this.name])
       .split('\n')
       .map((line) => line.trimEnd())
       .join('\n')
       .trimEnd()
   }
 
-  /** Resolves with the screen once `done` holds for it; rejects with the last screen after `timeoutMs`. */
+  /**
+   * Resolves with the screen once `done` holds for it and it stays the same for a moment (a frame
+   * written in parts is not taken half-drawn); rejects with the last screen after `timeoutMs`.
+   */
   async waitFor(
     done: RegExp | string | ((screen: string) => boolean),
     { timeoutMs = 90_000, what }: { timeoutMs?: number; what?: string } = {},
@@ -81,7 +95,14 @@ export class Terminal {
     let screen = ''
     for (;;) {
       screen = this.screen()
-      if (test(screen)) return screen
+      // A frame is drawn in several writes: what matches must also be whole (the same a moment later).
+      if (test(screen)) {
+        await new Promise((resolve) => setTimeout(resolve, 200))
+        const again = this.screen()
+        if (again === screen) return screen
+        screen = again
+        continue
+      }
       if (Date.now() > deadline)
         throw new Error(
           `the terminal never showed ${what ?? String(done)} in ${timeoutMs} ms; it shows:\n${screen}`,
@@ -106,17 +127,17 @@ export class Terminal {
 
   /** Whether the command still runs. */
   alive(): boolean {
-    return this.paneDead() === null
+    return this.exitStatus() === null
   }
 
   /** Resolves with the command's exit status once it has exited. */
   async exited({ timeoutMs = 90_000 }: { timeoutMs?: number } = {}): Promise<number> {
     const deadline = Date.now() + timeoutMs
     for (;;) {
-      const status = this.paneDead()
+      const status = this.exitStatus()
       if (status !== null) return status
       if (Date.now() > deadline)
-        throw new Error(`the command did not exit in ${timeoutMs} ms:\n${this.screen()}`)
+        throw new Error(`the command did not exit in ${timeoutMs} ms:\n${this.screen()}\n${this.processes()}`)
       await new Promise((resolve) => setTimeout(resolve, 100))
     }
   }
@@ -128,19 +149,39 @@ export class Terminal {
     } catch {
       // already gone
     }
+    rmSync(path.dirname(this.statusFile), { recursive: true, force: true })
   }
 
-  private paneDead(): number | null {
-    const [dead, status] = tmux(this.socket, [
+  /** The processes that hold the pane's terminal open (what keeps it alive), for a failure's message. */
+  private processes(): string {
+    const tty = tmux(this.socket, ['display-message', '-p', '-t', this.name, '#{pane_tty}']).trim()
+    const holders: string[] = []
+    for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+      try {
+        const fds = readdirSync(`/proc/${pid}/fd`)
+        if (!fds.some((fd) => readlinkSafe(`/proc/${pid}/fd/${fd}`) === tty)) continue
+        holders.push(`${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ')}`)
+      } catch {
+        // gone, or not ours to read
+      }
+    }
+    const pane = tmux(this.socket, [
       'display-message',
       '-p',
       '-t',
       this.name,
-      '#{pane_dead} #{pane_dead_status}',
-    ])
-      .trim()
-      .split(' ')
-    return dead === '1' ? Number(status) : null
+      'dead=#{pane_dead} status=#{pane_dead_status} signal=#{pane_dead_signal} pid=#{pane_pid}',
+    ]).trim()
+    return `${pane}\nprocesses holding ${tty}:\n${holders.join('\n') || '(none)'}`
+  }
+
+  private exitStatus(): number | null {
+    try {
+      const text = readFileSync(this.statusFile, 'utf8').trim()
+      return /^\d+$/.test(text) ? Number(text) : null
+    } catch {
+      return null
+    }
   }
 }
 
@@ -153,4 +194,12 @@ function tmux(socket: string, args: readonly string[]): string {
 
 function shellQuote(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`
+}
+
+function readlinkSafe(file: string): string | null {
+  try {
+    return readlinkSync(file)
+  } catch {
+    return null
+  }
 }

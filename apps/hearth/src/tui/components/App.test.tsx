@@ -182,6 +182,20 @@ describe('the terminal UI', { timeout: 30_000 }, () => {
       expect(pane(frame, 'files').slice(1)).toHaveLength(3)
     })
 
+    it('takes keys that arrive together one by one: a name and Enter, Escape and the next key', async () => {
+      tui = renderTui({ store: afterARun() })
+      await tui.press('p')
+      await tui.waitForFrame((f) => f.includes('file path contains ›'))
+      // Typed faster than the terminal is read (or pasted): one read holds the name and Enter.
+      await tui.press('billing\r')
+      const frame = await tui.waitForFrame((f) => f.includes('path ~ "billing"'))
+      expect(statusLine(frame)).toBe('p: running 2 files matching "billing" (Esc shows every file again)')
+      // Escape and h in one read (a terminal sends that as Alt+h): the filter goes, the help opens.
+      await tui.press('\u001bh')
+      await tui.waitForFrame((f) => !f.includes('path ~') && f.includes(' keys  any key closes this'))
+      expect(keyed(tui.actions)).toHaveLength(1)
+    })
+
     it('p with no match says so and runs nothing; Esc cancels the prompt', async () => {
       tui = renderTui({ store: afterARun() })
       await tui.press('p')

@@ -98,9 +98,10 @@ export function App({ store, onForceExit, initialView }: AppProps) {
 
   useInput((input, key) => {
     try {
-      const latest = current.current
-      const press: KeyPress = { ...key, input }
-      apply(interpretKey(latest, press, keyContext(latest)))
+      for (const press of splitKeys(input, key)) {
+        const latest = current.current
+        apply(interpretKey(latest, press, keyContext(latest)))
+      }
     } catch (error) {
       // A bug in a key handler: unmount with it, so the terminal is restored and it is reported.
       exit(error instanceof Error ? error : new Error(String(error)))
@@ -174,4 +175,34 @@ function buildDetail(
     return problems.length === 0 ? null : { title: `run ${state.tests.run?.id ?? ''}`, lines: problems }
   const content = fileDetail(file, state, { ...options, width })
   return { title: content.title, lines: [...problems, ...content.lines] }
+}
+
+/**
+ * The keys of one read from the terminal. Keys typed (or sent) faster than hearth reads arrive
+ * together: `r⏎` in the filter prompt, a pasted name, or Escape and the next key, which terminals
+ * send as Alt+key. Each is handled on its own, in order (hearth binds nothing to Alt).
+ */
+export function splitKeys(input: string, key: Omit<KeyPress, 'input'>): KeyPress[] {
+  const special =
+    key.upArrow ||
+    key.downArrow ||
+    key.leftArrow ||
+    key.rightArrow ||
+    key.pageUp ||
+    key.pageDown ||
+    key.home ||
+    key.end ||
+    key.ctrl
+  if (special === true) return [{ ...key, input }]
+  if (key.meta === true && Array.from(input).length === 1)
+    return [{ input: '', escape: true }, ...splitKeys(input, { ...key, meta: false })]
+  const characters = Array.from(input)
+  if (characters.length <= 1) return [{ ...key, input }]
+  return characters.map((character): KeyPress => {
+    if (character === '\r' || character === '\n') return { input: '', return: true }
+    if (character === '\t') return { input: '', tab: true }
+    if (character === '\u007f' || character === '\b') return { input: '', backspace: true }
+    if (character === '\u001b') return { input: '', escape: true }
+    return { input: character }
+  })
 }

@@ -11,7 +11,7 @@ import {
   selectUpSince,
   selectWindow,
 } from '../selectors.js'
-import { alignRight, fitEnd, fitMiddle, formatAge } from '../text.js'
+import { alignRight, fitAddress, fitEnd, fitMiddle, formatAge } from '../text.js'
 import { useTui } from '../tui-context.js'
 import { PaneTitle, Row, Styled, spinnerFrame } from './Styled.js'
 
@@ -185,7 +185,7 @@ function ServiceRow({
       <Styled tone={service.fallback === null ? null : 'warn'} dim={service.fallback === null}>
         {fitEnd(selectDriverLabel(service), DRIVER_WIDTH)}
       </Styled>{' '}
-      {fitMiddle(selectEndpoint(service), columns.endpoint)}
+      {fitAddress(selectEndpoint(service), columns.endpoint)}
       {columns.cells.map((cell) => (
         <Styled key={cell.name} dim>
           {alignRight(cellText(cell.name, service, restarts, now), cell.width)}
