@@ -460,6 +460,13 @@ async function main(): Promise<void> {
       'the same store and feed, no view',
     ],
     [
+      'CPU, the same, the log pane following one',
+      pct(median(cpu.logShown)),
+      pct(median(cpu.logNone)),
+      '—',
+      'the same store and feed, no view',
+    ],
+    [
       'RSS, six services logging',
       mb(median(rss.tui)),
       mb(median(rss.none)),

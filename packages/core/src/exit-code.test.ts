@@ -58,6 +58,22 @@ describe('selectExitCode', () => {
     expect(selectExitCode(state(options))).toBe(expected)
   })
 
+  it('is 3 after a quit that stops the environments when a stop failed, and 0 for an older failure', () => {
+    const quitAt = 50
+    const base = withServices(loadedState(config), {
+      'backend/db': { status: 'failed', failure, since: 60 },
+      'backend/api': { status: 'stopped', since: 60 },
+    })
+    const quit = (stopEnvironments: boolean, at = quitAt): HearthState => ({
+      ...base,
+      session: { ...base.session, quit: { at, stopEnvironments } },
+    })
+    expect(selectExitCode(quit(true))).toBe(EXIT.environment)
+    expect(selectExitCode(quit(false))).toBe(EXIT.ok)
+    // It failed before the quit (the session went on, and the user quit): quitting is no failure.
+    expect(selectExitCode(quit(true, 70))).toBe(EXIT.ok)
+  })
+
   it('is 3 for a failure that only blocked a dependent as well', () => {
     const s = withServices(loadedState(config), {
       'backend/db': { status: 'failed', failure },

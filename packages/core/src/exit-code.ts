@@ -22,7 +22,14 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT]
 export function selectExitCode(state: HearthState): ExitCode {
   if (state.session.fatal !== null) return state.session.fatal.code
   if (state.session.interrupted !== null) return EXIT.interrupted
-  if (state.session.quit !== null) return EXIT.ok
+  const quit = state.session.quit
+  if (quit !== null) {
+    // Quitting is no failure, unless stopping the environments (`D`) failed: something is left.
+    const stopFailed =
+      quit.stopEnvironments &&
+      Object.values(state.services).some((service) => service.status === 'failed' && service.since >= quit.at)
+    return stopFailed ? EXIT.environment : EXIT.ok
+  }
   if (selectFailures(state).length > 0) return EXIT.environment
   if (selectTestsFailed(state)) return EXIT.testsFailed
   return EXIT.ok
