@@ -74,7 +74,6 @@ async function develop(
   const offSignals = interrupts.onInterrupt((signal) => {
     store.dispatch({ type: 'session/interrupted', at: Date.now(), signal, keepEnvironments: true })
   })
-  const ended = waitForEnd(store)
   let view: View
   try {
     view = interactive ? await openTui(store, io) : openLineView(store, io, session.project.name)
@@ -101,7 +100,7 @@ async function develop(
       store.dispatch({ type: 'run/requested', at: Date.now(), trigger: 'all', files: all })
     }
     view.started(session.project.root)
-    const state = await Promise.race([ended, failed(store)])
+    const state = await waitForState(store, sessionOver)
     // D: the session stops the environments (core turns the quit into a down); wait for it.
     if (state.session.quit?.stopEnvironments === true) await session.settled()
   }).then(() => null)
@@ -245,24 +244,7 @@ async function openTui(store: HearthStore, io: Io): Promise<View> {
   }
 }
 
-/** Resolves once hearth itself failed (a test setup that cannot work): the session ends too. */
-function failed(store: HearthStore): Promise<HearthState> {
-  return waitForState(store, (state) => state.session.fatal !== null)
-}
-
-/** Resolves once the user quit (q, D) or the session was interrupted (a signal). */
-function waitForEnd(store: HearthStore): Promise<HearthState> {
-  const ended = (state: HearthState): boolean =>
-    state.session.quit !== null || state.session.interrupted !== null
-  return new Promise((resolve) => {
-    if (ended(store.getState())) {
-      resolve(store.getState())
-      return
-    }
-    const unsubscribe = store.subscribe((state) => {
-      if (!ended(state)) return
-      unsubscribe()
-      resolve(state)
-    })
-  })
+/** The user quit (q, D), the session was interrupted (a signal), or hearth itself failed. */
+function sessionOver(state: HearthState): boolean {
+  return state.session.quit !== null || state.session.interrupted !== null || state.session.fatal !== null
 }
