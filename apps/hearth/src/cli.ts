@@ -6,7 +6,10 @@ import { ciSpec, runCi } from './commands/ci.js'
 import { devSpec, runDev } from './commands/dev.js'
 import { downSpec, runDown } from './commands/down.js'
 import { gcSpec, runGc } from './commands/gc.js'
+import { mergeReportsSpec, runMergeReports } from './commands/merge-reports.js'
+import { planSpec, runPlan } from './commands/plan.js'
 import { runStatus, statusSpec } from './commands/status.js'
+import { runTimings, timingsSpec } from './commands/timings.js'
 import { runUp, upSpec } from './commands/up.js'
 import { failureOf } from './failures.js'
 import { type Interrupts, listenForInterrupts } from './interrupts.js'
@@ -26,6 +29,9 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   dev: { spec: devSpec, run: runDev },
   ci: { spec: ciSpec, run: runCi },
   affected: { spec: affectedSpec, run: runAffected },
+  plan: { spec: planSpec, run: runPlan },
+  'merge-reports': { spec: mergeReportsSpec, run: runMergeReports },
+  timings: { spec: timingsSpec, run: runTimings },
 }
 
 /** Exit code for a failure inside hearth itself (a bug), apart from the documented ones. */

@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs'
-import { mkdir, writeFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import path from 'node:path'
 import { createSession, createTimingFile, type Session, type TestRunner, TestSetupError } from '@hearth/core'
@@ -7,6 +6,7 @@ import type { Driver } from '@hearth/driver'
 import { loadConfig, type NormalizedConfig } from '@hearth/environments'
 import { UsageError } from './args.js'
 import { createPackageBuilder } from './package-builder.js'
+import { ensureStateDir } from './state-dir.js'
 import { VERSION } from './version.js'
 
 export interface GlobalOptions {
@@ -139,13 +139,6 @@ async function openTestRunner(root: string, mode: 'once' | 'watch'): Promise<Tes
     invalidate: (files) => runner.invalidate(files),
     close: () => runner.close(),
   }
-}
-
-/** The state folder, ignored by git from the start so nobody commits it by accident. */
-async function ensureStateDir(stateDir: string): Promise<void> {
-  await mkdir(stateDir, { recursive: true })
-  const ignore = path.join(stateDir, '.gitignore')
-  if (!existsSync(ignore)) await writeFile(ignore, '# hearth state: process records, output, locks\n*\n')
 }
 
 /** The environments named on the command line, checked against the config; all when none named. */

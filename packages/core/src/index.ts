@@ -10,6 +10,7 @@ export { createFileLocks, createMemoryLocks } from './features/environments/envi
 export { computeOutputs, renderDependencies } from './features/environments/render-service.js'
 export type { EnvironmentStatus } from './features/environments/selectors.js'
 export {
+  selectColdStart,
   selectDependents,
   selectEnvironmentStatus,
   selectFailures,

@@ -1,7 +1,31 @@
-export type { FileTiming, TimedFile, TimingHistory } from './timing-history.js'
+export type { MatchedFiles, ReportedFile } from './junit.js'
+export { matchReportedFiles, parseJunitTimings } from './junit.js'
+export type {
+  PlanFile,
+  PlannedEnvironment,
+  PlannedFile,
+  PlannedShard,
+  PlanOptions,
+  Prediction,
+  ProposeShardCountOptions,
+  ShardPlan,
+} from './plan.js'
+export {
+  DEFAULT_FILE_MS,
+  DEFAULT_MAX_SHARDS,
+  DEFAULT_STARTUP_MS,
+  PLAN_SCHEMA,
+  planShards,
+  proposeShardCount,
+  SIZE_SCALE_MAX,
+  SIZE_SCALE_MIN,
+  shardOf,
+} from './plan.js'
+export type { EnvironmentStartup, FileTiming, TimedFile, TimingHistory } from './timing-history.js'
 export {
   emptyTimingHistory,
   parseTimingHistory,
+  recordEnvironmentStartups,
   recordTimings,
   SMOOTHING,
   serializeTimingHistory,

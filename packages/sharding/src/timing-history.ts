@@ -1,6 +1,8 @@
 /**
  * The timing history: how long each test file takes, smoothed over runs, so that shards can be
- * balanced by time rather than by count. Pure: reading and writing the file is the caller's I/O.
+ * balanced by time rather than by count, and how long each environment takes to start cold, so a
+ * plan can weigh what a shard pays for starting one. Pure: reading and writing the file is the
+ * caller's I/O.
  */
 
 /** Weight of the newest sample in the moving average: recent runs count most, one outlier little. */
@@ -20,12 +22,22 @@ export interface TimingHistory {
   format: 1
   /** By test file path, relative to the project root, with forward slashes. */
   files: Readonly<Record<string, FileTiming>>
+  /**
+   * By environment name: how long the environment took to start cold (first service requested →
+   * last service ready). Optional so that histories written before it existed still read as format 1.
+   */
+  environments?: Readonly<Record<string, FileTiming>>
 }
 
 export interface TimedFile {
   path: string
   durationMs: number
   state: string
+}
+
+export interface EnvironmentStartup {
+  name: string
+  durationMs: number
 }
 
 export function emptyTimingHistory(): TimingHistory {
@@ -37,59 +49,112 @@ export function emptyTimingHistory(): TimingHistory {
  * left out; failed ones count (a failing file still takes its time).
  */
 export function recordTimings(history: TimingHistory, files: readonly TimedFile[], at: Date): TimingHistory {
-  const next: Record<string, FileTiming> = { ...history.files }
-  for (const { path, durationMs, state } of files) {
-    if (state === 'skipped' || !Number.isFinite(durationMs) || durationMs < 0) continue
-    const known = next[path]
-    next[path] = {
-      estimateMs:
-        known === undefined
-          ? round(durationMs)
-          : round(SMOOTHING * durationMs + (1 - SMOOTHING) * known.estimateMs),
-      lastMs: round(durationMs),
-      samples: (known?.samples ?? 0) + 1,
-      updatedAt: at.toISOString(),
-    }
-  }
-  return { format: 1, files: sortKeys(next) }
+  const samples = files
+    .filter(({ state }) => state !== 'skipped')
+    .map(({ path, durationMs }) => ({
+      key: path,
+      durationMs,
+    }))
+  return { ...history, format: 1, files: fold(history.files, samples, at) }
 }
 
-/** Reads a history from its JSON text; anything unreadable or of another format is an empty history. */
+/**
+ * The history with cold start-ups of environments folded in (the same smoothing as files). Only
+ * cold starts belong here: an environment that was reused warm took no start-up time to learn from.
+ */
+export function recordEnvironmentStartups(
+  history: TimingHistory,
+  startups: readonly EnvironmentStartup[],
+  at: Date,
+): TimingHistory {
+  const samples = startups.map(({ name, durationMs }) => ({ key: name, durationMs }))
+  return { ...history, format: 1, environments: fold(history.environments ?? {}, samples, at) }
+}
+
+/**
+ * Reads a history from its JSON text. Never throws: anything unreadable or of another format is an
+ * empty history, and entries that are not timings (wrong types, negative or non-finite numbers) are
+ * dropped one by one.
+ */
 export function parseTimingHistory(text: string | null): TimingHistory {
   if (text === null) return emptyTimingHistory()
+  let value: unknown
   try {
-    const value = JSON.parse(text) as Partial<TimingHistory>
-    if (value.format !== 1 || typeof value.files !== 'object' || value.files === null)
-      return emptyTimingHistory()
-    const files: Record<string, FileTiming> = {}
-    for (const [path, timing] of Object.entries(value.files)) {
-      if (isFileTiming(timing)) files[path] = timing
-    }
-    return { format: 1, files }
+    value = JSON.parse(text)
   } catch {
     return emptyTimingHistory()
   }
+  if (!isRecord(value) || value.format !== 1 || !isRecord(value.files)) return emptyTimingHistory()
+  const history: TimingHistory = { format: 1, files: timings(value.files) }
+  if (isRecord(value.environments)) history.environments = timings(value.environments)
+  return history
 }
 
 export function serializeTimingHistory(history: TimingHistory): string {
-  return `${JSON.stringify(history, null, 2)}\n`
+  const { format, files, environments } = history
+  const sorted: TimingHistory = { format, files: sortKeys(files) }
+  if (environments !== undefined) sorted.environments = sortKeys(environments)
+  return `${JSON.stringify(sorted, null, 2)}\n`
 }
 
-function isFileTiming(value: unknown): value is FileTiming {
-  if (typeof value !== 'object' || value === null) return false
-  const timing = value as Record<string, unknown>
+/** A usable timing: the shape, with durations and sample count that are finite and not negative. */
+export function isFileTiming(value: unknown): value is FileTiming {
+  if (!isRecord(value)) return false
   return (
-    typeof timing.estimateMs === 'number' &&
-    typeof timing.lastMs === 'number' &&
-    typeof timing.samples === 'number' &&
-    typeof timing.updatedAt === 'string'
+    isDuration(value.estimateMs) &&
+    isDuration(value.lastMs) &&
+    isDuration(value.samples) &&
+    typeof value.updatedAt === 'string'
   )
+}
+
+function fold(
+  known: Readonly<Record<string, FileTiming>>,
+  samples: ReadonlyArray<{ key: string; durationMs: number }>,
+  at: Date,
+): Record<string, FileTiming> {
+  // A Map, not an object: a path such as `__proto__` must stay a key like any other.
+  const next = new Map(Object.entries(known))
+  for (const { key, durationMs } of samples) {
+    if (!isDuration(durationMs)) continue
+    const previous = next.get(key)
+    next.set(key, {
+      estimateMs:
+        previous === undefined
+          ? round(durationMs)
+          : round(SMOOTHING * durationMs + (1 - SMOOTHING) * previous.estimateMs),
+      lastMs: round(durationMs),
+      samples: (previous?.samples ?? 0) + 1,
+      updatedAt: at.toISOString(),
+    })
+  }
+  return sortKeys(Object.fromEntries(next))
+}
+
+function timings(record: Record<string, unknown>): Record<string, FileTiming> {
+  // Object.fromEntries defines own properties, so a `__proto__` key cannot replace the prototype.
+  return Object.fromEntries(
+    Object.entries(record)
+      .filter((entry): entry is [string, FileTiming] => isFileTiming(entry[1]))
+      .map(([key, { estimateMs, lastMs, samples, updatedAt }]) => [
+        key,
+        { estimateMs, lastMs, samples, updatedAt },
+      ]),
+  )
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function isDuration(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0
 }
 
 function round(ms: number): number {
   return Math.round(ms * 10) / 10
 }
 
-function sortKeys<T>(record: Record<string, T>): Record<string, T> {
+function sortKeys<T>(record: Readonly<Record<string, T>>): Record<string, T> {
   return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
 }

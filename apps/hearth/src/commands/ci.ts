@@ -1,8 +1,8 @@
-import { createWriteStream, existsSync, realpathSync } from 'node:fs'
+import { createWriteStream } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
-import { filterTestFiles, type SelectionReason, selectEmptyGroups } from '@hearth/core'
-import type { NormalizedConfig } from '@hearth/environments'
+import type { HearthState } from '@hearth/core'
+import { formatDuration } from '@hearth/environments'
 import { type CommandSpec, type ParsedArgs, UsageError } from '../args.js'
 import type { Interrupts } from '../interrupts.js'
 import { type Io, outStyle, println } from '../io.js'
@@ -10,9 +10,19 @@ import { attachGithubReporter } from '../reporters/github-reporter.js'
 import { writeJunitReport } from '../reporters/junit-reporter.js'
 import { attachLineReporter } from '../reporters/line-reporter.js'
 import { attachNdjsonReporter } from '../reporters/ndjson-reporter.js'
+import { renderSummary, writeSummary } from '../reporters/summary.js'
+import {
+  makePlan,
+  parseShardArg,
+  readPlanFile,
+  readTimingHistory,
+  recordStartups,
+  shardPart,
+} from '../shards.js'
 import { VERSION } from '../version.js'
 import { openSession } from '../wiring.js'
-import { changedFiles, exitFromState, globalOptions, reportFatal, withInterrupts } from './shared.js'
+import { parseTargets, selectTests } from './selection.js'
+import { exitFromState, globalOptions, reportFatal, withInterrupts } from './shared.js'
 
 export const REPORTERS = ['lines', 'ndjson', 'junit', 'github'] as const
 export type ReporterName = (typeof REPORTERS)[number]
@@ -21,7 +31,7 @@ export const ciSpec: CommandSpec = {
   name: 'ci',
   summary: 'Run the tests headless: bring up (or attach to) their environments, run them, report, clean up.',
   usage:
-    'hearth ci [group|path…] [--group NAME]… [--since REF] [--reporter NAME]… [--output DIR] [--retry N] [--keep] [--no-build] [--strict] [options]',
+    'hearth ci [group|path…] [--group NAME]… [--since REF] [--shard i/N [--plan FILE]] [--reporter NAME]… [--output DIR] [--retry N] [--keep] [--no-build] [--strict] [options]',
   options: {
     group: {
       type: 'string',
@@ -59,6 +69,17 @@ export const ciSpec: CommandSpec = {
       type: 'boolean',
       description: 'Treat a test group that matches no test file as an error (exit 2)',
     },
+    shard: {
+      type: 'string',
+      value: '<i/N>',
+      description:
+        'Run only shard i of N: a plan balanced by the timing history (the same on every machine), or --plan',
+    },
+    plan: {
+      type: 'string',
+      value: '<file>',
+      description: 'With --shard: take the shards from this plan (`hearth plan --output FILE`)',
+    },
   },
   details: [
     'Operands name test groups (from hearth.config.ts) or test files and folders (relative to the',
@@ -66,6 +87,9 @@ export const ciSpec: CommandSpec = {
     'Packages the tests use through their build output (exports → dist/…) are rebuilt first, with',
     'their own build script, when that output is missing or older than their sources.',
     'Environments that are already warm are attached to, not recreated; each is reset before the tests run.',
+    'With --shard i/N only the files of that shard run, and only the environments they need start;',
+    "`hearth merge-reports` joins the shards' reports. Every run writes summary.json to --output and",
+    'folds its file durations and environment start-ups into .hearth/timings.json (the timing history).',
     '',
     'Exit codes: 0 all selected tests passed, 1 tests failed, 2 usage or configuration error,',
     '3 an environment could not be made ready, 130 interrupted.',
@@ -75,7 +99,21 @@ export const ciSpec: CommandSpec = {
 export async function runCi(args: ParsedArgs, io: Io, interrupts: Interrupts): Promise<number> {
   const retries = parseRetries(args.values.retry)
   const reporters = parseReporters(args.values.reporter, io.env)
-  const since = typeof args.values.since === 'string' ? args.values.since : null
+  const shard = typeof args.values.shard === 'string' ? parseShardArg(args.values.shard) : null
+  const planPath = typeof args.values.plan === 'string' ? path.resolve(args.values.plan) : null
+  if (planPath !== null && shard === null)
+    throw new UsageError(
+      '--plan needs --shard',
+      'say which shard of the plan to run: --shard i/N --plan FILE',
+    )
+  // The plan is checked before anything starts or is printed, like an unknown option.
+  const planFile = planPath === null ? null : await readPlanFile(planPath)
+  if (planFile !== null && shard !== null && planFile.shardCount !== shard.total)
+    throw new UsageError(
+      `--shard ${shard.index}/${shard.total} does not fit the plan ${planPath}: it has ${planFile.shardCount} shards`,
+      `run --shard i/${planFile.shardCount} for i = 1..${planFile.shardCount}, or make the plan with --shards ${shard.total}`,
+    )
+  const since = typeof args.values.since === 'string' ? args.values.since : (planFile?.since ?? null)
   const { config, session, close } = await openSession(globalOptions(args), {
     mode: 'once',
     retries,
@@ -96,29 +134,37 @@ export async function runCi(args: ParsedArgs, io: Io, interrupts: Interrupts): P
   )
   const style = outStyle(io)
   const lines = reporters.includes('lines')
+  const say = (text: string) => {
+    if (lines) println(io.stdout, text)
+  }
   const detach: Array<() => void> = []
+  const shardLabel = shard === null ? null : `${shard.index}/${shard.total}`
   if (lines) {
     println(
       io.stdout,
-      style.bold(`hearth ci · ${session.project.name}${since === null ? '' : ` · since ${since}`}`),
+      style.bold(
+        `hearth ci · ${session.project.name}${shardLabel === null ? '' : ` · shard ${shardLabel}`}${since === null ? '' : ` · since ${since}`}`,
+      ),
     )
     detach.push(
       attachLineReporter({ store: session.store, write: (line) => println(io.stdout, line), style }),
     )
   }
+  try {
+    await mkdir(outputDir, { recursive: true })
+  } catch (error) {
+    await close()
+    throw error
+  }
   // NDJSON alone goes to stdout (a machine reads it); beside the lines it goes to a file.
   const ndjsonFile = reporters.includes('ndjson') && lines ? path.join(outputDir, 'events.ndjson') : null
-  if (ndjsonFile !== null)
-    await mkdir(outputDir, { recursive: true }).catch(async (error: unknown) => {
-      await close()
-      throw error
-    })
   const ndjsonStream = ndjsonFile === null ? null : createWriteStream(ndjsonFile)
   const ndjson = reporters.includes('ndjson')
     ? attachNdjsonReporter({
         store: session.store,
         command: 'ci',
         version: VERSION,
+        shard,
         write: (line) =>
           ndjsonStream === null ? io.stdout.write(`${line}\n`) : ndjsonStream.write(`${line}\n`),
       })
@@ -127,47 +173,65 @@ export async function runCi(args: ParsedArgs, io: Io, interrupts: Interrupts): P
     ? attachGithubReporter({ store: session.store, env: io.env, write: (line) => println(io.stdout, line) })
     : null
 
+  let planDigest: string | null = planFile?.digest ?? null
+  let afterRun: HearthState | null = null
   try {
     await exitFromState(session, () =>
       withInterrupts(interrupts, session, async () => {
         await session.gc()
-        const discovered = await session.discoverTests()
-        if (discovered.length === 0) {
-          if (lines) println(io.stdout, style.dim("no test files: the project's Vitest config selects none"))
+        const selected = await selectTests(session, config, {
+          targets,
+          since,
+          strict: args.values.strict === true,
+        })
+        if (selected.discovered.length === 0) {
+          say(style.dim("no test files: the project's Vitest config selects none"))
           return
         }
-        if (args.values.strict === true) {
-          const empty = selectEmptyGroups(config, discovered)
-          if (empty.length > 0)
-            throw new UsageError(
-              `test group${empty.length > 1 ? 's' : ''} ${empty.map((name) => `"${name}"`).join(', ')} match${empty.length > 1 ? '' : 'es'} no test file (--strict)`,
-              `check the include globs in ${config.file}, or remove the group`,
-            )
-        }
-        const files = filterTestFiles(discovered, targets)
-        if (files.length === 0)
-          throw new UsageError(
-            `no test file in ${describeTargets(targets, config.root)}`,
-            `check the group's include globs in ${config.file}, or name a folder that holds test files`,
+        let selection = selected.reasons
+        if (selected.changed !== null) {
+          const count = Object.keys(selection).length
+          say(
+            style.dim(
+              `${selected.changed.length} ${selected.changed.length === 1 ? 'file' : 'files'} changed since ${since}; ${count} of ${selected.targeted.length} test files affected`,
+            ),
           )
-        let selection: Record<string, SelectionReason[]> = {}
-        if (since === null) {
-          for (const file of files) selection[file.file] = [{ kind: 'all' }]
-        } else {
-          const changed = await changedFiles(config.root, since)
-          selection = (await session.selectAffected(changed, files)).files
-          if (lines) {
-            const count = Object.keys(selection).length
-            println(
-              io.stdout,
-              style.dim(
-                `${changed.length} ${changed.length === 1 ? 'file' : 'files'} changed since ${since}; ${count} of ${files.length} test files affected`,
+        }
+        if (shard !== null) {
+          const chosen = selected.targeted.filter((file) => selection[file.file] !== undefined)
+          const plan = planFile ?? makePlan(chosen, await readTimingHistory(config.root), shard.total)
+          planDigest = plan.digest
+          const part = shardPart(plan, shard, new Map(chosen.map((file) => [file.file, file.path])))
+          const mine: typeof selection = {}
+          for (const file of part.files) mine[file] = selection[file] ?? [{ kind: 'all' }]
+          const predicted = plan.shards.find((entry) => entry.index === shard.index)?.predictedMs ?? 0
+          say(
+            style.dim(
+              `shard ${shardLabel}: ${part.files.length} of ${chosen.length} test files, predicted ${formatDuration(predicted)} (${planPath === null ? 'planned here from the timing history' : `plan ${path.relative(process.cwd(), planPath)}`}, ${plan.digest})`,
+            ),
+          )
+          if (part.unplanned.length > 0)
+            say(
+              style.yellow(
+                `${part.unplanned.length} test ${part.unplanned.length === 1 ? 'file is' : 'files are'} not in the plan (added since it was made?); each runs on the shard a hash of its path picks: ${part.unplanned.join(', ')}`,
               ),
             )
-          }
-          if (Object.keys(selection).length === 0) return
+          if (part.missing.length > 0)
+            say(
+              style.yellow(
+                `${part.missing.length} test ${part.missing.length === 1 ? 'file' : 'files'} of this shard in the plan ${part.missing.length === 1 ? 'is' : 'are'} not selected now (deleted or renamed since?): ${part.missing.join(', ')}`,
+              ),
+            )
+          selection = mine
+        }
+        if (Object.keys(selection).length === 0) {
+          if (shard !== null) say(style.dim(`shard ${shardLabel} has no test files to run`))
+          return
         }
         await session.runTests(since === null ? 'all' : 'since', selection)
+        // Before the clean-up: stopped services no longer say whether they were attached to.
+        afterRun = session.store.getState()
+        await recordStartups(config.root, afterRun)
         const used = [
           ...new Set(
             Object.keys(selection)
@@ -194,65 +258,26 @@ export async function runCi(args: ParsedArgs, io: Io, interrupts: Interrupts): P
   }
   const exitCode = session.exitCode()
   reportFatal(session, io, args.values.verbose === true)
+  const state = session.store.getState()
+  await writeSummary(
+    path.join(outputDir, 'summary.json'),
+    renderSummary(state, {
+      exitCode,
+      shard: shard === null ? null : { ...shard, plan: planDigest },
+      since,
+      version: VERSION,
+      command: 'ci',
+      ...(afterRun === null ? {} : { environmentsFrom: afterRun }),
+    }),
+  )
   if (reporters.includes('junit')) {
-    await writeJunitReport(path.join(outputDir, 'junit.xml'), session.store.getState())
-    if (lines)
-      println(
-        io.stdout,
-        style.dim(`JUnit report: ${path.relative(process.cwd(), path.join(outputDir, 'junit.xml'))}`),
-      )
+    await writeJunitReport(path.join(outputDir, 'junit.xml'), state)
+    say(style.dim(`JUnit report: ${path.relative(process.cwd(), path.join(outputDir, 'junit.xml'))}`))
   }
   ndjson?.finish(exitCode)
   if (ndjsonStream !== null) await new Promise<void>((resolve) => ndjsonStream.end(resolve))
   await github?.finish(exitCode)
   return exitCode
-}
-
-/**
- * The test groups and paths the operands and `--group` name. An operand is a group when the config
- * has one of that name, else a file or folder relative to the current folder (`-C`); anything else
- * is a usage error that lists the groups.
- */
-export function parseTargets(
-  config: NormalizedConfig,
-  args: ParsedArgs,
-  cwd: string = process.cwd(),
-): { groups: string[]; paths: string[] } {
-  const known = config.tests.map((group) => group.name)
-  const listed =
-    known.length === 0 ? `${config.file} defines no test groups` : `test groups: ${known.join(', ')}`
-  const flag = args.values.group
-  const named = flag === undefined ? [] : Array.isArray(flag) ? flag.map(String) : [String(flag)]
-  const groups: string[] = []
-  for (const name of named) {
-    if (!known.includes(name))
-      throw new UsageError(`unknown test group "${name}"`, `use one of the ${listed} (in ${config.file})`)
-    groups.push(name)
-  }
-  const base = typeof args.values.cwd === 'string' ? path.resolve(cwd, args.values.cwd) : cwd
-  const paths: string[] = []
-  for (const operand of args.operands) {
-    if (known.includes(operand)) {
-      groups.push(operand)
-      continue
-    }
-    const at = path.resolve(base, operand)
-    if (!existsSync(at))
-      throw new UsageError(
-        `"${operand}" is neither a test group nor a file or folder`,
-        `name one of the ${listed}, or a test file or folder (relative to ${base})`,
-      )
-    // As given and as its real path: test files are listed as the runner found them.
-    paths.push(...new Set([at, realpathSync(at)]))
-  }
-  return { groups: [...new Set(groups)], paths }
-}
-
-function describeTargets(targets: { groups: string[]; paths: string[] }, root: string): string {
-  return [
-    ...targets.groups.map((name) => `test group "${name}"`),
-    ...targets.paths.map((at) => path.relative(root, at) || '.'),
-  ].join(', ')
 }
 
 function parseRetries(value: ParsedArgs['values'][string]): number {

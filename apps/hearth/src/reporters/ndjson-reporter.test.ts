@@ -351,7 +351,7 @@ describe('the NDJSON reporter', () => {
       events.filter((event): event is Extract<HearthEvent, { type: T }> => event.type === type)
 
     expect(normalize(byType('session.start')[0]!)).toMatchInlineSnapshot(
-      `"{"schema":"hearth.events/1","type":"session.start","time":"<time>","project":{"name":"demo","id":"<id>","root":"/project"},"command":"ci","version":"0.1.0"}"`,
+      `"{"schema":"hearth.events/1","type":"session.start","time":"<time>","project":{"name":"demo","id":"<id>","root":"/project"},"command":"ci","version":"0.1.0","shard":null}"`,
     )
     const db = byType('service.state').filter((event) => event.service === 'db')
     expect(normalize(db.find((event) => event.state === 'ready')!)).toMatchInlineSnapshot(
@@ -546,7 +546,7 @@ describe('the NDJSON reporter', () => {
     reporter.finish(130)
     expect(expectValid(lines)).toHaveLength(2)
     expect(lines.join('\n')).toMatchInlineSnapshot(`
-      "{"schema":"hearth.events/1","type":"session.start","time":"2025-01-02T03:04:04.900Z","project":{"name":"shop","id":"shop-1a2b3c4d","root":"/shop"},"command":"dev","version":"0.1.0"}
+      "{"schema":"hearth.events/1","type":"session.start","time":"2025-01-02T03:04:04.900Z","project":{"name":"shop","id":"shop-1a2b3c4d","root":"/shop"},"command":"dev","version":"0.1.0","shard":null}
       {"schema":"hearth.events/1","type":"session.end","time":"2025-01-02T03:04:05.600Z","exitCode":130,"durationMs":700,"interrupted":"SIGINT","error":null}"
     `)
   })
@@ -562,7 +562,7 @@ describe('the NDJSON reporter', () => {
     })
     expect(expectValid(lines)).toHaveLength(2)
     expect(lines.join('\n')).toMatchInlineSnapshot(`
-      "{"schema":"hearth.events/1","type":"session.start","time":"2025-01-02T03:04:05.000Z","project":null,"command":"ci","version":"0.1.0"}
+      "{"schema":"hearth.events/1","type":"session.start","time":"2025-01-02T03:04:05.000Z","project":null,"command":"ci","version":"0.1.0","shard":null}
       {"schema":"hearth.events/1","type":"session.end","time":"2025-01-02T03:04:05.000Z","exitCode":2,"durationMs":0,"interrupted":null,"error":{"cause":"hearth.config.ts: environments[0].services.db.image: expected a string","fix":"give db an image, or a build context"}}"
     `)
   })

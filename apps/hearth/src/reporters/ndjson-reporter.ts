@@ -40,6 +40,8 @@ export interface SessionStartEvent extends EventBase<'session.start'> {
   project: { name: string; id: string; root: string } | null
   command: string
   version: string
+  /** The shard of a plan this session runs (`hearth ci --shard 2/4`), or null. */
+  shard: { index: number; total: number } | null
 }
 
 export type ServiceEventState =
@@ -246,6 +248,8 @@ export interface NdjsonReporterOptions {
   command: string
   /** hearth's version, for `session.start`. */
   version: string
+  /** The shard this session runs (`ci --shard 2/4`), for `session.start`. Default null. */
+  shard?: { index: number; total: number } | null
   /** For the time of `session.end` (the only event no action carries). Default: Date.now. */
   now?: () => number
   /**
@@ -274,6 +278,7 @@ export function attachNdjsonReporter({
   write = (line) => process.stdout.write(`${line}\n`),
   command,
   version,
+  shard = null,
   now = Date.now,
   logs = true,
 }: NdjsonReporterOptions): NdjsonReporter {
@@ -281,7 +286,7 @@ export function attachNdjsonReporter({
   let started = false
   const start = (project: ProjectIdentity | null, at: number): void => {
     started = true
-    emit(sessionStartEvent(project, { command, version }, at))
+    emit(sessionStartEvent(project, { command, version, shard }, at))
   }
   const initial = store.getState()
   if (initial.project !== null) start(initial.project, initial.session.startedAt)
@@ -340,7 +345,11 @@ export function formatFailedSession(options: {
 
 export function sessionStartEvent(
   project: ProjectIdentity | null,
-  { command, version }: { command: string; version: string },
+  {
+    command,
+    version,
+    shard = null,
+  }: { command: string; version: string; shard?: { index: number; total: number } | null },
   at: number,
 ): SessionStartEvent {
   return {
@@ -348,6 +357,7 @@ export function sessionStartEvent(
     project: project === null ? null : { name: project.name, id: project.id, root: project.root },
     command,
     version,
+    shard: shard === null ? null : { index: shard.index, total: shard.total },
   }
 }
 

@@ -66,7 +66,7 @@ describe('errors', () => {
       exitCode: 2,
       stdout: '',
       stderr:
-        'hearth: unknown command "stat"\n  fix: did you mean `hearth status`? Commands: up, down, status, gc, dev, ci, affected',
+        'hearth: unknown command "stat"\n  fix: did you mean `hearth status`? Commands: up, down, status, gc, dev, ci, affected, plan, merge-reports, timings',
     })
     const option = await hearth(['up', '--fast'], root)
     expect(option.exitCode).toBe(2)

@@ -5,6 +5,7 @@ import { configOf } from '../../testing/fixtures.js'
 import { instanceSummary, loadedState, withServices } from '../../testing/states.js'
 import {
   type EnvironmentStatus,
+  selectColdStart,
   selectDependents,
   selectEnvironmentStatus,
   selectFailures,
@@ -197,6 +198,42 @@ describe('selectStartDuration', () => {
 
   it('is null for a service this session never asked for (found running)', () => {
     expect(selectStartDuration(db({ requestedAt: null, readyAt: 2_000 }))).toBeNull()
+  })
+})
+
+describe('selectColdStart', () => {
+  const started = (key: ServiceKey, requestedAt: number | null, readyAt: number | null, reused = false) => ({
+    [key]: { requestedAt, readyAt, instance: instanceSummary(key, { reused }) },
+  })
+
+  it('is the wall time from the first request to the last service ready', () => {
+    const state = withServices(loadedState(config), {
+      ...started('backend/db', 1_000, 1_400),
+      ...started('backend/cache', 1_010, 1_200),
+      ...started('backend/migrate', 1_000, 1_900),
+      ...started('backend/api', 1_000, 2_600),
+    })
+    expect(selectColdStart(state, 'backend')).toBe(1_600)
+    expect(selectColdStart(state, 'other')).toBeNull()
+  })
+
+  it('is null when a service was attached to rather than started, or is not ready', () => {
+    const base = {
+      ...started('backend/db', 1_000, 1_400),
+      ...started('backend/cache', 1_000, 1_200),
+      ...started('backend/migrate', 1_000, 1_900),
+    }
+    const attached = withServices(loadedState(config), {
+      ...base,
+      ...started('backend/api', 1_000, 2_000, true),
+    })
+    expect(selectColdStart(attached, 'backend')).toBeNull()
+    const waiting = withServices(loadedState(config), { ...base, ...started('backend/api', 1_000, null) })
+    expect(selectColdStart(waiting, 'backend')).toBeNull()
+  })
+
+  it('is null for an unknown environment', () => {
+    expect(selectColdStart(loadedState(config), 'nope')).toBeNull()
   })
 })
 

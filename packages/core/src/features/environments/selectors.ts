@@ -49,6 +49,26 @@ export function selectStartDuration(service: ServiceState): number | null {
 }
 
 /**
+ * How long an environment took to start cold: from the first request of one of its services to the
+ * last one ready. Null when it did not start cold in this session (a service was attached to rather
+ * than created, or is not ready), which is what the timing history must not learn from.
+ */
+export function selectColdStart(state: HearthState, environment: string): number | null {
+  const services = selectServices(state, environment)
+  if (services.length === 0) return null
+  let from = Number.POSITIVE_INFINITY
+  let to = Number.NEGATIVE_INFINITY
+  for (const service of services) {
+    if (service.requestedAt === null || service.readyAt === null || service.readyAt < service.requestedAt)
+      return null
+    if (service.instance?.reused === true) return null
+    from = Math.min(from, service.requestedAt)
+    to = Math.max(to, service.readyAt)
+  }
+  return to - from
+}
+
+/**
  * True when nothing is under way: no start or stop in progress, no lock awaited, every service
  * asked to run has got there (or failed), every service asked to stop has stopped.
  */
