@@ -155,7 +155,7 @@ build(pnpmCommand)
 if (task === 'demo') await demo()
 else if (task === 'bench') {
   // Every benchmark in turn (`pnpm bench tui` runs the ones whose name matches).
-  const benches = ['environments', 'latency', 'tui'].filter(
+  const benches = ['environments', 'latency', 'tui', 'sharding'].filter(
     (name) => rest.length === 0 || rest.some((wanted) => name.includes(wanted)),
   )
   if (benches.length === 0)

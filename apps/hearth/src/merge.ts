@@ -39,6 +39,8 @@ export interface MergedShard {
   plan: string | null
   exitCode: number
   durationMs: number | null
+  /** What the shard cost besides its files and cold starts (its summary's `overheadMs`). */
+  overheadMs: number | null
   /** How many test files it ran. */
   files: number
 }
@@ -158,12 +160,15 @@ export function combineReports(
       plan: report.summary.shard?.plan ?? null,
       exitCode: report.summary.exitCode,
       durationMs: report.summary.durationMs,
+      overheadMs: report.summary.overheadMs,
       files: report.summary.files.length,
     })),
     since: sinces.size === 1 ? (summaries[0]?.since ?? null) : null,
     startedAt: startedAt === null ? null : new Date(startedAt).toISOString(),
     finishedAt: finishedAt === null ? null : new Date(finishedAt).toISOString(),
     durationMs: startedAt === null || finishedAt === null ? null : Math.max(0, finishedAt - startedAt),
+    // Each shard's is in `shards`; the whole run's is theirs together, which no plan uses.
+    overheadMs: null,
     exitCode,
     counts: {
       files: files.length,

@@ -76,6 +76,16 @@ describe('shardPart', () => {
     expect(parts[(owner as number) - 1]?.missing).toEqual(['d.test.ts'])
   })
 
+  it("runs the plan's files where it put them even when this machine no longer selects them", () => {
+    // Selected now: only a (a change since moved, say); discovered: all four. The plan still rules.
+    const discovered = selected(files.map((file) => file.path))
+    const parts = [1, 2].map((index) =>
+      shardPart(plan, { index, total: 2 }, selected(['a.test.ts']), discovered),
+    )
+    expect(parts.flatMap((part) => part.files).sort()).toEqual([...discovered.keys()].sort())
+    for (const part of parts) expect(part).toMatchObject({ unplanned: [], missing: [] })
+  })
+
   it('hashes a path to the same shard every time, within range', () => {
     for (const total of [1, 2, 7]) {
       const shard = hashShard('packages/x/test/a.test.ts', total)
@@ -97,19 +107,71 @@ describe('readPlanFile', () => {
 
   it('reads what hearth plan --output writes', async () => {
     const plan = planShards({ files: [], history: emptyTimingHistory(), shards: 3 })
-    const file = write('good.json', JSON.stringify({ ...plan, project: null, since: null, version: '0' }))
+    const file = write(
+      'good.json',
+      JSON.stringify({ ...plan, project: null, since: null, sinceRef: null, version: '0' }),
+    )
     expect((await readPlanFile(file)).digest).toBe(plan.digest)
   })
 
+  const planned = planShards({
+    files: [
+      { path: 'a.test.ts', group: null, environment: null },
+      { path: 'b.test.ts', group: null, environment: null },
+    ],
+    history: emptyTimingHistory(),
+    shards: 2,
+  })
+  const edited = (change: (plan: Record<string, unknown>) => void) => {
+    const copy = JSON.parse(
+      JSON.stringify({ ...planned, project: null, since: null, sinceRef: null, version: '0' }),
+    )
+    change(copy)
+    return JSON.stringify(copy)
+  }
   it.each([
     ['missing.json', null, /no such file/],
     ['text.json', 'shards: 3', /is not JSON/],
     ['other.json', '{"schema":"x"}', /"schema" is "x", not "hearth.plan\/1"/],
-    ['count.json', '{"schema":"hearth.plan/1","shardCount":2,"shards":[]}', /one entry per shard/],
+    [
+      'count.json',
+      '{"schema":"hearth.plan/1","shardCount":2,"shards":[]}',
+      /one entry for each of the 2 shards/,
+    ],
     [
       'files.json',
-      '{"schema":"hearth.plan/1","shardCount":1,"shards":[{"files":[{"name":"a"}]}]}',
-      /not a list of \{ path \}/,
+      '{"schema":"hearth.plan/1","shardCount":1,"shards":[{"index":1,"files":[{"name":"a"}]}]}',
+      /holds an entry without a "path"/,
+    ],
+    [
+      'index.json',
+      edited((plan) => {
+        ;(plan.shards as Array<{ index: number }>)[0]!.index = 0
+      }),
+      /shards\[0\]\.index is 0, not 1/,
+    ],
+    [
+      'twice.json',
+      edited((plan) => {
+        const shards = plan.shards as Array<{ files: unknown[] }>
+        shards[1]!.files.push(...shards[0]!.files)
+      }),
+      /is in two shards/,
+    ],
+    [
+      'moved.json',
+      edited((plan) => {
+        const shards = plan.shards as Array<{ files: unknown[] }>
+        shards[1]!.files.push(...shards[0]!.files.splice(0))
+      }),
+      /do not match its digest/,
+    ],
+    [
+      'nodigest.json',
+      edited((plan) => {
+        delete plan.digest
+      }),
+      /"digest" is missing/,
     ],
   ])('says what is wrong with %s, naming the file', async (name, text, message) => {
     const file = text === null ? path.join(dir, name) : write(name, text)

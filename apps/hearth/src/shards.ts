@@ -1,15 +1,17 @@
 import { createHash } from 'node:crypto'
-import { existsSync, statSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { type ClassifiedTestFile, type HearthState, selectColdStart } from '@hearth/core'
+import { type ClassifiedTestFile, type HearthState, selectColdStart, selectRunFiles } from '@hearth/core'
 import { writeFileAtomic } from '@hearth/driver'
 import { parseDuration } from '@hearth/environments'
 import {
   parseTimingHistory,
+  planDigest,
   planShards,
   proposeShardCount,
   recordEnvironmentStartups,
+  recordRunOverhead,
   type ShardPlan,
   serializeTimingHistory,
   type TimingHistory,
@@ -25,8 +27,13 @@ export interface ShardRef {
 /** The plan file `hearth plan --output` writes and `hearth ci --plan` reads. */
 export interface PlanFile extends ShardPlan {
   project: { name: string; id: string } | null
-  /** The `--since` the plan was made with: `ci --plan` selects with it too. */
+  /**
+   * The commit `--since` named when the plan was made (its SHA: the ref may move before the shards
+   * run), or null; `ci --plan` selects with it too.
+   */
   since: string | null
+  /** The `--since` as given (`origin/main`), for people. */
+  sinceRef: string | null
   version: string
 }
 
@@ -39,18 +46,41 @@ export async function readTimingHistory(root: string): Promise<TimingHistory> {
   return parseTimingHistory(await readFile(timingsFile(root), 'utf8').catch(() => null))
 }
 
-/**
- * Folds the cold starts of this session's environments into the timing history, so that plans
- * know what each shard pays for the environments it needs. Attached (warm) environments teach
- * nothing; failing to write the history must not fail the run.
- */
-export async function recordStartups(root: string, state: HearthState, at = new Date()): Promise<void> {
-  const startups = Object.keys(state.environments)
+/** The environments this session started cold, with how long each took (see selectColdStart). */
+export function coldStarts(state: HearthState): Array<{ name: string; durationMs: number }> {
+  return Object.keys(state.environments)
     .map((name) => ({ name, durationMs: selectColdStart(state, name) }))
     .filter((entry): entry is { name: string; durationMs: number } => entry.durationMs !== null)
-  if (startups.length === 0) return
+}
+
+/**
+ * What a run cost besides its files' own time and its environments' cold starts: the process's
+ * whole time so far (`wallMs`: starting Node, loading the config, starting the runner, resets,
+ * clean-up) less those. Files that ran side by side can make it look smaller than it is; it is
+ * never below 0.
+ */
+export function runOverhead(state: HearthState, wallMs: number): number {
+  const files = selectRunFiles(state).reduce((sum, file) => sum + (file.durationMs ?? 0), 0)
+  const startups = coldStarts(state).reduce((sum, entry) => sum + entry.durationMs, 0)
+  return Math.max(0, Math.round(wallMs - files - startups))
+}
+
+/**
+ * Folds what this run measured besides its files (those the test controller records) into the
+ * timing history: the cold starts of its environments, and its fixed cost when known, so that plans
+ * know what a shard pays besides its files. Failing to write the history must not fail the run.
+ */
+export async function recordRunCosts(
+  root: string,
+  state: HearthState,
+  overheadMs: number | null,
+  at = new Date(),
+): Promise<void> {
+  const startups = coldStarts(state)
+  if (startups.length === 0 && overheadMs === null) return
   try {
-    const history = recordEnvironmentStartups(await readTimingHistory(root), startups, at)
+    let history = recordEnvironmentStartups(await readTimingHistory(root), startups, at)
+    if (overheadMs !== null) history = recordRunOverhead(history, overheadMs, at)
     await writeFileAtomic(timingsFile(root), serializeTimingHistory(history))
   } catch {
     // The history is a cache: the next run measures again.
@@ -100,8 +130,19 @@ export function planInput(files: readonly ClassifiedTestFile[]) {
     path: file.path,
     group: file.group,
     environment: file.environment,
-    ...(existsSync(file.file) ? { sizeBytes: statSync(file.file).size } : {}),
+    ...(existsSync(file.file) ? { sizeBytes: sizeOf(file.file) } : {}),
   }))
+}
+
+/**
+ * A file's size for predictions, carriage returns left out: a checkout with CRLF line ends (Windows
+ * runners) must predict, and so plan, as one with LF ends does.
+ */
+function sizeOf(file: string): number {
+  const bytes = readFileSync(file)
+  let returns = 0
+  for (const byte of bytes) if (byte === 13) returns++
+  return bytes.length - returns
 }
 
 export function makePlan(
@@ -138,60 +179,83 @@ export async function readPlanFile(file: string): Promise<PlanFile> {
     )
   }
   const plan = value as Partial<PlanFile>
-  const problem =
-    plan === null || typeof plan !== 'object'
-      ? 'it is not an object'
-      : plan.schema !== 'hearth.plan/1'
-        ? `its "schema" is ${JSON.stringify(plan.schema)}, not "hearth.plan/1"`
-        : !Number.isInteger(plan.shardCount) || (plan.shardCount ?? 0) < 1
-          ? '"shardCount" is not a whole number from 1'
-          : !Array.isArray(plan.shards) || plan.shards.length !== plan.shardCount
-            ? '"shards" does not hold one entry per shard'
-            : plan.shards.some(
-                  (shard) =>
-                    !Array.isArray(shard?.files) ||
-                    shard.files.some((entry) => typeof entry?.path !== 'string'),
-                )
-              ? 'a shard\'s "files" is not a list of { path }'
-              : null
+  const problem = planProblem(plan)
   if (problem !== null)
     throw new UsageError(
       `the plan ${file} is not a hearth plan: ${problem}`,
-      'write it again with `hearth plan --output FILE` (of this hearth version)',
+      'write it again with `hearth plan --output FILE` (of this hearth version), and pass it unchanged',
     )
   return plan as PlanFile
 }
 
-/** What one shard runs of the selected files, and what the plan and the selection disagree on. */
+/** What is wrong with a plan read back, or null: the checks that keep every file on one shard. */
+function planProblem(plan: Partial<PlanFile>): string | null {
+  if (plan === null || typeof plan !== 'object' || Array.isArray(plan)) return 'it is not an object'
+  if (plan.schema !== 'hearth.plan/1')
+    return `its "schema" is ${JSON.stringify(plan.schema)}, not "hearth.plan/1"`
+  const count = plan.shardCount
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 1)
+    return '"shardCount" is not a whole number from 1'
+  if (!Array.isArray(plan.shards) || plan.shards.length !== count)
+    return `"shards" does not hold one entry for each of the ${count} shards`
+  const seen = new Set<string>()
+  for (const [at, shard] of plan.shards.entries()) {
+    if (shard?.index !== at + 1)
+      return `shards[${at}].index is ${JSON.stringify(shard?.index)}, not ${at + 1}`
+    if (!Array.isArray(shard.files)) return `shards[${at}].files is not a list`
+    for (const entry of shard.files) {
+      if (typeof entry?.path !== 'string') return `shards[${at}].files holds an entry without a "path"`
+      if (seen.has(entry.path)) return `${entry.path} is in two shards`
+      seen.add(entry.path)
+    }
+  }
+  if (typeof plan.digest !== 'string') return '"digest" is missing'
+  // The digest names the assignment: a plan edited by hand (or cut short) does not match it.
+  if (plan.digest !== planDigest(plan.shards))
+    return `its files do not match its digest ${plan.digest} (edited?)`
+  if (plan.since !== null && plan.since !== undefined && typeof plan.since !== 'string')
+    return '"since" is neither null nor a commit'
+  return null
+}
+
+/** What one shard runs, and what the plan and the project disagree on. */
 export interface ShardPart {
-  /** The selected files this shard runs (absolute paths). */
+  /** The files this shard runs (absolute paths). */
   files: string[]
   /** Selected files the plan does not hold (added since it was made): they run on the shard their path's hash picks. */
   unplanned: string[]
-  /** Files in this shard of the plan that are not selected now (deleted or renamed since). */
+  /** Files of this shard in the plan that are no longer test files here (deleted or renamed since). */
   missing: string[]
 }
 
 /**
- * The part of `selected` (absolute path → relative path) that shard `ref` runs under `plan`. Every
- * selected file runs on exactly one shard: the plan's, or for a file the plan does not know, the
- * shard a hash of its path picks (the same on every machine).
+ * The part shard `ref` runs under `plan`: the plan's files of this shard that are still test files
+ * (`discovered`: absolute path → relative), and of the files selected now (`selected`) that no shard
+ * of the plan holds, those a hash of their path gives this shard. So every planned file runs where
+ * the plan put it, whatever each machine selects, and every selected file runs on exactly one shard.
  */
-export function shardPart(plan: ShardPlan, ref: ShardRef, selected: ReadonlyMap<string, string>): ShardPart {
-  const home = new Map<string, number>()
-  for (const shard of plan.shards) for (const file of shard.files) home.set(file.path, shard.index)
-  const byRelative = new Map([...selected].map(([file, relative]) => [relative, file]))
+export function shardPart(
+  plan: ShardPlan,
+  ref: ShardRef,
+  selected: ReadonlyMap<string, string>,
+  discovered: ReadonlyMap<string, string> = selected,
+): ShardPart {
+  const planned = new Set<string>()
+  for (const shard of plan.shards) for (const file of shard.files) planned.add(file.path)
+  const byRelative = new Map([...discovered].map(([file, relative]) => [relative, file]))
   const files: string[] = []
+  const missing: string[] = []
+  for (const { path: relative } of plan.shards.find((shard) => shard.index === ref.index)?.files ?? []) {
+    const file = byRelative.get(relative)
+    if (file === undefined) missing.push(relative)
+    else files.push(file)
+  }
   const unplanned: string[] = []
   for (const [file, relative] of selected) {
-    const index = home.get(relative)
-    if (index === undefined) {
-      unplanned.push(relative)
-      if (hashShard(relative, ref.total) === ref.index) files.push(file)
-    } else if (index === ref.index) files.push(file)
+    if (planned.has(relative)) continue
+    unplanned.push(relative)
+    if (hashShard(relative, ref.total) === ref.index) files.push(file)
   }
-  const mine = plan.shards.find((shard) => shard.index === ref.index)?.files ?? []
-  const missing = mine.map((file) => file.path).filter((relative) => !byRelative.has(relative))
   return { files: files.sort(), unplanned: unplanned.sort(), missing: missing.sort() }
 }
 

@@ -1,7 +1,14 @@
 import { existsSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import path from 'node:path'
-import { createSession, createTimingFile, type Session, type TestRunner, TestSetupError } from '@hearth/core'
+import {
+  createSession,
+  createTimingFile,
+  type Session,
+  type TestRunner,
+  TestSetupError,
+  type TimingRecorder,
+} from '@hearth/core'
 import type { Driver } from '@hearth/driver'
 import { loadConfig, type NormalizedConfig } from '@hearth/environments'
 import { UsageError } from './args.js'
@@ -39,6 +46,12 @@ export interface TestOptions {
    * reported (`skip`, `--no-build`).
    */
   builds?: 'run' | 'skip'
+  /**
+   * The timing history: read and written after each run (`record`, the default), or only read
+   * (`read`: a shard of a plan, whose timings `hearth merge-reports` folds in once, so that shards
+   * run one after another in one checkout plan alike and no run is counted twice).
+   */
+  history?: 'record' | 'read'
 }
 
 /**
@@ -79,7 +92,7 @@ export async function openSession(
       : {
           tests: {
             runner,
-            timings: createTimingFile(path.join(stateDir, 'timings.json')),
+            timings: timingRecorder(path.join(stateDir, 'timings.json'), tests.history ?? 'record'),
             retries: tests.retries ?? 0,
             whenBusy: tests.whenBusy ?? 'queue',
             builder: createPackageBuilder({ root: config.root, graph: () => graphOf() }),
@@ -139,6 +152,12 @@ async function openTestRunner(root: string, mode: 'once' | 'watch'): Promise<Tes
     invalidate: (files) => runner.invalidate(files),
     close: () => runner.close(),
   }
+}
+
+/** The timing history at `file`, written after each run, or only read (`read`). */
+function timingRecorder(file: string, history: 'record' | 'read'): TimingRecorder {
+  const recorder = createTimingFile(file)
+  return history === 'record' ? recorder : { read: () => recorder.read(), record: () => recorder.read() }
 }
 
 /** The environments named on the command line, checked against the config; all when none named. */

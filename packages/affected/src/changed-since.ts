@@ -83,6 +83,21 @@ export async function changedSince(root: string, ref: string): Promise<string[]>
   return [...files].sort()
 }
 
+/**
+ * The commit `ref` names now (`origin/main` → its SHA), so that a plan made with `--since
+ * origin/main` means the same changes on every machine that runs it, even after the branch moves.
+ */
+export async function resolveCommit(root: string, ref: string): Promise<string> {
+  try {
+    return (await git(realpathSync(root), ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`])).trim()
+  } catch {
+    throw new GitError(
+      `unknown git revision ${ref}`,
+      `fetch it first (\`git fetch origin\`) or name an existing branch or commit`,
+    )
+  }
+}
+
 function firstLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error)
   return text.split('\n').find((line) => line.trim() !== '') ?? text

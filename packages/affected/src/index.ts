@@ -1,6 +1,6 @@
 export type { BuildReason, PackageBuild, PlanBuildsOptions, StatFile } from './build-plan.js'
 export { planBuilds } from './build-plan.js'
-export { changedSince, GitError, isGitError } from './changed-since.js'
+export { changedSince, GitError, isGitError, resolveCommit } from './changed-since.js'
 export type {
   BuildOutputUse,
   EdgeKind,

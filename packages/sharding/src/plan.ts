@@ -63,7 +63,9 @@ export interface PlannedShard {
   environments: PlannedEnvironment[]
   testMs: number
   startupMs: number
-  /** testMs + startupMs. */
+  /** The fixed cost of a run (the history's `overhead`), paid by a shard with files; 0 by an empty one. */
+  overheadMs: number
+  /** testMs + startupMs + overheadMs. */
   predictedMs: number
 }
 
@@ -73,12 +75,14 @@ export interface ShardPlan {
   shards: PlannedShard[]
   /** All files plus each needed environment's start-up once. */
   totalMs: number
+  /** The fixed cost every shard with files pays once (the history's `overhead`, else 0). */
+  overheadMs: number
   /** The slowest shard. */
   predictedMaxMs: number
   /**
    * No plan's slowest shard can be faster: the average (totalMs / shardCount, as if start-ups were
-   * shared) or the longest file with its environment's start-up, whichever is larger. `file` names
-   * that file when it sets the floor.
+   * shared) or the longest file with its environment's start-up, whichever is larger, plus the
+   * fixed cost of a run. `file` names that file when it sets the floor.
    */
   lowerBound: { ms: number; by: 'average' | 'longest-file'; file: string | null }
   /** Paths whose time was predicted (not in the history), sorted. */
@@ -121,11 +125,14 @@ export function proposeShardCount(options: ProposeShardCountOptions): { plan: Sh
   }
   const prepared = prepare(options.files, options.history)
   const { total, longest } = bounds(prepared.problem)
-  // Fewer shards than total/target cannot fit (the floor leaves room for rounding), nor can any
-  // count when one file alone is too long; more shards than files change nothing.
-  const from = Math.max(1, Math.floor(total / 10 / targetMs))
+  // Each shard has the target less the fixed cost of a run for its work. Fewer shards than
+  // total/room cannot fit (the floor leaves room for rounding), nor can any count when one file
+  // alone is too long; more shards than files change nothing.
+  const fixedMs = prepared.problem.ms.length === 0 ? 0 : prepared.overheadTicks / 10
+  const roomMs = targetMs - fixedMs
+  const from = roomMs > 0 ? Math.max(1, Math.floor(total / 10 / roomMs)) : 1
   const to = Math.min(maxShards, Math.max(1, prepared.problem.ms.length))
-  if (longest.ticks / 10 <= targetMs) {
+  if (roomMs > 0 && longest.ticks / 10 <= roomMs) {
     for (let count = from; count <= to; count++) {
       const plan = planPrepared(prepared, count)
       if (plan.predictedMaxMs <= targetMs) return { plan, fits: true }
@@ -133,9 +140,10 @@ export function proposeShardCount(options: ProposeShardCountOptions): { plan: Sh
   }
   // Nothing fits: the fewest shards whose slowest is as short as any count can make it, which is
   // the longest file (with its environment's start-up) at best. More shards would only idle.
-  const floorMs = longest.ticks / 10
+  const floorMs = longest.ticks / 10 + fixedMs
   let best: ShardPlan | null = null
-  for (let count = Math.min(to, Math.max(1, Math.floor(total / 10 / floorMs))); count <= to; count++) {
+  const first = Math.min(to, Math.max(1, Math.floor(total / Math.max(1, longest.ticks))))
+  for (let count = first; count <= to; count++) {
     const plan = planPrepared(prepared, count)
     if (best === null || plan.predictedMaxMs < best.predictedMaxMs) best = plan
     if (plan.predictedMaxMs <= floorMs) break
@@ -158,6 +166,8 @@ interface Prepared {
   /** In solver order: predicted time descending, then path. */
   files: PlannedFile[]
   environments: PlannedEnvironment[]
+  /** The fixed cost of a run, in ticks (tenths of a millisecond). */
+  overheadTicks: number
   problem: Problem
 }
 
@@ -196,6 +206,7 @@ function prepare(input: readonly PlanFile[], history: TimingHistory): Prepared {
       prediction,
     })),
     environments,
+    overheadTicks: history.overhead === undefined ? 0 : toTicks(history.overhead.estimateMs),
     problem: {
       ms: predicted.map(({ ticks }) => ticks),
       env: predicted.map(({ file }) => (file.environment === null ? -1 : envIndex.get(file.environment)!)),
@@ -343,7 +354,15 @@ function planPrepared(prepared: Prepared, shardCount: number): ShardPlan {
 
   const shards: PlannedShard[] = []
   for (let index = 0; index < shardCount; index++) {
-    shards.push({ index: index + 1, files: [], environments: [], testMs: 0, startupMs: 0, predictedMs: 0 })
+    shards.push({
+      index: index + 1,
+      files: [],
+      environments: [],
+      testMs: 0,
+      startupMs: 0,
+      overheadMs: 0,
+      predictedMs: 0,
+    })
   }
   const testTicks = new Array<number>(shardCount).fill(0)
   const envSets = Array.from({ length: shardCount }, () => new Set<number>())
@@ -359,11 +378,15 @@ function planPrepared(prepared: Prepared, shardCount: number): ShardPlan {
     const envs = [...envSets[index]!].sort((a, b) => a - b)
     shard.environments = envs.map((env) => ({ ...prepared.environments[env]! }))
     const startupTicks = envs.reduce((sum, env) => sum + problem.startup[env]!, 0)
+    const overhead = shard.files.length === 0 ? 0 : prepared.overheadTicks
     shard.testMs = testTicks[index]! / 10
     shard.startupMs = startupTicks / 10
-    shard.predictedMs = (testTicks[index]! + startupTicks) / 10
-    maxTicks = Math.max(maxTicks, testTicks[index]! + startupTicks)
+    shard.overheadMs = overhead / 10
+    shard.predictedMs = (testTicks[index]! + startupTicks + overhead) / 10
+    maxTicks = Math.max(maxTicks, testTicks[index]! + startupTicks + overhead)
   }
+  // Whatever the plan, the slowest shard runs files and pays the fixed cost once.
+  const fixed = problem.ms.length === 0 ? 0 : prepared.overheadTicks
 
   const byLongest = longest.ticks > average
   return {
@@ -371,9 +394,10 @@ function planPrepared(prepared: Prepared, shardCount: number): ShardPlan {
     shardCount,
     shards,
     totalMs: total / 10,
+    overheadMs: prepared.overheadTicks / 10,
     predictedMaxMs: maxTicks / 10,
     lowerBound: {
-      ms: (byLongest ? longest.ticks : average) / 10,
+      ms: ((byLongest ? longest.ticks : average) + fixed) / 10,
       by: byLongest ? 'longest-file' : 'average',
       file: byLongest ? longest.path : null,
     },
@@ -402,7 +426,15 @@ function bounds(problem: Problem): { total: number; longest: { ticks: number; pa
   return { total, longest }
 }
 
-function digestOf(shards: readonly PlannedShard[]): string {
+/**
+ * The digest of an assignment: which path in which shard, and how many shards (a plan's `digest`).
+ * A plan file read back can be checked against it.
+ */
+export function planDigest(shards: ReadonlyArray<{ files: ReadonlyArray<{ path: string }> }>): string {
+  return digestOf(shards)
+}
+
+function digestOf(shards: ReadonlyArray<{ files: ReadonlyArray<{ path: string }> }>): string {
   const assignment = JSON.stringify([
     PLAN_SCHEMA,
     shards.map((shard) => shard.files.map((file) => file.path)),

@@ -4,6 +4,7 @@ import {
   emptyTimingHistory,
   parseTimingHistory,
   recordEnvironmentStartups,
+  recordRunOverhead,
   recordTimings,
   serializeTimingHistory,
   type TimingHistory,
@@ -208,5 +209,24 @@ describe('environment start-ups', () => {
     )
     expect(broken.environments).toEqual({ api: { estimateMs: 1, lastMs: 1, samples: 1, updatedAt: 't' } })
     expect(parseTimingHistory('{"format":1,"files":{},"environments":[1]}')).toEqual(emptyTimingHistory())
+  })
+})
+
+describe("a run's fixed cost", () => {
+  it('smooths it like file times, writes it beside files and reads it back; nonsense is dropped', () => {
+    const first = recordRunOverhead(emptyTimingHistory(), 3000, new Date(0))
+    const second = recordRunOverhead(first, 2000, new Date(1000))
+    expect(second.overhead).toEqual({
+      estimateMs: 2700,
+      lastMs: 2000,
+      samples: 2,
+      updatedAt: '1970-01-01T00:00:01.000Z',
+    })
+    expect(parseTimingHistory(serializeTimingHistory(second))).toEqual(second)
+    expect(recordRunOverhead(second, Number.NaN, new Date(2000))).toEqual(second)
+    expect(parseTimingHistory('{"format":1,"files":{},"overhead":{"estimateMs":-1}}')).toEqual(
+      emptyTimingHistory(),
+    )
+    expect(parseTimingHistory('{"format":1,"files":{},"overhead":"fast"}')).toEqual(emptyTimingHistory())
   })
 })

@@ -27,6 +27,11 @@ export interface TimingHistory {
    * last service ready). Optional so that histories written before it existed still read as format 1.
    */
   environments?: Readonly<Record<string, FileTiming>>
+  /**
+   * What one run costs besides its files and its environments' start-ups: starting hearth and the
+   * test runner, resets, stopping. Every shard pays it once. Optional, like `environments`.
+   */
+  overhead?: FileTiming
 }
 
 export interface TimedFile {
@@ -71,6 +76,16 @@ export function recordEnvironmentStartups(
   return { ...history, format: 1, environments: fold(history.environments ?? {}, samples, at) }
 }
 
+/** The history with one run's fixed cost (besides its files and start-ups) folded in. */
+export function recordRunOverhead(history: TimingHistory, durationMs: number, at: Date): TimingHistory {
+  const overhead = fold(
+    history.overhead === undefined ? {} : { run: history.overhead },
+    [{ key: 'run', durationMs }],
+    at,
+  ).run
+  return overhead === undefined ? history : { ...history, format: 1, overhead }
+}
+
 /**
  * Reads a history from its JSON text. Never throws: anything unreadable or of another format is an
  * empty history, and entries that are not timings (wrong types, negative or non-finite numbers) are
@@ -87,13 +102,16 @@ export function parseTimingHistory(text: string | null): TimingHistory {
   if (!isRecord(value) || value.format !== 1 || !isRecord(value.files)) return emptyTimingHistory()
   const history: TimingHistory = { format: 1, files: timings(value.files) }
   if (isRecord(value.environments)) history.environments = timings(value.environments)
+  const overhead = timings({ run: value.overhead }).run
+  if (overhead !== undefined) history.overhead = overhead
   return history
 }
 
 export function serializeTimingHistory(history: TimingHistory): string {
-  const { format, files, environments } = history
+  const { format, files, environments, overhead } = history
   const sorted: TimingHistory = { format, files: sortKeys(files) }
   if (environments !== undefined) sorted.environments = sortKeys(environments)
+  if (overhead !== undefined) sorted.overhead = overhead
   return `${JSON.stringify(sorted, null, 2)}\n`
 }
 

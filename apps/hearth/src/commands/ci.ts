@@ -16,7 +16,8 @@ import {
   parseShardArg,
   readPlanFile,
   readTimingHistory,
-  recordStartups,
+  recordRunCosts,
+  runOverhead,
   shardPart,
 } from '../shards.js'
 import { VERSION } from '../version.js'
@@ -89,7 +90,8 @@ export const ciSpec: CommandSpec = {
     'Environments that are already warm are attached to, not recreated; each is reset before the tests run.',
     'With --shard i/N only the files of that shard run, and only the environments they need start;',
     "`hearth merge-reports` joins the shards' reports. Every run writes summary.json to --output and",
-    'folds its file durations and environment start-ups into .hearth/timings.json (the timing history).',
+    'folds its file durations and environment start-ups into .hearth/timings.json (the timing history);',
+    "a shard only reads the history: merge-reports folds the shards' timings in, once.",
     '',
     'Exit codes: 0 all selected tests passed, 1 tests failed, 2 usage or configuration error,',
     '3 an environment could not be made ready, 130 interrupted.',
@@ -113,17 +115,29 @@ export async function runCi(args: ParsedArgs, io: Io, interrupts: Interrupts): P
       `--shard ${shard.index}/${shard.total} does not fit the plan ${planPath}: it has ${planFile.shardCount} shards`,
       `run --shard i/${planFile.shardCount} for i = 1..${planFile.shardCount}, or make the plan with --shards ${shard.total}`,
     )
+  // A plan made with --since holds the commit it named: its shards select the same changes.
   const since = typeof args.values.since === 'string' ? args.values.since : (planFile?.since ?? null)
+  const sinceLabel =
+    typeof args.values.since === 'string' || planFile?.since == null
+      ? since
+      : `${planFile.sinceRef ?? planFile.since} (${planFile.since.slice(0, 12)})`
   const { config, session, close } = await openSession(globalOptions(args), {
     mode: 'once',
     retries,
     whenBusy: 'queue',
     builds: args.values['no-build'] === true ? 'skip' : 'run',
+    // A shard's timings go into its summary; `hearth merge-reports` folds them into the history once.
+    history: shard === null ? 'record' : 'read',
   })
   let targets: { groups: string[]; paths: string[] }
   try {
     // Operands are checked before anything is printed or written (like an unknown option).
     targets = parseTargets(config, args)
+    if (planFile?.project != null && planFile.project.name !== session.project.name)
+      throw new UsageError(
+        `the plan ${planPath} is of the project "${planFile.project.name}", not "${session.project.name}"`,
+        `make the plan in this project: \`hearth plan --shards ${planFile.shardCount} --output FILE\``,
+      )
   } catch (error) {
     await close()
     throw error
@@ -143,7 +157,7 @@ export async function runCi(args: ParsedArgs, io: Io, interrupts: Interrupts): P
     println(
       io.stdout,
       style.bold(
-        `hearth ci · ${session.project.name}${shardLabel === null ? '' : ` · shard ${shardLabel}`}${since === null ? '' : ` · since ${since}`}`,
+        `hearth ci · ${session.project.name}${shardLabel === null ? '' : ` · shard ${shardLabel}`}${sinceLabel === null ? '' : ` · since ${sinceLabel}`}`,
       ),
     )
     detach.push(
@@ -201,7 +215,12 @@ export async function runCi(args: ParsedArgs, io: Io, interrupts: Interrupts): P
           const chosen = selected.targeted.filter((file) => selection[file.file] !== undefined)
           const plan = planFile ?? makePlan(chosen, await readTimingHistory(config.root), shard.total)
           planDigest = plan.digest
-          const part = shardPart(plan, shard, new Map(chosen.map((file) => [file.file, file.path])))
+          const part = shardPart(
+            plan,
+            shard,
+            new Map(chosen.map((file) => [file.file, file.path])),
+            new Map(selected.discovered.map((file) => [file.file, file.path])),
+          )
           const mine: typeof selection = {}
           for (const file of part.files) mine[file] = selection[file] ?? [{ kind: 'all' }]
           const predicted = plan.shards.find((entry) => entry.index === shard.index)?.predictedMs ?? 0
@@ -219,7 +238,7 @@ export async function runCi(args: ParsedArgs, io: Io, interrupts: Interrupts): P
           if (part.missing.length > 0)
             say(
               style.yellow(
-                `${part.missing.length} test ${part.missing.length === 1 ? 'file' : 'files'} of this shard in the plan ${part.missing.length === 1 ? 'is' : 'are'} not selected now (deleted or renamed since?): ${part.missing.join(', ')}`,
+                `${part.missing.length} test ${part.missing.length === 1 ? 'file' : 'files'} of this shard in the plan ${part.missing.length === 1 ? 'is' : 'are'} no longer test files here (deleted or renamed since?): ${part.missing.join(', ')}`,
               ),
             )
           selection = mine
@@ -231,7 +250,6 @@ export async function runCi(args: ParsedArgs, io: Io, interrupts: Interrupts): P
         await session.runTests(since === null ? 'all' : 'since', selection)
         // Before the clean-up: stopped services no longer say whether they were attached to.
         afterRun = session.store.getState()
-        await recordStartups(config.root, afterRun)
         const used = [
           ...new Set(
             Object.keys(selection)
@@ -259,6 +277,12 @@ export async function runCi(args: ParsedArgs, io: Io, interrupts: Interrupts): P
   const exitCode = session.exitCode()
   reportFatal(session, io, args.values.verbose === true)
   const state = session.store.getState()
+  // A run that ended as runs do (passed or failed) measured what a shard costs besides its files.
+  const overheadMs =
+    afterRun !== null && (exitCode === 0 || exitCode === 1)
+      ? runOverhead(afterRun, process.uptime() * 1000)
+      : null
+  if (afterRun !== null && shard === null) await recordRunCosts(config.root, afterRun, overheadMs)
   await writeSummary(
     path.join(outputDir, 'summary.json'),
     renderSummary(state, {
@@ -268,6 +292,7 @@ export async function runCi(args: ParsedArgs, io: Io, interrupts: Interrupts): P
       version: VERSION,
       command: 'ci',
       ...(afterRun === null ? {} : { environmentsFrom: afterRun }),
+      overheadMs,
     }),
   )
   if (reporters.includes('junit')) {

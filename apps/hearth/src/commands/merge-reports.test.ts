@@ -41,6 +41,7 @@ function summaryOf(
     startedAt: new Date(started).toISOString(),
     finishedAt: new Date(started + 61_000).toISOString(),
     durationMs: 61_000,
+    overheadMs: 2_500,
     exitCode,
     counts: {
       files: full.length,
@@ -168,6 +169,8 @@ describe('hearth merge-reports', () => {
         },
       },
       environments: { backend: { estimateMs: 4200, lastMs: 4200, samples: 1, updatedAt: AT.toISOString() } },
+      // Each shard's fixed cost, one sample a shard.
+      overhead: { estimateMs: 2500, lastMs: 2500, samples: 2, updatedAt: AT.toISOString() },
     })
     // The state folder it created is ignored by git, as every hearth command leaves it.
     expect(existsSync(path.join(dir, '.hearth/.gitignore'))).toBe(true)

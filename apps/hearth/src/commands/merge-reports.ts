@@ -2,7 +2,12 @@ import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { writeFileAtomic } from '@hearth/driver'
 import { findConfigFile, formatDuration } from '@hearth/environments'
-import { recordEnvironmentStartups, recordTimings, serializeTimingHistory } from '@hearth/sharding'
+import {
+  recordEnvironmentStartups,
+  recordRunOverhead,
+  recordTimings,
+  serializeTimingHistory,
+} from '@hearth/sharding'
 import { type CommandSpec, type ParsedArgs, UsageError } from '../args.js'
 import { type Io, outStyle, println } from '../io.js'
 import { type MergedReports, type MergedSummary, mergeReports, writeMergedReports } from '../merge.js'
@@ -120,7 +125,7 @@ export async function runMergeReports(
  */
 export async function foldTimings(
   root: string,
-  summary: Pick<MergedSummary, 'files' | 'environments'>,
+  summary: Pick<MergedSummary, 'files' | 'environments' | 'shards'>,
   at: Date,
 ): Promise<{ file: string; files: number; environments: number }> {
   const files = summary.files
@@ -129,11 +134,13 @@ export async function foldTimings(
   const startups = summary.environments
     .filter((environment) => environment.startMs !== null && !environment.reused)
     .map((environment) => ({ name: environment.name, durationMs: environment.startMs as number }))
-  const history = recordEnvironmentStartups(
+  let history = recordEnvironmentStartups(
     recordTimings(await readTimingHistory(root), files, at),
     startups,
     at,
   )
+  for (const shard of summary.shards)
+    if (shard.overheadMs !== null) history = recordRunOverhead(history, shard.overheadMs, at)
   const file = timingsFile(root)
   await writeFileAtomic(file, serializeTimingHistory(history))
   return {

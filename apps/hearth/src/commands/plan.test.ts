@@ -26,6 +26,7 @@ const planOf = (shards: number): PlanFile => ({
   ...planShards({ files, history, shards }),
   project: { name: 'shop', id: 'shop-1' },
   since: null,
+  sinceRef: null,
   version: '0.1.0',
 })
 const plain = createStyle({ isTTY: false }, { NO_COLOR: '1' })

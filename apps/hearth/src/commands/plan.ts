@@ -17,12 +17,12 @@ import { createStyle, type Style } from '../style.js'
 import { VERSION } from '../version.js'
 import { openSession } from '../wiring.js'
 import { parseTargets, selectTests } from './selection.js'
-import { globalOptions } from './shared.js'
+import { commitOf, globalOptions } from './shared.js'
 
 export const PLAN_FORMATS = ['text', 'json', 'github', 'gitlab'] as const
 export type PlanFormat = (typeof PLAN_FORMATS)[number]
 
-/** What the GitLab child pipeline includes by default: the recipe's shard template (docs/ci.md). */
+/** What the GitLab child pipeline includes by default: the recipe's shard template (docs/sharding.md). */
 export const GITLAB_INCLUDE = '.gitlab/hearth-shards.yml'
 
 export const planSpec: CommandSpec = {
@@ -72,7 +72,7 @@ export const planSpec: CommandSpec = {
     "know gets a predicted time (its group's median, scaled by its size). A shard also pays the start-up",
     'of each environment its files need, so files of one environment stay together when that is cheaper.',
     'The same inputs give the same plan on every machine. A missing or stale history makes a plan of',
-    'predictions, never an error. With github or gitlab the plan is also printed on stderr.',
+    'predictions, never an error. With json, github or gitlab the readable plan goes to stderr.',
   ].join('\n'),
 }
 
@@ -94,7 +94,9 @@ export async function runPlan(args: ParsedArgs, io: Io): Promise<number> {
   let fits = true
   try {
     const targets = parseTargets(config, args)
-    const selected = await selectTests(session, config, { targets, since, strict: false })
+    // The commit, not the ref: the shards select the same changes even after the branch moves.
+    const sinceCommit = since === null ? null : await commitOf(config.root, since)
+    const selected = await selectTests(session, config, { targets, since: sinceCommit, strict: false })
     const files = selected.targeted.filter((file) => selected.reasons[file.file] !== undefined)
     const history = await readTimingHistory(config.root)
     let plan: ShardPlan
@@ -103,7 +105,8 @@ export async function runPlan(args: ParsedArgs, io: Io): Promise<number> {
     planFile = {
       ...plan,
       project: { name: session.project.name, id: session.project.id },
-      since,
+      since: sinceCommit,
+      sinceRef: since,
       version: VERSION,
     }
   } finally {
@@ -145,7 +148,7 @@ export function describePlan(
   const count = plan.shards.reduce((sum, shard) => sum + shard.files.length, 0)
   const lines = [
     style.bold(
-      `hearth plan · ${plan.project?.name ?? 'project'} · ${plan.shardCount} shard${plan.shardCount === 1 ? '' : 's'} · ${count} test file${count === 1 ? '' : 's'}${plan.since === null ? '' : ` · since ${plan.since}`}`,
+      `hearth plan · ${plan.project?.name ?? 'project'} · ${plan.shardCount} shard${plan.shardCount === 1 ? '' : 's'} · ${count} test file${count === 1 ? '' : 's'}${plan.since === null ? '' : ` · since ${plan.sinceRef ?? plan.since}`}`,
     ),
   ]
   if (options.target !== null)
@@ -195,6 +198,12 @@ export function describePlan(
       bound.by === 'average' ? 'all the work spread evenly' : 'the longest file'
     }) · ${ratio.toFixed(2)}×`,
   )
+  if (plan.overheadMs > 0)
+    lines.push(
+      style.dim(
+        `each shard's time includes ${formatDuration(plan.overheadMs)} a run costs besides its files and start-ups (starting hearth and the runner, resets, clean-up), as earlier runs measured it`,
+      ),
+    )
   if (bound.by === 'longest-file' && bound.file !== null) {
     const floor = plan.shards.flatMap((shard) => shard.files).find((file) => file.path === bound.file)
     const environment =

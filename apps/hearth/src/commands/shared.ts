@@ -58,6 +58,17 @@ export async function changedFiles(root: string, since: string): Promise<string[
   }
 }
 
+/** The commit a git ref names now; an unknown ref is a usage error. */
+export async function commitOf(root: string, ref: string): Promise<string> {
+  const { resolveCommit, isGitError } = await import('@hearth/affected')
+  try {
+    return await resolveCommit(root, ref)
+  } catch (error) {
+    if (isGitError(error)) throw new UsageError(error.message, error.fix)
+    throw error
+  }
+}
+
 /**
  * Runs a command's work on its session and returns the exit code the state calls for: whatever the
  * work throws becomes `session/failed` (cause, fix, code) in state, as the views see it, and the

@@ -77,12 +77,13 @@ export async function runTimings(args: ParsedArgs, io: Io): Promise<number> {
     const known = (await session.discoverTests()).map((file) => file.path)
     let history = await readTimingHistory(config.root)
     for (const report of reports) {
-      const { matched, unmatched } = matchReportedFiles(report.timings, known)
-      history = recordTimings(
-        history,
-        matched.map((entry) => ({ ...entry, state: 'passed' })),
-        new Date(),
-      )
+      const { matched: suites, unmatched } = matchReportedFiles(report.timings, known)
+      // Suites of one file under several names (relative, absolute) are one file's time: added up,
+      // one sample.
+      const byPath = new Map<string, number>()
+      for (const suite of suites) byPath.set(suite.path, (byPath.get(suite.path) ?? 0) + suite.durationMs)
+      const matched = [...byPath].map(([path, durationMs]) => ({ path, durationMs, state: 'passed' }))
+      history = recordTimings(history, matched, new Date())
       println(
         io.stdout,
         `${report.file}: ${matched.length} test file${matched.length === 1 ? '' : 's'} timed${
@@ -120,6 +121,9 @@ function describeHistory(history: TimingHistory, file: string): string[] {
       ([name, timing]) =>
         `  ${formatDuration(timing.estimateMs).padStart(8)}  ${name}  (${timing.samples} run${timing.samples === 1 ? '' : 's'})`,
     ),
+    ...(history.overhead === undefined
+      ? []
+      : [`a run's fixed cost (besides files and start-ups): ${formatDuration(history.overhead.estimateMs)}`]),
     ...(environments.length === 0
       ? []
       : [

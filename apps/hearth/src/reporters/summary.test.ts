@@ -277,6 +277,7 @@ describe('renderSummary', () => {
           },
         ],
         "finishedAt": "2025-01-02T03:04:07.600Z",
+        "overheadMs": null,
         "project": {
           "id": "demo-1a2b3c4d",
           "name": "demo",
@@ -305,6 +306,7 @@ describe('renderSummary', () => {
       'startedAt',
       'finishedAt',
       'durationMs',
+      'overheadMs',
       'exitCode',
       'counts',
       'files',

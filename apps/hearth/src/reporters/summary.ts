@@ -89,6 +89,11 @@ export interface Summary {
   startedAt: string | null
   finishedAt: string | null
   durationMs: number | null
+  /**
+   * What the run cost besides its files' own time and its environments' cold starts (starting
+   * hearth and the runner, resets, clean-up), for plans to add to each shard; null when not measured.
+   */
+  overheadMs: number | null
   exitCode: number
   counts: SummaryCounts
   /** Sorted by path (code unit order, the same on every machine). */
@@ -109,6 +114,8 @@ export interface SummaryOptions {
    * state right after its run. Default: `state`.
    */
   environmentsFrom?: HearthState
+  /** What the run cost besides its files and cold starts (see `Summary.overheadMs`). Default null. */
+  overheadMs?: number | null
 }
 
 /**
@@ -134,6 +141,7 @@ export function renderSummary(state: HearthState, options: SummaryOptions): Summ
     startedAt: startedAt === null ? null : new Date(startedAt).toISOString(),
     finishedAt: finishedAt === null ? null : new Date(finishedAt).toISOString(),
     durationMs: startedAt === null || finishedAt === null ? null : Math.max(0, finishedAt - startedAt),
+    overheadMs: options.overheadMs ?? null,
     exitCode,
     counts: {
       files: files.length,
@@ -277,6 +285,8 @@ export function parseSummary(text: string, file: string): Summary {
     startedAt: nullable(root.startedAt, 'startedAt', fail, (item, at) => string(item, at, fail)),
     finishedAt: nullable(root.finishedAt, 'finishedAt', fail, (item, at) => string(item, at, fail)),
     durationMs: nullable(root.durationMs, 'durationMs', fail, (item, at) => duration(item, at, fail)),
+    // Absent from the summaries of before it was measured: not measured.
+    overheadMs: nullable(root.overheadMs ?? null, 'overheadMs', fail, (item, at) => duration(item, at, fail)),
     exitCode: count(root.exitCode, 'exitCode', fail),
     counts: {
       files: count(counts.files, 'counts.files', fail),

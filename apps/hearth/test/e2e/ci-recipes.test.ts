@@ -18,7 +18,7 @@ import { parse } from 'yaml'
 import { copyExample, hearth, repoRoot } from './helpers.js'
 
 /**
- * The CI recipes of docs/ci.md, run as their CI systems would run them, on this machine: each job
+ * The CI recipes of docs/sharding.md (docs/ci/*.yml), run as their CI systems would run them, on this machine: each job
  * on a fresh checkout of the demo (a machine of its own), `run`/`script` lines through `sh`
  * verbatim (with `pnpm` and `corepack` shims: the install is already done, `pnpm exec hearth` is the
  * built CLI), and the steps that are actions (checkout, cache, artifacts) emulated as the CI system
@@ -154,7 +154,7 @@ describe('the GitHub Actions recipe', () => {
         needs: Object.fromEntries(
           needs.map((need) => [need, { result: run.results[need], outputs: run.outputs[need] ?? {} }]),
         ),
-        github: { run_id: runId },
+        github: { run_id: runId, run_attempt: '1' },
       }
       if (typeof job.if === 'string' && !condition(job.if, context, false)) continue
       const strategy = record(job.strategy)
@@ -213,9 +213,12 @@ describe('the GitHub Actions recipe', () => {
             const from = path.join(machine, input.path as string)
             expect(existsSync(from), `${name}: uploads ${input.path}, which does not exist`).toBe(true)
             const saved = path.join(store, 'artifacts', input.name as string)
-            expect(run.artifacts.has(input.name as string), `artifact ${input.name} uploaded twice`).toBe(
-              false,
-            )
+            // An existing name is refused (409) unless the step says overwrite.
+            if (input.overwrite !== 'true')
+              expect(run.artifacts.has(input.name as string), `artifact ${input.name} uploaded twice`).toBe(
+                false,
+              )
+            rmSync(saved, { recursive: true, force: true })
             copyInto(from, statSync(from).isDirectory() ? saved : path.join(saved, path.basename(from)))
             run.artifacts.set(input.name as string, saved)
           } else if (uses.startsWith('actions/download-artifact@')) {
@@ -276,7 +279,7 @@ describe('the GitHub Actions recipe', () => {
       ['tests/worker.test.ts', 'passed'],
     ])
     // The merge job saved the history with this run's timings folded in, for the next plan.
-    const saved = run.cache.get('hearth-timings-4242')
+    const saved = run.cache.get('hearth-timings-4242-1')
     expect(saved).toBeDefined()
     const history = JSON.parse(readFileSync(saved as string, 'utf8')) as {
       files: Record<string, { samples: number; lastMs: number }>
@@ -439,7 +442,7 @@ function matrixOf(value: unknown): Array<Record<string, unknown>> {
 
 /**
  * A GitHub expression, of the few forms the recipe uses: a context path (`matrix.shard`,
- * `needs.plan.outputs.matrix`, `steps.plan.outputs.x`, `github.run_id`) or `fromJSON(path)`.
+ * `needs.plan.outputs.matrix`, `steps.plan.outputs.x`, `github.run_id`, `github.run_attempt`) or `fromJSON(path)`.
  */
 function evaluate(text: string, context: object): unknown {
   const expression = text.trim().replace(/^\$\{\{\s*|\s*\}\}$/g, '')

@@ -222,6 +222,37 @@ it('rounds half a cent up', () => {
     expect(incomplete.stderr).toMatch(/shard 1 of 2 is missing/)
   })
 
+  it('runs the shards one after another in one checkout alike: a shard reads the history, the merge writes it once', {
+    timeout: 300_000,
+  }, async () => {
+    const first = machine(null)
+    expect((await hearth(['ci', '--reporter', 'junit'], first)).exitCode).toBe(0)
+    const root = machine(readFileSync(path.join(first, '.hearth/timings.json'), 'utf8'))
+    const history = readFileSync(path.join(root, '.hearth/timings.json'), 'utf8')
+    const ran: string[] = []
+    const plans = new Set<string | null>()
+    for (const index of [1, 2]) {
+      const result = await hearth(['ci', '--shard', `${index}/2`, '--output', `reports/shard-${index}`], root)
+      expect(result.exitCode).toBe(0)
+      const summary = readJson<Summary>(path.join(root, `reports/shard-${index}/summary.json`))
+      plans.add(summary.shard?.plan ?? null)
+      ran.push(...summary.files.map((file) => file.path))
+      // The shard left the history as it found it, so the next shard plans from the same one.
+      expect(readFileSync(path.join(root, '.hearth/timings.json'), 'utf8')).toBe(history)
+    }
+    expect(plans.size).toBe(1)
+    expect(ran.sort()).toEqual([
+      'packages/shared/src/invoice.test.ts',
+      'tests/invoices.test.ts',
+      'tests/worker.test.ts',
+    ])
+    expect((await hearth(['merge-reports', 'reports'], root)).exitCode).toBe(0)
+    const folded = readJson<{ files: Record<string, { samples: number }> }>(
+      path.join(root, '.hearth/timings.json'),
+    )
+    expect(Object.values(folded.files).map((timing) => timing.samples)).toEqual([2, 2, 2])
+  })
+
   it('seeds the history from the JUnit report of a plain Vitest run, so the first plan is measured', async () => {
     const root = machine(null)
     // The project's own Vitest, as its CI ran it before hearth: the unit tests, with a JUnit report.
