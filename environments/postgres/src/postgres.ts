@@ -3,7 +3,7 @@ import type {
   ProcessServiceDefinition,
   ReadinessDefinition,
 } from '@hearth/environments'
-import { ready } from '@hearth/environments'
+import { outputEnv, ready } from '@hearth/environments'
 import { readinessScript, resetScript } from './container-scripts.js'
 import { checkCredentials } from './names.js'
 import { SCRIPTS } from './scripts.js'
@@ -46,12 +46,23 @@ export interface PostgresOptions {
    * `{ DATABASE_URL: '{{url}}' }`; `{}` for none (two databases in one environment, say).
    */
   testEnv?: Readonly<Record<string, string>>
+  /**
+   * Variables the tests get that hold one of the outputs, by the names the project already uses:
+   * `{ PG_URL: 'url', PGHOST: 'host', PGPORT: 'port' }`. Added to `testEnv`.
+   */
+  env?: Readonly<Record<string, PostgresOutput>>
+  /**
+   * A fixed port on 127.0.0.1, for suites that hard-code one (`localhost:5432`). Default: a free
+   * port hearth or the engine picks, so two checkouts run side by side. A port already taken fails
+   * the start (exit 3) naming it.
+   */
+  hostPort?: number
 }
 
 /** What `postgres()` returns: a container service, with the embedded server as its fallback. */
 export type PostgresService = ContainerServiceDefinition & {
   kind: 'container'
-  ports: { pg: number }
+  ports: { pg: number | { container: number; host: number } }
   outputs: Readonly<Record<PostgresOutput, string>>
 }
 
@@ -94,15 +105,23 @@ export function postgres(options: PostgresOptions = {}): PostgresService {
     description: `PostgreSQL (${image})`,
     image,
     ...(options.durable === true ? {} : { command: ['postgres', ...FAST] }),
-    ports: { pg: POSTGRES_DEFAULTS.port },
+    ports: {
+      pg:
+        options.hostPort === undefined
+          ? POSTGRES_DEFAULTS.port
+          : { container: POSTGRES_DEFAULTS.port, host: options.hostPort },
+    },
     env,
     readiness,
     outputs,
     reset: { type: 'exec', command: ['/bin/sh', '-c', resetScript(database)], ...resetTimeout },
-    testEnv: options.testEnv ?? { DATABASE_URL: '{{url}}' },
+    testEnv: outputEnv('postgres', outputs, options.testEnv ?? { DATABASE_URL: '{{url}}' }, options.env),
   }
   if (options.fallback === false) return service
-  return { ...service, fallback: embeddedPostgres({ env, outputs, timing, resetTimeout }) }
+  return {
+    ...service,
+    fallback: embeddedPostgres({ env, outputs, timing, resetTimeout, hostPort: options.hostPort }),
+  }
 }
 
 /** The container's stand-in: bin/embedded-postgres.mjs on a port hearth allocates. */
@@ -111,13 +130,14 @@ function embeddedPostgres(parts: {
   outputs: Readonly<Record<string, string>>
   timing: { timeoutMs?: number }
   resetTimeout: { timeoutMs?: number }
+  hostPort: number | undefined
 }): ProcessServiceDefinition {
   return {
     kind: 'process',
-    description: 'PostgreSQL (embedded, no container engine)',
+    description: 'embedded PostgreSQL (the embedded-postgres package)',
     // The Node that runs hearth, by absolute path: PATH may hold another one, or none.
     command: [process.execPath, SCRIPTS.embedded],
-    ports: { pg: { env: 'PGPORT' } },
+    ports: { pg: parts.hostPort === undefined ? { env: 'PGPORT' } : { env: 'PGPORT', host: parts.hostPort } },
     env: { ...parts.env, HEARTH_POSTGRES_DATA_DIR: '.hearth/postgres' },
     // The script prints this line only once a query on the database has answered.
     readiness: ready.log(/^embedded-postgres: PostgreSQL \S+ ready at /, parts.timing),

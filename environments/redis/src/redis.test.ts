@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs'
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import {
@@ -7,8 +8,9 @@ import {
   outputEnvName,
   validateConfig,
 } from '@hearth/environments'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
+  findRedisServer,
   REDIS_OUTPUTS,
   redis,
   redisDatabaseUrl,
@@ -117,8 +119,10 @@ describe('redis()', () => {
     expect(redis({ fallback: false })).not.toHaveProperty('fallback')
   })
 
-  it('falls back to the stand-in: Node running the shipped script on an allocated port, same outputs', () => {
+  it('falls back to the stand-in where no Redis server is on PATH: Node running the shipped script, same outputs', () => {
+    vi.stubEnv('PATH', '')
     const fallback = normalized(redis()).fallback
+    vi.unstubAllEnvs()
     expect(portable(fallback)).toMatchInlineSnapshot(`
       {
         "command": {
@@ -129,7 +133,7 @@ describe('redis()', () => {
         },
         "cwd": ".",
         "dependsOn": [],
-        "description": "redis-stand-in: an in-memory stand-in for Redis (not Redis)",
+        "description": "redis-stand-in (in memory, not Redis)",
         "env": {},
         "environment": "cache",
         "kind": "process",
@@ -196,6 +200,84 @@ describe('redis()', () => {
       'HEARTH_REDIS_HOST',
       'HEARTH_REDIS_PORT',
     ])
+  })
+
+  it('takes a fixed host port for suites that hard-code one, for the container and the stand-in', () => {
+    const service = redis({ hostPort: 6390 })
+    expect(normalized(service).ports).toEqual([
+      { name: 'redis', container: 6379, host: 6390, protocol: 'tcp', env: null },
+    ])
+    expect(service.fallback?.kind === 'process' && service.fallback.ports).toEqual({
+      redis: { env: 'PORT', host: 6390 },
+    })
+    // Without it, the engine and hearth pick free ports.
+    expect(normalized(redis()).ports).toEqual([
+      { name: 'redis', container: 6379, host: null, protocol: 'tcp', env: null },
+    ])
+  })
+
+  it('maps outputs onto the names a project already uses, beside its testEnv', () => {
+    expect(redis({ env: { REDIS_URI: 'url', CACHE_PORT: 'port' } }).testEnv).toEqual({
+      REDIS_URL: '{{url}}',
+      REDIS_URI: '{{url}}',
+      CACHE_PORT: '{{port}}',
+    })
+    expect(redis({ testEnv: {}, env: { REDIS_URI: 'url' } }).testEnv).toEqual({ REDIS_URI: '{{url}}' })
+    expect(() => redis({ env: { REDIS_URI: 'uri' as 'url' } })).toThrow(
+      'redis({ env }): REDIS_URI maps to "uri", which is not an output of redis(): use one of url, host, port',
+    )
+  })
+
+  describe('a Redis server on PATH', () => {
+    const dirs: string[] = []
+    afterEach(() => {
+      vi.unstubAllEnvs()
+      for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+    })
+    /** A folder holding executables named `names`, each answering --version as a Redis server does. */
+    const binDir = (...names: string[]) => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'hearth-redis-path-'))
+      dirs.push(dir)
+      for (const name of names) {
+        writeFileSync(
+          path.join(dir, name),
+          `#!/bin/sh\necho "${name === 'valkey-server' ? 'Valkey' : 'Redis'} server v=7.2.4 sha=00000000:0 malloc=libc bits=64"\n`,
+        )
+        chmodSync(path.join(dir, name), 0o755)
+      }
+      return dir
+    }
+
+    it('runs it rather than the stand-in, and says which: redis-server first, else valkey-server', () => {
+      const both = binDir('valkey-server', 'redis-server')
+      vi.stubEnv('PATH', `/nonexistent${path.delimiter}${both}`)
+      const fallback = normalized(redis({ hostPort: 6390 })).fallback
+      expect(fallback?.description).toBe(`redis-server 7.2.4 from PATH (${both}/redis-server)`)
+      const command = fallback?.kind === 'process' ? fallback.command : null
+      expect(command !== null && 'argv' in command ? command.argv.at(-1) : null).toContain(
+        `'${both}/redis-server' --port "$PORT" --bind 127.0.0.1`,
+      )
+      expect(fallback?.ports).toEqual([
+        { name: 'redis', container: null, host: 6390, env: 'PORT', protocol: 'tcp' },
+      ])
+      expect(fallback?.outputs).toEqual(REDIS_OUTPUTS)
+      const valkey = binDir('valkey-server')
+      vi.stubEnv('PATH', valkey)
+      expect(findRedisServer()).toEqual({
+        name: 'valkey-server',
+        path: path.join(valkey, 'valkey-server'),
+        version: '7.2.4',
+      })
+      expect(normalized(redis()).fallback?.description).toBe(
+        `valkey-server 7.2.4 from PATH (${valkey}/valkey-server)`,
+      )
+    })
+
+    it('finds none on an empty PATH or one without them', () => {
+      vi.stubEnv('PATH', '')
+      expect(findRedisServer()).toBeNull()
+      expect(findRedisServer({ PATH: binDir('redis-cli') })).toBeNull()
+    })
   })
 
   it('returns a fresh definition each call (a caller may edit it)', () => {

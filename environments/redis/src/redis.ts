@@ -1,5 +1,13 @@
+import { spawnSync } from 'node:child_process'
+import { accessSync, constants, statSync } from 'node:fs'
+import { delimiter, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { type ContainerServiceDefinition, type ProcessServiceDefinition, ready } from '@hearth/environments'
+import {
+  type ContainerServiceDefinition,
+  outputEnv,
+  type ProcessServiceDefinition,
+  ready,
+} from '@hearth/environments'
 
 /** The image users expect by default. Offline machines pass their own (`hearth-test/redis:7`). */
 export const REDIS_IMAGE = 'redis:7-alpine'
@@ -50,6 +58,17 @@ export interface RedisOptions {
    * `{ REDIS_URL: '{{url}}' }`; `{}` for none.
    */
   testEnv?: Readonly<Record<string, string>>
+  /**
+   * Variables the tests get that hold one of the outputs, by the names the project already uses:
+   * `{ REDIS_URI: 'url' }`. Added to `testEnv`.
+   */
+  env?: Readonly<Record<string, 'url' | 'host' | 'port'>>
+  /**
+   * A fixed port on 127.0.0.1, for suites that hard-code one (`localhost:6379`). Default: a free
+   * port hearth or the engine picks, so two checkouts run side by side. A port already taken fails
+   * the start (exit 3) naming it.
+   */
+  hostPort?: number
 }
 
 /**
@@ -71,15 +90,91 @@ export function redis(options: RedisOptions = {}): ContainerServiceDefinition {
     description: 'Redis',
     image: options.image ?? REDIS_IMAGE,
     command: ['redis-server', '--save', '', '--appendonly', 'no'],
-    ports: { redis: REDIS_PORT },
+    ports: {
+      redis: options.hostPort === undefined ? REDIS_PORT : { container: REDIS_PORT, host: options.hostPort },
+    },
     readiness: ready.command(PING),
     outputs: { ...REDIS_OUTPUTS },
     reset: { type: 'exec', command: ['redis-cli', '-e', 'FLUSHALL'] },
-    testEnv: options.testEnv ?? { REDIS_URL: '{{url}}' },
+    testEnv: outputEnv('redis', REDIS_OUTPUTS, options.testEnv ?? { REDIS_URL: '{{url}}' }, options.env),
   }
   if (options.pull !== undefined) service.pull = options.pull
-  if (options.fallback !== false) service.fallback = redisStandIn()
+  if (options.fallback !== false) {
+    // A real server on PATH beats the stand-in: the same Redis the container would have been.
+    const server = findRedisServer()
+    service.fallback =
+      server === null
+        ? redisStandIn({ hostPort: options.hostPort })
+        : redisLocal(server, { hostPort: options.hostPort })
+  }
   return service
+}
+
+/** A Redis-compatible server found on PATH, for the fallback. */
+export interface LocalRedisServer {
+  /** `redis-server` or `valkey-server`. */
+  name: string
+  /** Its absolute path. */
+  path: string
+  /** What `--version` says (`7.0.15`), or null when it did not say. */
+  version: string | null
+}
+
+/** The servers looked for on PATH, in order of preference. */
+export const LOCAL_SERVERS = ['redis-server', 'valkey-server'] as const
+
+/**
+ * The first of `redis-server` and `valkey-server` on PATH (as `env.PATH` lists it), or null. Asks
+ * it its version (a few ms), so hearth can say which it runs.
+ */
+export function findRedisServer(env: NodeJS.ProcessEnv = process.env): LocalRedisServer | null {
+  const dirs = (env.PATH ?? '').split(delimiter).filter(Boolean)
+  for (const name of LOCAL_SERVERS) {
+    for (const dir of dirs) {
+      const candidate = join(dir, name)
+      try {
+        accessSync(candidate, constants.X_OK)
+        if (!statSync(candidate).isFile()) continue
+      } catch {
+        continue
+      }
+      const said = spawnSync(candidate, ['--version'], { encoding: 'utf8', timeout: 5_000 })
+      const version = / v=(\S+)/.exec(said.stdout ?? '')?.[1] ?? null
+      return { name, path: candidate, version }
+    }
+  }
+  return null
+}
+
+/** What a Redis server prints once it accepts connections (Redis 6–8 and Valkey alike). */
+export const SERVER_READY = /Ready to accept connections/
+
+/**
+ * A real Redis (or Valkey) server from PATH as a process service, where no container engine answers:
+ * on 127.0.0.1 at a port hearth allocates (`$PORT`), without persistence, with the container's
+ * outputs and a FLUSHALL reset (through the shipped client, which speaks RESP to any server).
+ */
+export function redisLocal(
+  server: LocalRedisServer,
+  options: { hostPort?: number | undefined } = {},
+): ProcessServiceDefinition {
+  const quoted = `'${server.path.replaceAll("'", `'\\''`)}'`
+  return {
+    kind: 'process',
+    description: `${server.name}${server.version === null ? '' : ` ${server.version}`} from PATH (${server.path})`,
+    command: [
+      '/bin/sh',
+      '-c',
+      `exec ${quoted} --port "$PORT" --bind 127.0.0.1 --save '' --appendonly no --protected-mode no`,
+    ],
+    ports: {
+      redis: options.hostPort === undefined ? { env: 'PORT' } : { env: 'PORT', host: options.hostPort },
+    },
+    readiness: ready.log(SERVER_READY),
+    outputs: { ...REDIS_OUTPUTS },
+    reset: { type: 'exec', command: [process.execPath, STAND_IN_CLI, '-p', '{{ports.redis}}', 'FLUSHALL'] },
+    stopTimeoutMs: 5_000,
+  }
 }
 
 /**
@@ -89,12 +184,14 @@ export function redis(options: RedisOptions = {}): ContainerServiceDefinition {
  * in memory. It is a stand-in for tests, not Redis. `redis()` uses it as its fallback; use it
  * directly for a Redis that never needs Docker.
  */
-export function redisStandIn(): ProcessServiceDefinition {
+export function redisStandIn(options: { hostPort?: number | undefined } = {}): ProcessServiceDefinition {
   return {
     kind: 'process',
-    description: 'redis-stand-in: an in-memory stand-in for Redis (not Redis)',
+    description: 'redis-stand-in (in memory, not Redis)',
     command: [process.execPath, STAND_IN_SERVER],
-    ports: { redis: { env: 'PORT' } },
+    ports: {
+      redis: options.hostPort === undefined ? { env: 'PORT' } : { env: 'PORT', host: options.hostPort },
+    },
     readiness: ready.log(STAND_IN_READY),
     outputs: { ...REDIS_OUTPUTS },
     reset: { type: 'exec', command: [process.execPath, STAND_IN_CLI, '-p', '{{ports.redis}}', 'FLUSHALL'] },

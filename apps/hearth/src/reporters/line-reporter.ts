@@ -167,7 +167,12 @@ export function formatAction(action: Action, state: HearthState, style: Style): 
       return [row(style.green('✓'), name, 'reset', formatDuration(action.durationMs))]
     case 'service/fell-back':
       return [
-        row(style.yellow('!'), name, 'fallback', `${action.reason}: running its local stand-in instead`),
+        row(
+          style.yellow('!'),
+          name,
+          'fallback',
+          `${action.reason}: running ${action.instead ?? 'its local stand-in'} instead`,
+        ),
       ]
     case 'service/preparing':
       return [row(' ', name, 'preparing', style.dim(action.message))]

@@ -38,7 +38,14 @@ export type ServiceAction =
   /** Its dependencies are ready: hearth begins to find or create its instance. */
   | { type: 'service/starting'; at: number; key: ServiceKey }
   /** The container runtime does not answer: the service runs as its fallback process instead. */
-  | { type: 'service/fell-back'; at: number; key: ServiceKey; reason: string }
+  | {
+      type: 'service/fell-back'
+      at: number
+      key: ServiceKey
+      reason: string
+      /** What runs instead: the fallback's description (`redis-server 7.0.15 from PATH (…)`), if it has one. */
+      instead?: string
+    }
   /** Long preparation under way (pulling or building an image). */
   | { type: 'service/preparing'; at: number; key: ServiceKey; message: string; fraction?: number }
   /** An instance runs (created, or found and attached to): readiness probing begins. */

@@ -701,8 +701,10 @@ export class EnvironmentController implements Controller {
     const state = this.store.getState()
     const render = (service: NormalizedService): NormalizedService =>
       renderDependencies(service, (dep) => state.services[`${service.environment}/${dep}`]?.outputs)
+    const stand = original.kind === 'container' ? original.fallback : null
+    const instead = stand?.description == null ? {} : { instead: stand.description }
     const fellBack = (reason: string): void =>
-      this.store.dispatch({ type: 'service/fell-back', at: this.clock.now(), key, reason })
+      this.store.dispatch({ type: 'service/fell-back', at: this.clock.now(), key, reason, ...instead })
     const failure = (error: unknown): { ok: false; failure: ServiceFailure } => ({
       ok: false,
       failure: isDriverError(error)
@@ -727,7 +729,6 @@ export class EnvironmentController implements Controller {
       })
       return { ok: true, driver: choice.driver, definition: choice.service, rendered, inputs }
     } catch (error) {
-      const stand = original.kind === 'container' ? original.fallback : null
       const standDriver = stand === null ? null : this.runtimes.driverFor(stand)
       if (
         signal.aborted ||
