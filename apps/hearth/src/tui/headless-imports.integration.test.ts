@@ -71,10 +71,16 @@ function traced(
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let stdout = ''
+  let stopped = false
   child.stdout.on('data', (chunk: Buffer) => {
     stdout += chunk.toString()
-    // A long-running command (dev) is stopped as a user would, once it has shown `until`.
-    if (options.until?.test(stdout)) child.kill('SIGTERM')
+    // A long-running command (dev) is stopped as a user would, once it has shown `until`: one
+    // signal. (Another on each later chunk of output, a second later on a loaded machine, would be
+    // the "stop at once" of a second Ctrl-C, and a different exit.)
+    if (!stopped && options.until?.test(stdout)) {
+      stopped = true
+      child.kill('SIGTERM')
+    }
   })
   child.stderr.resume()
   return new Promise((resolve) => {
