@@ -1,3 +1,4 @@
+import path from 'node:path'
 import { createStyle, type Style } from './style.js'
 
 /** Where a command writes, injected so tests can capture it. */
@@ -33,4 +34,11 @@ export function errStyle(io: Io): Style {
 
 export function println(stream: Io['stdout'], line = ''): void {
   stream.write(`${line}\n`)
+}
+
+/** A path as a person reads it: relative to the current folder when under it, else absolute. */
+export function displayPath(file: string, cwd: string = process.cwd()): string {
+  const relative = path.relative(cwd, file)
+  if (relative === '') return '.'
+  return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative
 }

@@ -5,7 +5,7 @@ import type { HearthState } from '@hearth/core'
 import { formatDuration } from '@hearth/environments'
 import { type CommandSpec, type ParsedArgs, UsageError } from '../args.js'
 import type { Interrupts } from '../interrupts.js'
-import { type Io, outStyle, println } from '../io.js'
+import { displayPath, type Io, outStyle, println } from '../io.js'
 import { attachGithubReporter } from '../reporters/github-reporter.js'
 import { writeJunitReport } from '../reporters/junit-reporter.js'
 import { attachLineReporter } from '../reporters/line-reporter.js'
@@ -226,7 +226,7 @@ export async function runCi(args: ParsedArgs, io: Io, interrupts: Interrupts): P
           const predicted = plan.shards.find((entry) => entry.index === shard.index)?.predictedMs ?? 0
           say(
             style.dim(
-              `shard ${shardLabel}: ${part.files.length} of ${chosen.length} test files, predicted ${formatDuration(predicted)} (${planPath === null ? 'planned here from the timing history' : `plan ${path.relative(process.cwd(), planPath)}`}, ${plan.digest})`,
+              `shard ${shardLabel}: ${part.files.length} of ${chosen.length} test files, predicted ${formatDuration(predicted)} (${planPath === null ? 'planned here from the timing history' : `plan ${displayPath(planPath)}`}, ${plan.digest})`,
             ),
           )
           if (part.unplanned.length > 0)
@@ -297,7 +297,7 @@ export async function runCi(args: ParsedArgs, io: Io, interrupts: Interrupts): P
   )
   if (reporters.includes('junit')) {
     await writeJunitReport(path.join(outputDir, 'junit.xml'), state)
-    say(style.dim(`JUnit report: ${path.relative(process.cwd(), path.join(outputDir, 'junit.xml'))}`))
+    say(style.dim(`JUnit report: ${displayPath(path.join(outputDir, 'junit.xml'))}`))
   }
   ndjson?.finish(exitCode)
   if (ndjsonStream !== null) await new Promise<void>((resolve) => ndjsonStream.end(resolve))

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { parseCommandArgs, UsageError } from '../args.js'
 import type { Io } from '../io.js'
+import { displayPath } from '../io.js'
 import type { Summary, SummaryFile } from '../reporters/summary.js'
 import { serializeSummary } from '../reporters/summary.js'
 import { mergeReportsSpec, runMergeReports } from './merge-reports.js'
@@ -126,7 +127,7 @@ describe('hearth merge-reports', () => {
         now: () => AT,
       },
     )
-    const shown = path.relative(process.cwd(), dir)
+    const shown = displayPath(dir)
     return { code, out: out().split(shown).join('<dir>'), err: err() }
   }
 

@@ -9,7 +9,7 @@ import {
   serializeTimingHistory,
 } from '@hearth/sharding'
 import { type CommandSpec, type ParsedArgs, UsageError } from '../args.js'
-import { type Io, outStyle, println } from '../io.js'
+import { displayPath, type Io, outStyle, println } from '../io.js'
 import { type MergedReports, type MergedSummary, mergeReports, writeMergedReports } from '../merge.js'
 import { readTimingHistory, timingsFile } from '../shards.js'
 import { ensureStateDir } from '../state-dir.js'
@@ -50,8 +50,8 @@ export const mergeReportsSpec: CommandSpec = {
     'even when its tests fail (GitHub Actions: `if: always()` on the upload step). Reports of unsharded',
     'runs of disjoint tests merge too. junit.xml is merged when every shard wrote one; events.ndjson',
     "holds the shards' streams one after the other. In a project (a hearth config here or above), the",
-    "shards' file durations and environment start-ups are folded into .hearth/timings.json, so the",
-    'next plan learns from them.',
+    "shards' file durations, environment start-ups and fixed costs are folded into .hearth/timings.json,",
+    'so the next plan learns from them.',
     '',
     'Exit code: the one the whole run would have had: 70 over 2 over 130 over 3 over 1 over 0 across the',
     'shards; 2 when the reports do not make one run (a shard missing or there twice, different plans).',
@@ -102,7 +102,7 @@ export async function runMergeReports(
     return merged.exitCode
   }
   const style = outStyle(io)
-  const shown = (file: string) => path.relative(process.cwd(), file) || '.'
+  const shown = (file: string) => displayPath(file)
   for (const line of formatMerge(merged, style)) println(io.stdout, line)
   for (const note of merged.notes) println(io.stdout, style.yellow(`! ${note}`))
   if (timingsError !== null) println(io.stdout, style.yellow(`! ${timingsError}`))

@@ -3,7 +3,7 @@ import { writeFileAtomic } from '@hearth/driver'
 import { formatDuration } from '@hearth/environments'
 import type { ShardPlan } from '@hearth/sharding'
 import { type CommandSpec, type ParsedArgs, UsageError } from '../args.js'
-import { type Io, println } from '../io.js'
+import { displayPath, type Io, println } from '../io.js'
 import {
   MAX_SHARDS,
   makePlan,
@@ -67,10 +67,11 @@ export const planSpec: CommandSpec = {
     },
   },
   details: [
-    "Each file's time comes from the timing history (.hearth/timings.json, written by every `hearth ci`",
-    'and by `hearth merge-reports`, seeded by `hearth timings import junit.xml`); a file it does not',
-    "know gets a predicted time (its group's median, scaled by its size). A shard also pays the start-up",
-    'of each environment its files need, so files of one environment stay together when that is cheaper.',
+    "Each file's time comes from the timing history (.hearth/timings.json: written by `hearth ci`, a",
+    "shard's runs excepted, and by `hearth merge-reports`; seeded by `hearth timings import junit.xml`).",
+    "A file it does not know gets a predicted time (its group's median, scaled by its size). A shard",
+    'also pays the fixed cost of a run and the start-up of each environment its files need, so files',
+    'of one environment stay together when that is cheaper.',
     'The same inputs give the same plan on every machine. A missing or stale history makes a plan of',
     'predictions, never an error. With json, github or gitlab the readable plan goes to stderr.',
   ].join('\n'),
@@ -126,9 +127,7 @@ export async function runPlan(args: ParsedArgs, io: Io): Promise<number> {
 }
 
 function outputOf(args: ParsedArgs): string | null {
-  return typeof args.values.output === 'string'
-    ? path.relative(process.cwd(), path.resolve(args.values.output))
-    : null
+  return typeof args.values.output === 'string' ? displayPath(path.resolve(args.values.output)) : null
 }
 
 function parseFormat(value: ParsedArgs['values'][string]): PlanFormat {

@@ -10,7 +10,7 @@ import {
   type TimingHistory,
 } from '@hearth/sharding'
 import { type CommandSpec, type ParsedArgs, UsageError } from '../args.js'
-import { type Io, outStyle, println } from '../io.js'
+import { displayPath, type Io, outStyle, println } from '../io.js'
 import { readTimingHistory, timingsFile } from '../shards.js'
 import { openSession } from '../wiring.js'
 import { globalOptions } from './shared.js'
@@ -24,8 +24,9 @@ export const timingsSpec: CommandSpec = {
     "reports (Vitest's, jest-junit's) into it, so the first plan of a suite already run in CI is balanced.",
   options: {},
   details: [
-    "The history is .hearth/timings.json: each test file's smoothed duration and each environment's",
-    'cold start, written by every `hearth ci` and by `hearth merge-reports`. Keep it in the CI cache.',
+    "The history is .hearth/timings.json: each test file's smoothed duration, each environment's cold",
+    "start and a run's fixed cost, written by `hearth ci` (not by a shard: `hearth merge-reports` folds",
+    "the shards' in). Keep it in the CI cache.",
     "A report's suite names are matched to the project's test files by path, or by a unique ending",
     '(Vitest names them relative to its own root, e.g. a package folder).',
   ].join('\n'),
@@ -96,7 +97,7 @@ export async function runTimings(args: ParsedArgs, io: Io): Promise<number> {
       )
     }
     await writeFileAtomic(timingsFile(config.root), serializeTimingHistory(history))
-    println(io.stdout, style.dim(`history: ${path.relative(process.cwd(), timingsFile(config.root))}`))
+    println(io.stdout, style.dim(`history: ${displayPath(timingsFile(config.root))}`))
   } finally {
     await close()
   }
