@@ -6,14 +6,17 @@ import { type ClassifiedTestFile, type HearthState, selectColdStart, selectRunFi
 import { writeFileAtomic } from '@hearth/driver'
 import { parseDuration } from '@hearth/environments'
 import {
+  type EnvironmentStartup,
   parseTimingHistory,
   planDigest,
   planShards,
   proposeShardCount,
   recordEnvironmentStartups,
   recordRunOverhead,
+  recordTimings,
   type ShardPlan,
   serializeTimingHistory,
+  type TimedFile,
   type TimingHistory,
 } from '@hearth/sharding'
 import { UsageError } from './args.js'
@@ -79,12 +82,34 @@ export async function recordRunCosts(
   const startups = coldStarts(state)
   if (startups.length === 0 && overheadMs === null) return
   try {
-    let history = recordEnvironmentStartups(await readTimingHistory(root), startups, at)
-    if (overheadMs !== null) history = recordRunOverhead(history, overheadMs, at)
-    await writeFileAtomic(timingsFile(root), serializeTimingHistory(history))
+    await foldIntoHistory(root, { startups, overheads: overheadMs === null ? [] : [overheadMs] }, at)
   } catch {
     // The history is a cache: the next run measures again.
   }
+}
+
+/**
+ * Folds what runs measured (files' durations, environments' cold starts, runs' fixed costs) into
+ * the timing history at `root`: one read, one atomic write. A missing or damaged history is empty.
+ */
+export async function foldIntoHistory(
+  root: string,
+  measured: {
+    files?: readonly TimedFile[]
+    startups: readonly EnvironmentStartup[]
+    overheads: readonly number[]
+  },
+  at: Date,
+): Promise<string> {
+  let history = recordEnvironmentStartups(
+    recordTimings(await readTimingHistory(root), measured.files ?? [], at),
+    measured.startups,
+    at,
+  )
+  for (const overheadMs of measured.overheads) history = recordRunOverhead(history, overheadMs, at)
+  const file = timingsFile(root)
+  await writeFileAtomic(file, serializeTimingHistory(history))
+  return file
 }
 
 /** `--shard 2/4` → { index: 2, total: 4 }; anything else is a usage error that shows the form. */

@@ -557,6 +557,14 @@ function suiteInput({ files, startups, shards }: typeof suite extends fc.Arbitra
 }
 
 // Timeouts are generous so a loaded machine cannot fail them; nothing here asserts on time.
+/** The paths of the input its history does not hold, sorted: those the plan must say it predicted. */
+function unknownPaths(input: { files: readonly PlanFile[]; history: TimingHistory }): string[] {
+  return input.files
+    .filter((f) => !Object.hasOwn(input.history.files, f.path))
+    .map((f) => f.path)
+    .sort()
+}
+
 describe('planShards properties', { timeout: 60_000 }, () => {
   it('puts every file in exactly one shard, with consistent sums', () => {
     fc.assert(
@@ -581,12 +589,7 @@ describe('planShards properties', { timeout: 60_000 }, () => {
         }
         expect(plan.predictedMaxMs).toBe(Math.max(0, ...plan.shards.map((shard) => shard.predictedMs)))
         expect(plan.predictedMaxMs).toBeGreaterThanOrEqual(plan.lowerBound.ms)
-        expect(plan.predicted).toEqual(
-          input.files
-            .filter((f) => !Object.hasOwn(input.history.files, f.path))
-            .map((f) => f.path)
-            .sort(),
-        )
+        expect(plan.predicted).toEqual(unknownPaths(input))
       }),
       { numRuns: 150 },
     )
@@ -714,12 +717,7 @@ describe('planShards properties', { timeout: 60_000 }, () => {
         expect(plan.shards.flatMap((shard) => shard.files).length).toBe(input.files.length)
         for (const shard of plan.shards) expect(Number.isFinite(shard.predictedMs)).toBe(true)
         // What the damaged history does not hold is predicted, and the plan says so.
-        expect(plan.predicted).toEqual(
-          input.files
-            .filter((f) => !Object.hasOwn(input.history.files, f.path))
-            .map((f) => f.path)
-            .sort(),
-        )
+        expect(plan.predicted).toEqual(unknownPaths(input))
       }),
       { numRuns: 100 },
     )

@@ -1,17 +1,10 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
-import { writeFileAtomic } from '@hearth/driver'
 import { findConfigFile, formatDuration } from '@hearth/environments'
-import {
-  recordEnvironmentStartups,
-  recordRunOverhead,
-  recordTimings,
-  serializeTimingHistory,
-} from '@hearth/sharding'
 import { type CommandSpec, type ParsedArgs, UsageError } from '../args.js'
 import { displayPath, type Io, outStyle, println } from '../io.js'
 import { type MergedReports, type MergedSummary, mergeReports, writeMergedReports } from '../merge.js'
-import { readTimingHistory, timingsFile } from '../shards.js'
+import { foldIntoHistory } from '../shards.js'
 import { ensureStateDir } from '../state-dir.js'
 import type { Style } from '../style.js'
 import { VERSION } from '../version.js'
@@ -134,15 +127,8 @@ export async function foldTimings(
   const startups = summary.environments
     .filter((environment) => environment.startMs !== null && !environment.reused)
     .map((environment) => ({ name: environment.name, durationMs: environment.startMs as number }))
-  let history = recordEnvironmentStartups(
-    recordTimings(await readTimingHistory(root), files, at),
-    startups,
-    at,
-  )
-  for (const shard of summary.shards)
-    if (shard.overheadMs !== null) history = recordRunOverhead(history, shard.overheadMs, at)
-  const file = timingsFile(root)
-  await writeFileAtomic(file, serializeTimingHistory(history))
+  const overheads = summary.shards.flatMap((shard) => (shard.overheadMs === null ? [] : [shard.overheadMs]))
+  const file = await foldIntoHistory(root, { files, startups, overheads }, at)
   return {
     file,
     files: files.filter((entry) => entry.state !== 'skipped').length,
