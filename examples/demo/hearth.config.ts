@@ -1,4 +1,4 @@
-import { defineConfig } from '@hearth/environments'
+import { defineConfig } from 'hearth'
 import { backend } from './environments/backend.js'
 
 export default defineConfig({

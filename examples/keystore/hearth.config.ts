@@ -1,6 +1,6 @@
 import { postgres } from '@hearth/env-postgres'
 import { redis } from '@hearth/env-redis'
-import { defineConfig, defineEnvironment } from '@hearth/environments'
+import { defineConfig, defineEnvironment } from 'hearth'
 
 /** A PostgreSQL server for the Postgres adapter. Its tests get DATABASE_URL. */
 const postgresEnvironment = defineEnvironment({

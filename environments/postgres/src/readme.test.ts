@@ -38,7 +38,7 @@ describe('README example', () => {
       file,
       environmentFile
         .replaceAll("'@hearth/env-postgres'", `'${ENTRY}'`)
-        .replaceAll("'@hearth/environments'", `'${ENVIRONMENTS}'`),
+        .replaceAll("'hearth'", `'${ENVIRONMENTS}'`),
     )
     const { backend } = (await import(pathToFileURL(file).href)) as { backend: EnvironmentDefinition }
     const result = validateConfig(

@@ -22,7 +22,8 @@ const [environmentFile = '', configFile = '', clientSnippet = ''] = blocks
 // The project has no node_modules: its imports point at this workspace's sources instead.
 const here = path.dirname(fileURLToPath(import.meta.url))
 const imports: Record<string, string> = {
-  '@hearth/environments': path.resolve(here, '../../../packages/environments/src/index.ts'),
+  // hearth re-exports the authoring API of @hearth/environments.
+  hearth: path.resolve(here, '../../../packages/environments/src/index.ts'),
   '@hearth/env-redis': path.resolve(here, '../src/index.ts'),
   ioredis: createRequire(import.meta.url).resolve('ioredis'),
 }

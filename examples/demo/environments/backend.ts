@@ -1,6 +1,6 @@
 import { migrations, postgres } from '@hearth/env-postgres'
 import { redis } from '@hearth/env-redis'
-import { defineEnvironment, ready } from '@hearth/environments'
+import { defineEnvironment, ready } from 'hearth'
 
 /** Runs a TypeScript entry point of one of the demo's apps (no build step: tsx loads it). */
 const tsNode = (file: string) => ['node', '--import', 'tsx', file]

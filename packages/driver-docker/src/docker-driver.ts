@@ -1032,7 +1032,7 @@ function portConflict(error: unknown, service: NormalizedService, identity: Serv
   return new DriverError(
     'port-conflict',
     `port ${port.host} (ports.${port.name} of ${identity.service}) is already in use on ${LOOPBACK}`,
-    `stop whatever listens on ${port.host} (\`ss -ltnp 'sport = :${port.host}'\`, \`docker ps --filter publish=${port.host}\`), or remove host: ${port.host} so that the engine picks a free port`,
+    `stop whatever listens on ${port.host} (\`ss -ltnp 'sport = :${port.host}'\`, \`docker ps --filter publish=${port.host}\`), or drop the fixed port (\`host: ${port.host}\`, a preset's \`hostPort\`) so that the engine picks a free one`,
     { cause: error },
   )
 }

@@ -314,7 +314,7 @@ describe('DockerDriver: start, readiness, exec and logs', () => {
       expect(error).toMatchObject({
         code: 'port-conflict',
         message: `port ${port} (ports.main of taken) is already in use on 127.0.0.1`,
-        fix: expect.stringContaining(`remove host: ${port}`),
+        fix: expect.stringContaining(`drop the fixed port (\`host: ${port}\``),
       })
       // The container that could not start is not left behind.
       expect(await driver.list({ projectId, service: 'taken' })).toEqual([])

@@ -355,7 +355,7 @@ export class ProcessDriver implements Driver {
         throw new DriverError(
           'port-conflict',
           `port ${port.host} (ports.${port.name} of ${name}) is already in use on ${HOST}`,
-          `stop whatever listens on ${port.host} (\`ss -ltnp 'sport = :${port.host}'\`), or remove host: ${port.host} so that hearth picks a free port`,
+          `stop whatever listens on ${port.host} (\`ss -ltnp 'sport = :${port.host}'\`), or drop the fixed port (\`host: ${port.host}\`, a preset's \`hostPort\`) so that hearth picks a free one`,
         )
       }
       ports[port.name] = port.host

@@ -309,7 +309,8 @@ function formatRunAction(action: TestsAction, state: HearthState, style: Style):
       const cases = selectTestCaseCounts(state)
       const took = run.startedAt === null ? '' : ` in ${formatDuration(action.at - run.startedAt)}`
       const flaky = counts.flaky > 0 ? `, ${counts.flaky} flaky` : ''
-      const tests = `${cases.passed + cases.failed + cases.skipped} tests`
+      const total = cases.passed + cases.failed + cases.skipped
+      const tests = `${total} ${total === 1 ? 'test' : 'tests'}`
       if (counts.failed > 0 || run.blockedBy !== null) {
         return [style.red(`✗ ${counts.failed} failed, ${counts.passed} passed${flaky}${took} (${tests})`)]
       }

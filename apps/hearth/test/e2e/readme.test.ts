@@ -34,11 +34,9 @@ http.createServer((request, response) => response.end(request.url === '/health' 
 console.log('seeded against', process.env.API_URL, await response.text())`,
     })
     projects.push(project)
-    mkdirSync(path.join(project.root, 'node_modules/@hearth'), { recursive: true })
-    symlinkSync(
-      path.join(repoRoot, 'packages/environments'),
-      path.join(project.root, 'node_modules/@hearth/environments'),
-    )
+    // The config imports from 'hearth', the one package a project installs.
+    mkdirSync(path.join(project.root, 'node_modules'), { recursive: true })
+    symlinkSync(path.join(repoRoot, 'apps/hearth'), path.join(project.root, 'node_modules/hearth'))
 
     const up = await hearth(['up'], project.root)
     expect(up.stderr).toBe('')
@@ -61,8 +59,8 @@ export default { environments: [{ name: 'backend', services }] }
     })
     projects.push(project)
     mkdirSync(path.join(project.root, 'node_modules/@hearth'), { recursive: true })
+    symlinkSync(path.join(repoRoot, 'apps/hearth'), path.join(project.root, 'node_modules/hearth'))
     for (const [name, folder] of [
-      ['environments', 'packages/environments'],
       ['env-postgres', 'environments/postgres'],
       ['env-redis', 'environments/redis'],
     ] as const) {
