@@ -6,6 +6,8 @@ import { ciSpec, runCi } from './commands/ci.js'
 import { devSpec, runDev } from './commands/dev.js'
 import { downSpec, runDown } from './commands/down.js'
 import { gcSpec, runGc } from './commands/gc.js'
+import { importComposeSpec, runImportCompose } from './commands/import-compose.js'
+import { initSpec, runInit } from './commands/init.js'
 import { mergeReportsSpec, runMergeReports } from './commands/merge-reports.js'
 import { planSpec, runPlan } from './commands/plan.js'
 import { runStatus, statusSpec } from './commands/status.js'
@@ -22,6 +24,8 @@ interface Command {
 }
 
 const COMMANDS: Readonly<Record<string, Command>> = {
+  init: { spec: initSpec, run: runInit },
+  'import-compose': { spec: importComposeSpec, run: runImportCompose },
   up: { spec: upSpec, run: runUp },
   down: { spec: downSpec, run: runDown },
   status: { spec: statusSpec, run: runStatus },

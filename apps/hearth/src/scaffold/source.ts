@@ -93,6 +93,8 @@ export function literal(value: unknown, indent = 0, lead = 0): string {
       .map(([name, item]) => `${pad}${key(name)}: ${literal(item, indent + 2, key(name).length + 3)},`)
       .join('\n')}\n${' '.repeat(indent)}}`
   }
+  // A Code over several lines is printed as written (it lays out its own lines), not as "[object Object]".
+  if (value instanceof Code) return value.text
   return flat ?? String(value)
 }
 

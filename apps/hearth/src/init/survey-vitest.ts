@@ -1,0 +1,116 @@
+import { fork } from 'node:child_process'
+import { createRequire } from 'node:module'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { UsageError } from '../args.js'
+import type { SurveyedFile, SurveyedProject, SurveyRequest, SurveyResponse } from './survey-protocol.js'
+
+/** One Vitest owner (a folder and the config `vitest run` uses there) with what its Vitest found. */
+export interface VitestOwnerSurvey {
+  root: string
+  configFile: string | null
+  projects: SurveyedProject[]
+  /** The test files this owner runs (a file in a package with a config of its own is that package's). */
+  files: SurveyedFile[]
+}
+
+export interface VitestSurvey {
+  /** The version of the root's (else the first owner's) Vitest. */
+  version: string
+  owners: VitestOwnerSurvey[]
+}
+
+/**
+ * The project's tests as `hearth ci` will see them: the owners (which config runs which folder) are
+ * worked out by @hearth/vitest's runner, exactly as `hearth ci` does; then one short-lived child
+ * process loads each owner's config with the project's own Vitest and reports its projects and
+ * which project runs each test file. Loading is slower than reading the configs as text (about a
+ * second), but it is right whatever the config does: `defineWorkspace`, shared configs, `projects`
+ * globs, plugins that set `include`.
+ *
+ * A project with no usable Vitest, or a config that does not load, is a UsageError: init lists the
+ * tests with the project's own Vitest and cannot guess them.
+ */
+export async function surveyVitest(root: string, packageDirs: readonly string[]): Promise<VitestSurvey> {
+  const { createTestRunner, isVitestSetupError, ownerOfFile, resolveProjectVitest } = await import(
+    '@hearth/vitest'
+  )
+  let owners: Array<{ root: string; configFile: string | null }>
+  let version: string
+  try {
+    const runner = await createTestRunner({ root, mode: 'once', packageDirs })
+    try {
+      owners = runner.owners().map(({ root, configFile }) => ({ root, configFile }))
+      version = runner.vitestVersion
+    } finally {
+      await runner.close()
+    }
+  } catch (error) {
+    if (!isVitestSetupError(error)) throw error
+    const [cause = error.message, fix] = error.message.replace(/^hearth: /, '').split(/\s*\bFix: /)
+    throw new UsageError(
+      cause.trim(),
+      fix?.trim().replace(/\.$/, '') ?? 'install Vitest 4 in the project (npm install -D vitest@^4)',
+    )
+  }
+  const request: SurveyRequest = {
+    owners: owners.map((owner) => ({ ...owner, nodeEntry: resolveProjectVitest(owner.root).nodeEntry })),
+  }
+  const response = await runSurveyor(root, request)
+  const surveyed: VitestOwnerSurvey[] = []
+  for (const owner of response.owners) {
+    if ('error' in owner) {
+      const what = owner.configFile ?? `Vitest's defaults in ${owner.root}`
+      throw new UsageError(
+        `${what} did not load: ${owner.error.trim()}`,
+        `correct it until \`vitest run\` works in ${owner.root}, then run hearth init again`,
+      )
+    }
+    const files = owner.files.filter((entry) => ownerOfFile(entry.file, owners)?.root === owner.root)
+    surveyed.push({ ...owner, files })
+  }
+  return { version, owners: surveyed }
+}
+
+function runSurveyor(cwd: string, request: SurveyRequest): Promise<SurveyResponse> {
+  const entry = surveyorEntry()
+  const child = fork(entry.file, [], {
+    cwd,
+    execArgv: entry.execArgv,
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    serialization: 'advanced',
+  })
+  let stderr = ''
+  child.stdout?.resume()
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000)
+  })
+  return new Promise<SurveyResponse>((resolve, reject) => {
+    let response: SurveyResponse | undefined
+    child.on('message', (message: SurveyResponse) => {
+      response = message
+    })
+    child.on('error', reject)
+    child.once('exit', (code, signal) => {
+      if (response !== undefined) return resolve(response)
+      const tail = stderr.trim().split('\n').slice(-10).join('\n')
+      reject(
+        new Error(
+          `hearth init: the Vitest surveyor stopped (${signal === null ? `exit code ${code}` : `signal ${signal}`})` +
+            (tail === '' ? '' : `. Its last lines on stderr:\n${tail}`),
+        ),
+      )
+    })
+    child.send(request)
+  })
+}
+
+/** The built surveyor next to this module; from the sources (hearth's own tests), through tsx. */
+function surveyorEntry(): { file: string; execArgv: string[] } {
+  const fromSource = import.meta.url.endsWith('.ts')
+  const file = fileURLToPath(
+    new URL(fromSource ? './vitest-survey.ts' : './vitest-survey.js', import.meta.url),
+  )
+  if (!fromSource) return { file, execArgv: [] }
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
+  return { file, execArgv: ['--import', tsx] }
+}
