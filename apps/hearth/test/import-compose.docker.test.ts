@@ -73,22 +73,58 @@ async function query(url: string, sql: string): Promise<unknown[]> {
 
 /** One Redis command in RESP, the raw reply. */
 function redis(port: number, ...args: string[]): Promise<string> {
+  // The replies asked for this way are small: one line, ending with CRLF.
+  return redisSession(port, [args], (reply) => reply.endsWith('\r\n'))
+}
+
+/**
+ * Redis commands on one connection (AUTH holds per connection), the raw replies once `complete`
+ * says they are all there. A server that accepts and then says nothing (or too little) fails the
+ * test after `timeoutMs`, naming the commands and the reply so far, instead of hanging it until
+ * the test's own limit.
+ */
+function redisSession(
+  port: number,
+  commands: ReadonlyArray<readonly string[]>,
+  complete: (reply: string) => boolean,
+  timeoutMs = 15_000,
+): Promise<string> {
+  const asked = commands.map((args) => args[0]).join(', ')
   return new Promise((resolve, reject) => {
+    let reply = ''
     const socket = connect({ host: '127.0.0.1', port }, () =>
       socket.write(
-        `*${args.length}\r\n${args.map((arg) => `$${Buffer.byteLength(arg)}\r\n${arg}\r\n`).join('')}`,
+        commands
+          .map(
+            (args) =>
+              `*${args.length}\r\n${args.map((arg) => `$${Buffer.byteLength(arg)}\r\n${arg}\r\n`).join('')}`,
+          )
+          .join(''),
       ),
     )
-    let reply = ''
+    socket.setTimeout(timeoutMs, () => {
+      socket.destroy()
+      reject(
+        new Error(
+          `redis on 127.0.0.1:${port} did not answer ${asked} within ${timeoutMs / 1000} s (reply so far: ${JSON.stringify(reply)})`,
+        ),
+      )
+    })
     socket.on('data', (data) => {
       reply += data.toString()
-      // A complete reply ends with CRLF; the replies asked for here are small.
-      if (reply.endsWith('\r\n')) {
+      if (complete(reply)) {
+        socket.setTimeout(0)
         socket.end()
         resolve(reply)
       }
     })
     socket.once('error', reject)
+    // After a whole reply this rejects a promise already resolved: nothing happens.
+    socket.once('close', () =>
+      reject(
+        new Error(`redis on 127.0.0.1:${port} closed before answering ${asked}: ${JSON.stringify(reply)}`),
+      ),
+    )
   })
 }
 
@@ -160,24 +196,14 @@ describe('hearth import-compose, then hearth up on a real engine', () => {
       ['worker', 'running'],
     ])
     const port = Number(services.queue?.instance?.ports.redis)
-    const socketReply = await new Promise<string>((resolve, reject) => {
-      // AUTH and LRANGE on one connection: the password holds per connection.
-      const socket = connect({ host: '127.0.0.1', port }, () =>
-        socket.write(
-          '*2\r\n$4\r\nAUTH\r\n$12\r\nqueue-secret\r\n*4\r\n$6\r\nLRANGE\r\n$4\r\njobs\r\n$1\r\n0\r\n$2\r\n-1\r\n',
-        ),
-      )
-      let reply = ''
-      socket.on('data', (data) => {
-        reply += data.toString()
-        if (reply.includes('resize avatar\r\n')) {
-          socket.end()
-          resolve(reply)
-        }
-      })
-      socket.once('error', reject)
-      socket.once('end', () => resolve(reply))
-    })
+    const socketReply = await redisSession(
+      port,
+      [
+        ['AUTH', 'queue-secret'],
+        ['LRANGE', 'jobs', '0', '-1'],
+      ],
+      (reply) => reply.includes('resize avatar\r\n'),
+    )
     expect(socketReply).toBe('+OK\r\n*2\r\n$18\r\nsend welcome email\r\n$13\r\nresize avatar\r\n')
     const log = await waitForLog(services.worker?.instance?.id as string, 'fixture jobs')
     expect(log).toContain('worker: 3 fixture jobs')

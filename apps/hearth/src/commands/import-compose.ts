@@ -1,21 +1,22 @@
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { writeFileAtomic } from '@hearth/driver'
-import { CONFIG_FILES } from '@hearth/environments'
+import { CONFIG_FILES, isConfigError } from '@hearth/environments'
 import { type CommandSpec, type ParsedArgs, UsageError } from '../args.js'
 import { COMPOSE_FILES } from '../compose/compose-file.js'
 import {
   type ComposeConversion,
   type ComposeService,
+  composeVariables,
   convertCompose,
   describeUnconverted,
   findComposeFiles,
   isComposeError,
+  isHearthName,
   renderComposeConfig,
 } from '../compose/convert.js'
-import { parseDotenv } from '../compose/dotenv.js'
 import { displayPath, errStyle, type Io, outStyle, println } from '../io.js'
+import { writeCheckedConfig } from '../scaffold/write-config.js'
 import type { Style } from '../style.js'
 
 export const importComposeSpec: CommandSpec = {
@@ -64,8 +65,9 @@ export const importComposeSpec: CommandSpec = {
     'Compose file, never the shell. Host ports Compose publishes are kept (tests often expect them),',
     'unless --free-ports.',
     '',
-    'With --config <file>, that file is written. Once written, the config is loaded as `hearth up` loads it',
-    '(when hearth and the presets it imports are installed).',
+    'With --output (or --config) <file>, that file is written, and build contexts and binds are made relative',
+    'to its folder, which hearth resolves them against. It is written only once it loads as `hearth up` loads',
+    'it (when hearth and the presets it imports are installed): a config that does not load replaces nothing.',
     '',
     'Exit codes: 0 written (also when some fields were not converted), 2 usage error or a file that is not',
     'a Compose file.',
@@ -87,18 +89,23 @@ export async function runImportCompose(args: ParsedArgs, io: Io): Promise<number
       'pass the path of a Compose file',
     )
   })
-  const env = await dotenvOf(root, file)
+  const env = await composeVariables(root, file)
+  // hearth resolves a config's build contexts, binds and watch globs against the config's own
+  // folder, so the conversion is made relative to where the config goes, not to where we stand.
+  const configRoot = output === null ? root : path.dirname(output)
+  const fromConfig = (name: string) => toPosix(path.relative(configRoot, path.resolve(root, name)))
   let conversion: ComposeConversion
   try {
     conversion = convertCompose(text, {
-      file,
-      root,
+      file: fromConfig(file),
+      root: configRoot,
+      displayFile: file,
       ...(typeof args.values.name === 'string' ? { name: args.values.name } : {}),
-      ...(env === null ? {} : { variables: env.variables, variablesFrom: env.file }),
+      ...(env === null ? {} : { variables: env.variables, variablesFrom: fromConfig(env.file) }),
       profiles: (args.values.profile as string[] | undefined) ?? [],
       hostPorts: args.values['free-ports'] !== true,
       presets: args.values['no-presets'] !== true,
-      ...(override === null ? {} : { overrideFile: override }),
+      ...(override === null ? {} : { overrideFile: fromConfig(override) }),
     })
   } catch (error) {
     if (isComposeError(error)) throw new UsageError(error.message, error.fix)
@@ -119,11 +126,10 @@ export async function runImportCompose(args: ParsedArgs, io: Io): Promise<number
       'see the list above: each entry says why',
     )
   }
-  const config = renderComposeConfig(conversion, file)
+  const config = renderComposeConfig(conversion, fromConfig(file))
   if (output === null) io.stdout.write(config)
-  else await writeFileAtomic(output, config)
   for (const line of summaryLines(conversion, style)) println(out, line)
-  if (output !== null) await checkLoads(output, conversion, io)
+  if (output !== null) await writeConfig(output, config, conversion, io)
   println(
     out,
     style.green(
@@ -134,35 +140,33 @@ export async function runImportCompose(args: ParsedArgs, io: Io): Promise<number
 }
 
 /**
- * Loads the written config as `hearth up` will, when what it imports is installed: a conversion that
- * does not validate is a bug to see now, not at the first `hearth up`. Otherwise says what to install.
+ * Writes the config once it loads as `hearth up` will load it (when what it imports is installed):
+ * a conversion that does not validate is a bug to see now, not at the first `hearth up`, and it
+ * replaces nothing. When hearth or a preset is not installed, says what to install.
  */
-async function checkLoads(file: string, conversion: ComposeConversion, io: Io): Promise<void> {
-  const modules = ['hearth', ...Object.keys(conversion.imports)]
-  const missing = modules.filter((name) => !resolves(path.dirname(file), name))
-  if (missing.length > 0) {
-    println(
-      io.stdout,
-      `it imports ${missing.join(', ')}: install ${missing.length === 1 ? 'it' : 'them'} as dev dependencies`,
-    )
-    return
-  }
-  const { isConfigError, loadConfig } = await import('@hearth/environments')
+async function writeConfig(file: string, text: string, conversion: ComposeConversion, io: Io): Promise<void> {
+  const existed = existsSync(file)
   try {
-    await loadConfig({ file })
+    const { missing } = await writeCheckedConfig(file, text, ['hearth', ...Object.keys(conversion.imports)])
+    if (missing.length > 0)
+      println(
+        io.stdout,
+        `it imports ${missing.join(', ')}: install ${missing.length === 1 ? 'it' : 'them'} as dev dependencies`,
+      )
   } catch (error) {
     if (isConfigError(error))
-      println(io.stderr, errStyle(io).red(`hearth: ${displayPath(file)}, as written, does not load:`))
+      println(
+        io.stderr,
+        errStyle(io).red(
+          `hearth: the converted config does not load, so ${existed ? `${displayPath(file)} is left as it was` : 'nothing was written'}:`,
+        ),
+      )
     throw error
   }
 }
 
-/** Whether `name` resolves from `dir` as Node resolves a bare import: node_modules there or above. */
-function resolves(dir: string, name: string): boolean {
-  for (let at = dir; ; at = path.dirname(at)) {
-    if (existsSync(path.join(at, 'node_modules', name, 'package.json'))) return true
-    if (path.dirname(at) === at) return false
-  }
+function toPosix(file: string): string {
+  return file.split(path.sep).join('/')
 }
 
 /** The Compose file to convert (relative to the root), and an override file found beside it. */
@@ -197,19 +201,9 @@ function outputFile(root: string, args: ParsedArgs): string | null {
   return target
 }
 
-/** The `.env` beside the Compose file, which Compose reads for `${VAR}`; null when there is none. */
-async function dotenvOf(
-  root: string,
-  file: string,
-): Promise<{ file: string; variables: Record<string, string> } | null> {
-  const relative = path.posix.join(path.posix.dirname(file), '.env')
-  const text = await readFile(path.join(root, relative), 'utf8').catch(() => null)
-  return text === null ? null : { file: relative, variables: parseDotenv(text) }
-}
-
 function checkEnvironmentName(conversion: ComposeConversion): void {
   const name = conversion.environment.definition.name as string
-  if (!/^[a-z][a-z0-9-]*$/.test(name))
+  if (!isHearthName(name))
     throw new UsageError(
       `invalid environment name "${name}"`,
       'use lowercase letters, digits and "-", starting with a letter: --name backend',

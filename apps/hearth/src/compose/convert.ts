@@ -1,3 +1,4 @@
+import { outputEnvName } from '@hearth/environments'
 import {
   type ConfigSource,
   type EnvironmentSource,
@@ -7,9 +8,13 @@ import {
 import { ComposeError, parseComposeDocument } from './compose-file.js'
 
 export { ComposeError, findComposeFiles, isComposeError } from './compose-file.js'
+export { type ComposeVariables, composeVariables } from './dotenv.js'
+export { HEARTH_NAME, isHearthName } from './services.js'
+export { wrap } from './text.js'
 
 import { CONTAINER_FIELDS, FIELD_REASONS, fieldReason, JOB_FIELDS, PRESET_FIELDS } from './field-reasons.js'
 import {
+  type EnvironmentRead,
   hasTemplateBraces,
   isOutside,
   type Problem,
@@ -19,7 +24,7 @@ import {
   readEnvironment,
 } from './fields.js'
 import { readHealthcheck } from './healthcheck.js'
-import { InterpolationError, interpolate } from './interpolate.js'
+import { InterpolationError, interpolate, type RequiredVariable } from './interpolate.js'
 import { type ComposePort, parsePort, portNames } from './ports.js'
 import {
   choosePreset,
@@ -30,7 +35,14 @@ import {
   presetFamily,
 } from './presets.js'
 import { assignNames, dependsOnEntries, environmentName, findJobs } from './services.js'
+import { isRecord, wrap } from './text.js'
 import { type ComposeMount, parseMount } from './volumes.js'
+
+/** The entries of a list field that parsed, and whether any did not. */
+interface ListRead<T> {
+  ok: T[]
+  failed: boolean
+}
 
 /**
  * `hearth import-compose`'s converter, pure apart from reading nothing at all: Compose text in,
@@ -78,10 +90,21 @@ export interface ComposeConversion {
 }
 
 export interface ConvertComposeOptions {
-  /** The Compose file, relative to the project root (messages; relative build contexts and binds). */
+  /**
+   * The Compose file, relative to {@link root} (relative build contexts and binds, and the listing
+   * written into the config).
+   */
   file: string
-  /** The project root (absolute): hearth resolves build contexts and binds against it. */
+  /**
+   * The folder the config is written to (absolute): hearth resolves build contexts, binds and watch
+   * globs against it, so the converted paths are relative to it.
+   */
   root: string
+  /**
+   * How errors name the Compose file, for whoever runs the conversion (default {@link file}):
+   * the path from the current folder when the config goes elsewhere.
+   */
+  displayFile?: string
   /** The environment's name. Default: the Compose file's top-level `name`, else `compose`. */
   name?: string
   /**
@@ -111,12 +134,13 @@ export interface ConvertComposeOptions {
  */
 export function convertCompose(text: string, options: ConvertComposeOptions): ComposeConversion {
   const file = options.file.replaceAll('\\', '/')
-  const document = parseComposeDocument(text, file)
+  const shown = (options.displayFile ?? options.file).replaceAll('\\', '/')
+  const document = parseComposeDocument(text, shown)
   const variables = options.variables ?? {}
   const interpolation = interpolateAll(document.data, variables, (at, error) => {
     const line = document.lineOf(at)
     return new ComposeError(
-      `${file}${line === null ? '' : `:${line}`}: ${error.message}`,
+      `${shown}${line === null ? '' : `:${line}`}: ${fieldPath(at, {})}: ${error.message}`,
       'write $$ for a literal "$", and close every "${"',
     )
   })
@@ -175,6 +199,8 @@ interface Interpolation {
   data: Record<string, unknown>
   /** Where a variable had no value: the path of the string, and the variables. */
   unresolved: Array<{ at: At; names: string[] }>
+  /** Where a required variable (`${VAR:?message}`) had no value: Compose would not start. */
+  required: Array<{ at: At; variables: RequiredVariable[] }>
   used: Set<string>
 }
 
@@ -185,12 +211,14 @@ function interpolateAll(
   fail: (at: At, error: InterpolationError) => Error,
 ): Interpolation {
   const unresolved: Interpolation['unresolved'] = []
+  const required: Interpolation['required'] = []
   const used = new Set<string>()
   const walk = (value: unknown, at: At): unknown => {
     if (typeof value === 'string') {
       try {
         const result = interpolate(value, variables)
         if (result.unresolved.length > 0) unresolved.push({ at, names: result.unresolved })
+        if (result.required.length > 0) required.push({ at, variables: result.required })
         for (const name of result.used) used.add(name)
         return result.value
       } catch (error) {
@@ -204,7 +232,7 @@ function interpolateAll(
     }
     return value
   }
-  return { data: walk(data, []) as Record<string, unknown>, unresolved, used }
+  return { data: walk(data, []) as Record<string, unknown>, unresolved, required, used }
 }
 
 // ── the conversion ──────────────────────────────────────────────────────────────────────────────
@@ -318,6 +346,61 @@ class Converter {
     for (const { field, reason } of problems) this.problem(service, field, reason)
   }
 
+  /** Whether `field` of a Compose service, or the field or entry it is part of, is listed. */
+  private isListed(service: string, field: string): boolean {
+    const listed = this.listed.get(service)
+    if (listed === undefined) return false
+    for (const item of listed)
+      if (field === item || field.startsWith(`${item}.`) || field.startsWith(`${item}[`)) return true
+    return false
+  }
+
+  // ── variables without a value ─────────────────────────────────────────────────────────────────
+
+  /** `(no default, not in .env)`: where the variables were looked for. */
+  private get lookedIn(): string {
+    return `no default${this.options.variablesFrom === undefined ? '' : `, not in ${this.options.variablesFrom}`}`
+  }
+
+  /**
+   * Why the value at `at` (or under it) is not what Compose would use, naming the variables and
+   * never a value (`several`: more than one variable); null when every variable there has one.
+   */
+  private unsetUnder(at: At): { why: string; several: boolean } | null {
+    const under = (item: { at: At }) => at.every((segment, index) => item.at[index] === segment)
+    const required = this.interpolation.required.filter(under).flatMap((item) => item.variables)
+    if (required.length > 0)
+      return {
+        why: requiredReason(required, this.lookedIn),
+        several: new Set(required.map((variable) => variable.name)).size > 1,
+      }
+    const names = [...new Set(this.interpolation.unresolved.filter(under).flatMap((item) => item.names))]
+    if (names.length === 0) return null
+    return {
+      why: `${variableList(names)} ${names.length === 1 ? 'has' : 'have'} no value here (${this.lookedIn}): Compose would read the shell`,
+      several: names.length > 1,
+    }
+  }
+
+  /**
+   * `environment:`, with the entries whose value needs a required variable (`${DB_PASSWORD:?set
+   * it}`) that has none left out and listed: Compose would refuse to start, and "" is no password.
+   */
+  private readEnv(composeName: string, raw: Record<string, unknown>): EnvironmentRead {
+    const read = readEnvironment(raw.environment, this.variables)
+    for (const { at, variables } of this.interpolation.required) {
+      if (at[0] !== 'services' || at[1] !== composeName || at[2] !== 'environment') continue
+      const field = fieldPath(at.slice(2), raw)
+      if (read.problems.some((problem) => problem.field === field)) continue
+      delete read.env[field.slice('environment.'.length)]
+      read.problems.push({
+        field,
+        reason: `${requiredReason(variables, this.lookedIn)}: left out; set it in env`,
+      })
+    }
+    return read
+  }
+
   // ── the file ──────────────────────────────────────────────────────────────────────────────────
 
   private topLevel(): void {
@@ -379,7 +462,7 @@ class Converter {
   private service(composeName: string, raw: Record<string, unknown>): Converted | null {
     if (this.jobs.has(composeName)) return this.job(composeName, raw)
     const image = nonEmptyString(raw.image)
-    const env = readEnvironment(raw.environment, this.variables)
+    const env = this.readEnv(composeName, raw)
     const command = readCommand(raw.command)
     const ports = this.readPorts(composeName, raw.ports)
     const mounts = this.readMounts(composeName, raw.volumes)
@@ -458,7 +541,7 @@ class Converter {
     raw: Record<string, unknown>,
     read: {
       image: string | null
-      env: ReturnType<typeof readEnvironment>
+      env: EnvironmentRead
       command: ReturnType<typeof readCommand>
       ports: Array<{ index: number; port: ComposePort }>
       mounts: Array<{ index: number; mount: ComposeMount }>
@@ -544,7 +627,7 @@ class Converter {
       return null
     }
     const definition: Record<string, unknown> = { kind: 'job', image, command: command.argv }
-    this.environment(composeName, raw, readEnvironment(raw.environment, this.variables), definition)
+    this.environment(composeName, raw, this.readEnv(composeName, raw), definition)
     definition.dependsOn = undefined
     for (const field of ['ports', 'volumes', 'healthcheck'] as const) {
       if (raw[field] === undefined) continue
@@ -607,25 +690,35 @@ class Converter {
     return false
   }
 
-  private readPorts(
+  private readPorts(composeName: string, value: unknown): ListRead<{ index: number; port: ComposePort }> {
+    return this.readList(composeName, 'ports', value, (entry, index) => {
+      const parsed = parsePort(entry)
+      if (!parsed.ok) return parsed
+      if (parsed.port.hostIp === null || !LOOPBACK.has(parsed.port.hostIp)) this.anyInterface = true
+      return { ok: true, item: { index, port: parsed.port } }
+    })
+  }
+
+  /** A list field (`ports`, `volumes`): each entry parsed, each one that does not parse listed. */
+  private readList<T>(
     composeName: string,
+    field: string,
     value: unknown,
-  ): { ok: Array<{ index: number; port: ComposePort }>; failed: boolean } {
+    parse: (entry: unknown, index: number) => { ok: true; item: T } | { ok: false; reason: string },
+  ): ListRead<T> {
     if (value === undefined || value === null) return { ok: [], failed: false }
     if (!Array.isArray(value)) {
-      this.problem(composeName, 'ports', 'not a list of ports')
+      this.problem(composeName, field, `not a list of ${field}`)
       return { ok: [], failed: true }
     }
-    const ok: Array<{ index: number; port: ComposePort }> = []
+    const ok: T[] = []
     let failed = false
     for (const [index, entry] of value.entries()) {
-      const parsed = parsePort(entry)
-      if (parsed.ok) {
-        ok.push({ index, port: parsed.port })
-        if (parsed.port.hostIp === null || !LOOPBACK.has(parsed.port.hostIp)) this.anyInterface = true
-      } else {
+      const parsed = parse(entry, index)
+      if (parsed.ok) ok.push(parsed.item)
+      else {
         failed = true
-        this.problem(composeName, `ports[${index}]`, parsed.reason)
+        this.problem(composeName, `${field}[${index}]`, parsed.reason)
       }
     }
     return { ok, failed }
@@ -692,7 +785,7 @@ class Converter {
   private environment(
     composeName: string,
     raw: Record<string, unknown>,
-    read: ReturnType<typeof readEnvironment>,
+    read: EnvironmentRead,
     definition: Record<string, unknown>,
   ): void {
     this.problems(composeName, read.problems)
@@ -714,26 +807,14 @@ class Converter {
     if (Object.keys(read.env).length > 0) definition.env = read.env
   }
 
-  private readMounts(
-    composeName: string,
-    value: unknown,
-  ): { ok: Array<{ index: number; mount: ComposeMount }>; failed: boolean } {
-    if (value === undefined || value === null) return { ok: [], failed: false }
-    if (!Array.isArray(value)) {
-      this.problem(composeName, 'volumes', 'not a list of volumes')
-      return { ok: [], failed: true }
-    }
-    const ok: Array<{ index: number; mount: ComposeMount }> = []
-    let failed = false
-    for (const [index, entry] of value.entries()) {
+  private readMounts(composeName: string, value: unknown): ListRead<{ index: number; mount: ComposeMount }> {
+    return this.readList(composeName, 'volumes', value, (entry, index) => {
+      // `${PWD}/data:/data` without PWD would bind the host's /data (`${HOME}/.aws`, its /.aws).
+      const unset = this.unsetUnder(['services', composeName, 'volumes', index])
+      if (unset !== null) return { ok: false, reason: `${unset.why}: left out` }
       const parsed = parseMount(entry)
-      if (parsed.ok) ok.push({ index, mount: parsed.mount })
-      else {
-        failed = true
-        this.problem(composeName, `volumes[${index}]`, parsed.reason)
-      }
-    }
-    return { ok, failed }
+      return parsed.ok ? { ok: true, item: { index, mount: parsed.mount } } : parsed
+    })
   }
 
   /** hearth's volume strings: `name:/path[:ro]`, `./folder:/path[:ro]` (project-relative). */
@@ -878,7 +959,7 @@ class Converter {
         this.problem(
           composeName,
           `develop.watch[${index}]`,
-          `${rule.path} is outside the project: hearth watches its files`,
+          `${rule.path} is outside the folder of the config: hearth watches the files inside it`,
         )
         continue
       }
@@ -984,26 +1065,35 @@ class Converter {
       service.presetOptions.testEnv = {}
       const variable = service.preset === 'postgres' ? 'DATABASE_URL' : 'REDIS_URL'
       this.notes.push(
-        `${service.composeName}: its tests get no ${variable} (${owner} gives that one); HEARTH_${service.name.toUpperCase().replaceAll('-', '_')}_URL holds its url`,
+        `${service.composeName}: its tests get no ${variable} (${owner} gives that one); ${outputEnvName(service.name, 'url')} holds its url`,
       )
     }
   }
 
-  /** `${VAR}` without a value in the fields that were converted. */
+  /**
+   * `${VAR}` without a value in the fields that were converted: "" stands in its place, as Compose
+   * puts it (a required one, which stops Compose, is listed as such).
+   */
   private unsetVariables(services: ReadonlyMap<string, Converted>): void {
-    for (const { at, names } of this.interpolation.unresolved) {
+    const places = [
+      ...this.interpolation.required.map(({ at }) => at),
+      ...this.interpolation.unresolved.map(({ at }) => at),
+    ]
+    const seen = new Set<string>()
+    for (const at of places) {
       if (at[0] !== 'services' || typeof at[1] !== 'string') continue
       const service = services.get(at[1])
       if (service === undefined) continue
       const field = fieldPath(at.slice(2), service.raw)
       const top = String(at[2] ?? '')
-      const listed = this.listed.get(service.composeName)
-      if (listed?.has(top) || listed?.has(field)) continue
-      const list = names.map((name) => `\${${name}}`).join(', ')
+      if (seen.has(`${at[1]}\0${field}`) || this.isListed(service.composeName, top)) continue
+      if (this.isListed(service.composeName, field)) continue
+      seen.add(`${at[1]}\0${field}`)
+      const { why, several } = this.unsetUnder(at) as { why: string; several: boolean }
       this.problem(
         service.composeName,
         field,
-        `${list} ${names.length === 1 ? 'has' : 'have'} no value here (no default${this.options.variablesFrom === undefined ? '' : `, not in ${this.options.variablesFrom}`}): Compose would read the shell, and the config has "" in ${names.length === 1 ? 'its' : 'their'} place: write the value there`,
+        `${why}, and the config has "" in ${several ? 'their' : 'its'} place: write the value there`,
       )
     }
   }
@@ -1067,7 +1157,7 @@ class Converter {
     }
     const environment: EnvironmentSource = {
       variable: variableName(name),
-      comment: comment.map((line) => line.replaceAll('*/', '*\\/')),
+      comment,
       definition: {
         name,
         services: Object.fromEntries(services.map((service) => [service.name, service.definition])),
@@ -1079,8 +1169,21 @@ class Converter {
 
 // ── helpers ─────────────────────────────────────────────────────────────────────────────────────
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
+function variableList(names: readonly string[]): string {
+  return names.map((name) => `\${${name}}`).join(', ')
+}
+
+/**
+ * `Compose requires ${DB_PASSWORD} ("set it in .env") and stops without it (no default, …)`. The
+ * message is the Compose file's author's text, as written, on one line.
+ */
+function requiredReason(variables: readonly RequiredVariable[], lookedIn: string): string {
+  const unique = [...new Map(variables.map((variable) => [variable.name, variable])).values()]
+  const messages = unique
+    .map((variable) => variable.message.replace(/\s+/g, ' ').trim())
+    .filter((message) => message !== '')
+    .map((message) => `"${message.length > 80 ? `${message.slice(0, 79)}…` : message}"`)
+  return `Compose requires ${variableList(unique.map((variable) => variable.name))}${messages.length === 0 ? '' : ` (${messages.join(', ')})`} and stops without ${unique.length === 1 ? 'it' : 'them'} (${lookedIn})`
 }
 
 function nonEmptyString(value: unknown): string | null {
@@ -1157,18 +1260,4 @@ function fieldPath(at: At, raw: Record<string, unknown>): string {
   for (const segment of at)
     out += typeof segment === 'number' ? `[${segment}]` : out === '' ? segment : `.${segment}`
   return out
-}
-
-/** Words of `text` in lines of at most `width`, continuation lines indented by `indent`. */
-function wrap(text: string, width: number, indent: string): string[] {
-  const lines: string[] = []
-  let line = ''
-  for (const word of text.split(' ')) {
-    if (line !== '' && line.length + 1 + word.length > width) {
-      lines.push(line)
-      line = `${indent}${word}`
-    } else line = line === '' ? word : `${line} ${word}`
-  }
-  if (line !== '') lines.push(line)
-  return lines
 }

@@ -1,4 +1,23 @@
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
 import { interpolate } from './interpolate.js'
+
+/** The variables Compose reads for `${VAR}`, and the file they came from (relative to the root). */
+export interface ComposeVariables {
+  file: string
+  variables: Record<string, string>
+}
+
+/**
+ * The `.env` beside the Compose file `file` (relative to `root`), which Compose reads for `${VAR}`;
+ * null when there is none. Pass its `variables` and `file` to {@link convertCompose} as
+ * `variables` and `variablesFrom`.
+ */
+export async function composeVariables(root: string, file: string): Promise<ComposeVariables | null> {
+  const relative = path.posix.join(path.posix.dirname(file), '.env')
+  const text = await readFile(path.join(root, relative), 'utf8').catch(() => null)
+  return text === null ? null : { file: relative, variables: parseDotenv(text) }
+}
 
 /**
  * Compose's `.env` (the file beside the Compose file that `${VAR}` interpolation reads): `KEY=value`

@@ -1,5 +1,6 @@
 import path from 'node:path'
 import { splitShellWords } from './shell-words.js'
+import { isRecord } from './text.js'
 
 /**
  * Readers for single Compose fields (environment, command, build, paths), each returning hearth's
@@ -43,7 +44,7 @@ export function readEnvironment(
       const equals = text.indexOf('=')
       entries.push(equals < 0 ? [text, null] : [text.slice(0, equals), text.slice(equals + 1)])
     }
-  } else if (typeof value === 'object' && value !== null) {
+  } else if (isRecord(value)) {
     entries.push(...Object.entries(value))
   } else if (value !== undefined && value !== null) {
     out.problems.push({ field: 'environment', reason: 'not a mapping or a list of KEY=value' })
@@ -93,9 +94,11 @@ export function readCommand(value: unknown, field = 'command'): CommandRead {
       return { argv: null, problems: [{ field, reason: `cannot split it into words: ${split.error}` }] }
     argv = split.words
     if (split.dropped !== null) {
+      // Named by its operator alone: what follows it may hold a password (`&& psql -W secret`).
+      const operator = /[;&|<>]+/.exec(split.dropped)?.[0] ?? ''
       problems.push({
         field,
-        reason: `Compose runs no shell, so it drops "${split.dropped}" and so does this config: write ["sh", "-c", "…"] for a shell`,
+        reason: `Compose runs no shell, so it drops everything from the unquoted "${operator}" on, and so does this config: write ["sh", "-c", "…"] for a shell`,
       })
     }
   } else return { argv: null, problems: [{ field, reason: 'not a string or a list of arguments' }] }
@@ -115,9 +118,10 @@ export function readCommand(value: unknown, field = 'command'): CommandRead {
 }
 
 /**
- * A path of the Compose file (relative to its folder, `composeDir`, itself relative to the project
- * root) as a path relative to the project root, `/`-separated: `./data` in `ops/compose.yaml` is
- * `ops/data`. Absolute paths are made relative when inside the root. Null for `~` paths.
+ * A path of the Compose file (relative to its folder, `composeDir`, itself relative to `root`) as a
+ * path relative to `root`, `/`-separated: `./data` in `ops/compose.yaml` is `ops/data`. `root` is
+ * the config's folder, hearth's project root, which hearth resolves the config's paths against.
+ * Absolute paths are made relative when inside the root. Null for `~` paths.
  */
 export function projectPath(source: string, composeDir: string, root: string): string | null {
   if (source.startsWith('~')) return null
@@ -149,11 +153,7 @@ export function readBuild(
   variables: Readonly<Record<string, string>>,
 ): BuildRead {
   const spec: Record<string, unknown> =
-    typeof value === 'string'
-      ? { context: value }
-      : typeof value === 'object' && value !== null
-        ? { ...value }
-        : {}
+    typeof value === 'string' ? { context: value } : isRecord(value) ? { ...value } : {}
   const problems: Problem[] = []
   for (const key of Object.keys(spec)) {
     if (BUILD_FIELDS.has(key)) continue
@@ -171,7 +171,7 @@ export function readBuild(
   if (context === null || isOutside(context)) {
     return {
       build: null,
-      failure: `its build context ${contextText} is outside the project: hearth builds from folders inside it`,
+      failure: `its build context ${contextText} is outside the folder of the config: hearth builds from folders inside it`,
       problems,
     }
   }
@@ -218,7 +218,7 @@ function readBuildArgs(
         const equals = text.indexOf('=')
         return equals < 0 ? [text, null] : [text.slice(0, equals), text.slice(equals + 1)]
       })
-    : typeof value === 'object' && value !== null
+    : isRecord(value)
       ? Object.entries(value)
       : []
   const args: Record<string, string> = {}

@@ -3,6 +3,8 @@
  * (`CMD-SHELL`, or a plain string), the durations in milliseconds.
  */
 
+import { isRecord } from './text.js'
+
 export type ComposeHealthcheck =
   | { kind: 'none' }
   | {
@@ -45,12 +47,11 @@ export function parseGoDuration(text: string): number | null {
 
 /** Reads one `healthcheck:` mapping. */
 export function readHealthcheck(spec: unknown): ComposeHealthcheck {
-  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {
+  if (!isRecord(spec)) {
     return { kind: 'invalid', reason: 'not a mapping of test, interval, timeout, retries' }
   }
-  const record = spec as Record<string, unknown>
-  if (record.disable === true) return { kind: 'none' }
-  const test = record.test
+  if (spec.disable === true) return { kind: 'none' }
+  const test = spec.test
   let command: string[] | string
   if (typeof test === 'string') {
     if (test.trim() === '') return { kind: 'invalid', reason: 'the test is empty' }
@@ -67,7 +68,7 @@ export function readHealthcheck(spec: unknown): ComposeHealthcheck {
   }
   const problems: Array<{ field: string; reason: string }> = []
   const duration = (field: string): number | null => {
-    const value = record[field]
+    const value = spec[field]
     if (value === undefined || value === null) return null
     const ms = typeof value === 'string' ? parseGoDuration(value) : null
     if (ms === null)
@@ -77,18 +78,18 @@ export function readHealthcheck(spec: unknown): ComposeHealthcheck {
   const intervalMs = duration('interval')
   const timeoutMs = duration('timeout')
   const startPeriodMs = duration('start_period')
-  if (record.start_interval !== undefined) {
+  if (spec.start_interval !== undefined) {
     problems.push({
       field: 'start_interval',
       reason: 'hearth probes readiness itself from the start, so it needs no start interval',
     })
   }
   let retries: number | null = null
-  if (record.retries !== undefined && record.retries !== null) {
-    const value = Number(record.retries)
+  if (spec.retries !== undefined && spec.retries !== null) {
+    const value = Number(spec.retries)
     if (Number.isInteger(value) && value > 0) retries = value
     else
-      problems.push({ field: 'retries', reason: `"${String(record.retries)}" is not a whole number above 0` })
+      problems.push({ field: 'retries', reason: `"${String(spec.retries)}" is not a whole number above 0` })
   }
   return { kind: 'check', command, intervalMs, timeoutMs, retries, startPeriodMs, problems }
 }

@@ -37,14 +37,30 @@ describe('interpolate', () => {
     expect(interpolate('a${MISSING}b$OTHER', vars)).toEqual({
       value: 'ab',
       unresolved: ['MISSING', 'OTHER'],
+      required: [],
       used: [],
     })
-    expect(interpolate('${REQUIRED:?set it}', vars)).toMatchObject({ value: '', unresolved: ['REQUIRED'] })
-    expect(interpolate('${EMPTY?set it}', vars)).toMatchObject({ value: '', unresolved: [] })
+  })
+
+  it('reports required variables without a value apart, with their message as written', () => {
+    expect(interpolate('${REQUIRED:?set ${IT} in .env}', vars)).toEqual({
+      value: '',
+      unresolved: [],
+      required: [{ name: 'REQUIRED', message: 'set ${IT} in .env' }],
+      used: [],
+    })
+    expect(interpolate('${EMPTY:?}', vars).required).toEqual([{ name: 'EMPTY', message: '' }])
+    expect(interpolate('${EMPTY?set it}', vars)).toMatchObject({ value: '', unresolved: [], required: [] })
+    expect(interpolate('${SET:?set it}', vars)).toMatchObject({ value: 'value', required: [] })
   })
 
   it('evaluates a default only when it is used', () => {
-    expect(interpolate('${SET:-${MISSING}}', vars)).toEqual({ value: 'value', unresolved: [], used: ['SET'] })
+    expect(interpolate('${SET:-${MISSING}}', vars)).toEqual({
+      value: 'value',
+      unresolved: [],
+      required: [],
+      used: ['SET'],
+    })
     expect(interpolate('${UNSET:-${MISSING}}', vars)).toMatchObject({ unresolved: ['MISSING'] })
   })
 
@@ -57,5 +73,26 @@ describe('interpolate', () => {
     expect(() => value('${SET')).toThrow('"${SET" has no closing "}"')
     expect(() => value('${SET/foo/bar}')).toThrow('not an interpolation Compose understands')
     expect(() => value('${}')).toThrow(InterpolationError)
+  })
+
+  it('names the variable of an expression it cannot read, never what follows it (a default may be a password)', () => {
+    const message = (text: string) => {
+      try {
+        value(text)
+      } catch (error) {
+        return (error as Error).message
+      }
+      return 'no error'
+    }
+    expect(message('${DB_PASSWORD:=hunter2}')).toBe(
+      '"${DB_PASSWORD…}" is not an interpolation Compose understands (${VAR}, ${VAR:-default}, ${VAR:?error}, ${VAR:+alt})',
+    )
+    expect(message('postgres://app:${DB_PASSWORD:-hunter2@db/app')).toBe(
+      '"${DB_PASSWORD…" has no closing "}"',
+    )
+    expect(message('${:-hunter2}')).toBe(
+      '"${…}" is not an interpolation Compose understands (${VAR}, ${VAR:-default}, ${VAR:?error}, ${VAR:+alt})',
+    )
+    expect(message('${ hunter2')).toBe('"${…" has no closing "}"')
   })
 })

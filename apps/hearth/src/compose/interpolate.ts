@@ -8,11 +8,25 @@ export interface Interpolated {
   value: string
   /** Variables referenced without a value and without a default: replaced by "" as Compose does. */
   unresolved: string[]
+  /**
+   * `${VAR:?message}` / `${VAR?message}` without a value: Compose refuses to start and prints the
+   * message (as written, not expanded). `value` has "" in their place.
+   */
+  required: RequiredVariable[]
   /** Variables whose value came from `variables`. */
   used: string[]
 }
 
-/** A `${` without its `}`, or a braced expression Compose does not accept. */
+export interface RequiredVariable {
+  name: string
+  /** The author's message, as written in the file ("" when there is none). */
+  message: string
+}
+
+/**
+ * A `${` without its `}`, or a braced expression Compose does not accept. Its message names the
+ * variable, never the rest of the expression: a default there may be a password.
+ */
 export class InterpolationError extends Error {
   override readonly name = 'InterpolationError'
 }
@@ -28,18 +42,33 @@ const BRACED = /^([_a-zA-Z][_a-zA-Z0-9]*)(?:(:-|-|:\?|\?|:\+|\+)([\s\S]*))?$/
  * used, so a variable in an unused default is not reported. A `$` before anything else is kept.
  */
 export function interpolate(text: string, variables: Readonly<Record<string, string>>): Interpolated {
-  const unresolved = new Set<string>()
   const used = new Set<string>()
-  const lookup = (name: string): string | undefined => {
-    if (!Object.hasOwn(variables, name)) return undefined
-    used.add(name)
-    return variables[name]
+  const state: State = {
+    lookup: (name) => {
+      if (!Object.hasOwn(variables, name)) return undefined
+      used.add(name)
+      return variables[name]
+    },
+    unresolved: new Set(),
+    required: new Map(),
   }
-  const value = expand(text, lookup, unresolved)
-  return { value, unresolved: [...unresolved], used: [...used] }
+  const value = expand(text, state)
+  return {
+    value,
+    unresolved: [...state.unresolved],
+    required: [...state.required].map(([name, message]) => ({ name, message })),
+    used: [...used],
+  }
 }
 
-function expand(text: string, lookup: (name: string) => string | undefined, unresolved: Set<string>): string {
+interface State {
+  lookup: (name: string) => string | undefined
+  unresolved: Set<string>
+  /** Required variables without a value → their message. */
+  required: Map<string, string>
+}
+
+function expand(text: string, state: State): string {
   let out = ''
   let i = 0
   while (i < text.length) {
@@ -53,12 +82,12 @@ function expand(text: string, lookup: (name: string) => string | undefined, unre
       i += 2
     } else if (next === '{') {
       const end = closingBrace(text, i + 2)
-      out += braced(text.slice(i + 2, end), lookup, unresolved)
+      out += braced(text.slice(i + 2, end), state)
       i = end + 1
     } else if (NAME_START.test(next)) {
       const name = (NAME.exec(text.slice(i + 1)) as RegExpExecArray)[0]
-      const value = lookup(name)
-      if (value === undefined) unresolved.add(name)
+      const value = state.lookup(name)
+      if (value === undefined) state.unresolved.add(name)
       out += value ?? ''
       i += 1 + name.length
     } else {
@@ -82,28 +111,30 @@ function closingBrace(text: string, from: number): number {
       depth--
     }
   }
-  throw new InterpolationError(`"\${${text.slice(from)}" has no closing "}"`)
+  throw new InterpolationError(`${named(text.slice(from), '')} has no closing "}"`)
 }
 
-function braced(
-  content: string,
-  lookup: (name: string) => string | undefined,
-  unresolved: Set<string>,
-): string {
+/** `"${NAME…}"`: the expression by its variable alone (what follows the name may be a password). */
+function named(content: string, close: string): string {
+  const name = NAME.exec(content)?.[0] ?? ''
+  return `"\${${name}${content.length > name.length ? '…' : ''}${close}"`
+}
+
+function braced(content: string, state: State): string {
   const match = BRACED.exec(content)
   if (match === null) {
     throw new InterpolationError(
-      `"\${${content}}" is not an interpolation Compose understands (\${VAR}, \${VAR:-default}, \${VAR:?error}, \${VAR:+alt})`,
+      `${named(content, '}')} is not an interpolation Compose understands (\${VAR}, \${VAR:-default}, \${VAR:?error}, \${VAR:+alt})`,
     )
   }
   const [, name = '', operator, operand = ''] = match
-  const value = lookup(name)
+  const value = state.lookup(name)
   const set = value !== undefined
   const nonEmpty = set && value !== ''
-  const operandValue = (): string => expand(operand, lookup, unresolved)
+  const operandValue = (): string => expand(operand, state)
   switch (operator) {
     case undefined:
-      if (!set) unresolved.add(name)
+      if (!set) state.unresolved.add(name)
       return value ?? ''
     case ':-':
       return nonEmpty ? value : operandValue()
@@ -113,7 +144,7 @@ function braced(
     case '?':
       // Compose would stop here; a conversion goes on and reports the variable instead.
       if (operator === ':?' ? nonEmpty : set) return value as string
-      unresolved.add(name)
+      if (!state.required.has(name)) state.required.set(name, operand)
       return ''
     case ':+':
       return nonEmpty ? operandValue() : ''

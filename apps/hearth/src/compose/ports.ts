@@ -4,6 +4,9 @@
  * container port, maybe a fixed host port, the protocol.
  */
 
+import { isIP } from 'node:net'
+import { isRecord } from './text.js'
+
 export interface ComposePort {
   container: number
   /** The fixed host port Compose publishes on, or null for one the engine picks. */
@@ -26,12 +29,16 @@ const RANGE = /^\d+-\d+$/
 export function parsePort(entry: unknown): PortEntry {
   if (typeof entry === 'number') return portNumber(String(entry), null, null, 'tcp')
   if (typeof entry === 'string') return parseShortPort(entry.trim())
-  if (typeof entry === 'object' && entry !== null && !Array.isArray(entry)) {
-    return parseLongPort(entry as Record<string, unknown>)
+  if (isRecord(entry)) {
+    return parseLongPort(entry)
   }
   return { ok: false, reason: 'not a port: write "8080", "8080:80" or { target: 80 }' }
 }
 
+/**
+ * `[[ip:]host:]container[/protocol]`, split from the right as Docker's port parser does, so an IPv6
+ * address may stand bracketed (`[::1]:8080:80`) or not (`::1:8080:80`).
+ */
 function parseShortPort(spec: string): PortEntry {
   let rest = spec
   let protocol = 'tcp'
@@ -40,19 +47,17 @@ function parseShortPort(spec: string): PortEntry {
     protocol = rest.slice(slash + 1)
     rest = rest.slice(0, slash)
   }
-  let hostIp: string | null = null
-  if (rest.startsWith('[')) {
-    // An IPv6 address: `[::1]:8080:80`.
-    const close = rest.indexOf(']')
-    if (close < 0 || rest[close + 1] !== ':') return { ok: false, reason: `cannot read "${spec}"` }
-    hostIp = rest.slice(1, close)
-    rest = rest.slice(close + 2)
-  }
   const parts = rest.split(':')
-  if (hostIp === null && parts.length === 3) hostIp = parts.shift() as string
-  if (parts.length > 2 || parts.length === 0) return { ok: false, reason: `cannot read "${spec}"` }
-  const container = parts.at(-1) as string
-  const host = parts.length === 2 ? (parts[0] as string) : ''
+  const container = parts.pop() as string
+  const host = parts.pop() ?? ''
+  let hostIp = parts.join(':')
+  if (hostIp.startsWith('[') || hostIp.endsWith(']')) {
+    if (!/^\[[^[\]]*\]$/.test(hostIp)) return { ok: false, reason: `cannot read "${spec}"` }
+    hostIp = hostIp.slice(1, -1)
+  }
+  // Docker takes an IP address there; a name or a stray ":" means the entry is not what it seems.
+  if (hostIp !== '' && isIP(hostIp) === 0 && hostIp !== 'localhost')
+    return { ok: false, reason: `cannot read "${spec}": "${hostIp}" is not an IP address` }
   return portNumber(container, host === '' ? null : host, hostIp === '' ? null : hostIp, protocol)
 }
 

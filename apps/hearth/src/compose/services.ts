@@ -3,7 +3,19 @@
  * hearth, their dependencies, and which of them are one-shots.
  */
 
-const NAME = /^[a-z][a-z0-9-]*$/
+import { isRecord } from './text.js'
+
+/**
+ * hearth's rule for environment and service names (its validator's): a lowercase letter, then
+ * lowercase letters, digits and `-`.
+ */
+export const HEARTH_NAME = /^[a-z][a-z0-9-]*$/
+
+/** Whether hearth takes `name` as an environment or service name. */
+export function isHearthName(name: string): boolean {
+  return HEARTH_NAME.test(name)
+}
+
 /** Names a hearth service cannot take: templates give them another meaning. */
 const RESERVED_NAMES = new Set(['host', 'ports', 'env', 'hearth'])
 
@@ -54,7 +66,7 @@ export function assignNames(composeNames: readonly string[]): Map<string, string
   const taken = new Set<string>()
   // Names that are valid already keep them; the others fit around them.
   for (const composeName of composeNames) {
-    if (NAME.test(composeName) && !RESERVED_NAMES.has(composeName)) {
+    if (isHearthName(composeName) && !RESERVED_NAMES.has(composeName)) {
       names.set(composeName, composeName)
       taken.add(composeName)
     }
@@ -83,9 +95,5 @@ export function environmentName(value: unknown): string {
     .toLowerCase()
     .replace(/[^a-z0-9-]+/g, '-')
     .replace(/^-+|-+$/g, '')
-  return NAME.test(name) ? name : 'compose'
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
+  return isHearthName(name) ? name : 'compose'
 }

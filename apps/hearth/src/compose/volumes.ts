@@ -4,6 +4,8 @@
  * into a mount, with what hearth cannot carry over named.
  */
 
+import { isRecord } from './text.js'
+
 export interface ComposeMount {
   type: 'bind' | 'volume'
   /** A host path as written (bind), a volume name (volume), or null for an anonymous volume. */
@@ -22,8 +24,8 @@ const HARMLESS_MODES = new Set(['rw', 'cached', 'delegated', 'consistent'])
 /** One entry of a service's `volumes:` list. */
 export function parseMount(entry: unknown): MountEntry {
   if (typeof entry === 'string') return parseShortMount(entry)
-  if (typeof entry === 'object' && entry !== null && !Array.isArray(entry)) {
-    return parseLongMount(entry as Record<string, unknown>)
+  if (isRecord(entry)) {
+    return parseLongMount(entry)
   }
   return {
     ok: false,

@@ -42,6 +42,10 @@ describe('scanSource: the variables a file reads', () => {
     const found = scanSource("const url = process.env.DATABASE_URL ?? 'mysql://root@localhost:3306/shop'")
     expect(found.variables).toEqual(['DATABASE_URL'])
     expect(found.foreign).toEqual(['DATABASE_URL'])
+    const wrapped = scanSource(
+      "const url =\n  process.env.DATABASE_URL ??\n  'mysql://root@localhost:3306/shop'",
+    )
+    expect(wrapped.foreign).toEqual(['DATABASE_URL'])
   })
 })
 
@@ -72,6 +76,36 @@ describe('scanSource: the addresses a file hard-codes', () => {
       { kind: 'redis', port: 6379, fallback: true, line: 1 },
       { kind: 'postgres', port: 5432, database: 'app', fallback: false, line: 2 },
     ])
+  })
+
+  it('knows a fallback the formatter wrapped onto the next line', () => {
+    const text = [
+      'const url =',
+      '  process.env.DATABASE_URL ??',
+      "  'postgres://postgres:postgres@localhost:5432/app_test'",
+      'const cache =',
+      "  process.env['REDIS_URL'] ||",
+      '  `redis://localhost:6379`',
+      "const pinned = 'postgres://localhost:5433/pinned'",
+    ].join('\n')
+    expect(scanSource(text).addresses).toEqual([
+      {
+        kind: 'postgres',
+        port: 5432,
+        user: 'postgres',
+        password: 'postgres',
+        database: 'app_test',
+        fallback: true,
+        line: 3,
+      },
+      { kind: 'redis', port: 6379, fallback: true, line: 6 },
+      { kind: 'postgres', port: 5433, database: 'pinned', fallback: false, line: 7 },
+    ])
+  })
+
+  it('does not take a literal after another expression for a fallback', () => {
+    const text = ['const url = settings.url ??', "  'postgres://localhost:5432/app'"].join('\n')
+    expect(scanSource(text).addresses).toMatchObject([{ fallback: false, line: 2 }])
   })
 
   it('reads host:port and client options by the servers’ default ports only', () => {

@@ -59,6 +59,15 @@ const HOST_PORT = new RegExp(String.raw`${LOCAL_HOST}:(\d{1,5})\b`, 'g')
 const PORT_PROPERTY = /\bport\s*:\s*(['"]?)(\d{1,5})\1/g
 const FOREIGN_URL =
   /\b(?:mysql|mariadb|mongodb(?:\+srv)?|mssql|sqlserver|sqlite|amqps?|kafka|memcached?):\/\//i
+/**
+ * A variable read, then `??` or `||`, at the end of the text before a literal: the literal is the
+ * read's fallback, however the lines are wrapped (`process.env.DATABASE_URL ??⏎  'postgres://…'`).
+ */
+const ENV_FALLBACK_BEFORE = new RegExp(
+  String.raw`(?:${ENV_OBJECT}|(?<![\w$.])env)(?:(?:\?\.|\.)${IDENT}|(?:\?\.)?\[\s*(['"\`])[A-Za-z_]\w*\1\s*\])\s*\)?\s*(?:\?\?|\|\|)\s*\(?\s*$`,
+)
+/** What follows a variable read when it has a fallback: `?? 'literal'`, across line breaks. */
+const FALLBACK_AFTER = /^\s*(?:\?\?|\|\|)\s*\(?\s*(['"`])([^'"`]*)\1/
 
 /** Reads a source file's text. Pure. */
 export function scanSource(text: string): SourceFindings {
@@ -66,19 +75,23 @@ export function scanSource(text: string): SourceFindings {
   const lines = code.split('\n')
   const variables = new Set<string>()
   const foreign = new Set<string>()
-  const found = (name: string, index: number) => {
+  /** `end`: where the read ends, to find its fallback when that is on the next line. */
+  const found = (name: string, index: number, end?: number) => {
     if (!VALID_NAME.test(name)) return
     variables.add(name)
-    if (FOREIGN_URL.test(lineAt(code, index))) foreign.add(name)
+    const fallback = end === undefined ? undefined : FALLBACK_AFTER.exec(code.slice(end, end + 400))?.[2]
+    if (FOREIGN_URL.test(lineAt(code, index)) || (fallback !== undefined && FOREIGN_URL.test(fallback)))
+      foreign.add(name)
   }
-  for (const match of code.matchAll(MEMBER)) found(match[1] ?? '', match.index)
-  for (const match of code.matchAll(INDEXED)) found(match[2] ?? '', match.index)
+  const endOf = (match: RegExpExecArray | RegExpMatchArray) => (match.index ?? 0) + match[0].length
+  for (const match of code.matchAll(MEMBER)) found(match[1] ?? '', match.index, endOf(match))
+  for (const match of code.matchAll(INDEXED)) found(match[2] ?? '', match.index, endOf(match))
   for (const match of code.matchAll(DESTRUCTURED)) {
     for (const name of destructuredNames(match[1] ?? '')) found(name, match.index)
   }
   if (ENV_ALIAS.some((pattern) => pattern.test(code))) {
-    for (const match of code.matchAll(ALIAS_MEMBER)) found(match[1] ?? '', match.index)
-    for (const match of code.matchAll(ALIAS_INDEXED)) found(match[2] ?? '', match.index)
+    for (const match of code.matchAll(ALIAS_MEMBER)) found(match[1] ?? '', match.index, endOf(match))
+    for (const match of code.matchAll(ALIAS_INDEXED)) found(match[2] ?? '', match.index, endOf(match))
   }
   // In order of appearance: the matchers above ran one after the other.
   const ordered = [...variables].sort((a, b) => firstIndex(code, a) - firstIndex(code, b))
@@ -109,8 +122,13 @@ function destructuredNames(body: string): string[] {
 function findAddresses(code: string, lines: readonly string[]): HardCodedAddress[] {
   const addresses: HardCodedAddress[] = []
   const lineOf = (index: number) => code.slice(0, index).split('\n').length
-  const isFallback = (line: number) =>
-    /\b(?:process\.env|import\.meta\.env)\b|(?<![\w$.])env(?:\?\.|\.|\[)/.test(lines[line - 1] ?? '')
+  // A fallback: on a line that reads a variable, or the right-hand side of `??`/`||` after a read,
+  // on whichever line the formatter put it.
+  const isFallback = (line: number, index: number) =>
+    /\b(?:process\.env|import\.meta\.env)\b|(?<![\w$.])env(?:\?\.|\.|\[)/.test(lines[line - 1] ?? '') ||
+    ENV_FALLBACK_BEFORE.test(
+      code.slice(Math.max(0, literalStart(code, index) - 400), literalStart(code, index)),
+    )
   // URLs first; what they cover is blanked so that `localhost:5432` inside one is not counted twice.
   let rest = code
   for (const match of code.matchAll(URL_PATTERN)) {
@@ -120,7 +138,7 @@ function findAddresses(code: string, lines: readonly string[]): HardCodedAddress
     const address: HardCodedAddress = {
       kind,
       port: match[4] === undefined ? PRESETS[kind].port : Number(match[4]),
-      fallback: isFallback(line),
+      fallback: isFallback(line, match.index),
       line,
     }
     if (kind === 'postgres') {
@@ -140,7 +158,7 @@ function findAddresses(code: string, lines: readonly string[]): HardCodedAddress
     const kind = kindOfPort(Number(match[1]))
     if (kind === null) continue
     const line = lineOf(match.index)
-    addresses.push({ kind, port: Number(match[1]), fallback: isFallback(line), line })
+    addresses.push({ kind, port: Number(match[1]), fallback: isFallback(line, match.index), line })
   }
   // A client's options: `{ host: 'localhost', port: 5432, user: 'app', database: 'shop' }`.
   for (const match of rest.matchAll(PORT_PROPERTY)) {
@@ -152,7 +170,12 @@ function findAddresses(code: string, lines: readonly string[]): HardCodedAddress
     if (host !== undefined && !new RegExp(`^${LOCAL_HOST}$`).test(host)) continue
     if (host === undefined && !new RegExp(LOCAL_HOST).test(object)) continue
     const line = lineOf(match.index)
-    const address: HardCodedAddress = { kind, port: Number(match[2]), fallback: isFallback(line), line }
+    const address: HardCodedAddress = {
+      kind,
+      port: Number(match[2]),
+      fallback: isFallback(line, match.index),
+      line,
+    }
     if (kind === 'postgres') {
       const user = stringProperty(object, 'user') ?? stringProperty(object, 'username')
       const password = stringProperty(object, 'password')
@@ -192,6 +215,15 @@ function decode(part: string | undefined): string | undefined {
   } catch {
     return part
   }
+}
+
+/** Where the string literal holding `index` opens (its quote), or `index` when it is in none. */
+function literalStart(code: string, index: number): number {
+  const before = code.slice(0, index)
+  const quote = Math.max(before.lastIndexOf("'"), before.lastIndexOf('"'), before.lastIndexOf('`'))
+  if (quote < 0) return index
+  // Quotes other than backticks do not span lines: one on an earlier line opened another string.
+  return code[quote] === '`' || !code.slice(quote + 1, index).includes('\n') ? quote : index
 }
 
 function lineAt(code: string, index: number): string {

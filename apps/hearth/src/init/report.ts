@@ -1,6 +1,6 @@
 import type { InitPlan } from './plan-config.js'
 import type { ProjectScan } from './scan.js'
-import type { ScriptFinding } from './scripts.js'
+import { maskSecrets, type ScriptFinding } from './scripts.js'
 
 /**
  * What `hearth init` tells the user: what it found (workspace, Vitest projects, Compose services,
@@ -95,14 +95,16 @@ export function formatReport(scan: ProjectScan, plan: InitPlan, context: ReportC
     lines.push(`  ${step++}. hearth init (without --dry-run) writes ${context.configFile}`)
   if (context.install !== null) lines.push(`  ${step++}. ${context.install}`)
   if (context.embeddedPostgres !== null)
-    lines.push(`     without Docker, PostgreSQL runs as an embedded server: ${context.embeddedPostgres}`)
+    lines.push(
+      `  ${step++}. ${context.embeddedPostgres}   so that PostgreSQL runs without Docker too (optional)`,
+    )
   lines.push(`  ${step++}. hearth ci   runs the tests with their environments, then stops them`)
   return lines
 }
 
 function describeScript(script: ScriptFinding, plan: InitPlan, context: ReportContext): string {
   const where = script.dir === '' ? '' : `${script.dir}: `
-  const head = `${where}${script.script} (${script.command})`
+  const head = `${where}${script.script} (${maskSecrets(script.command)})`
   switch (script.kind) {
     case 'compose':
       return `${head}: starts Compose services; hearth starts the environment itself (hearth up, hearth ci)`

@@ -54,7 +54,7 @@ export async function scanProject(root: string): Promise<ProjectScan> {
   const findings = await readSources(root, groups)
   // Compose's fixed host ports stay only for a suite that connects to a fixed address itself.
   const hardCoded = findings.some((group) => group.addresses.some((address) => !address.fallback))
-  const compose: ComposeSource | null = loadCompose(root, { hostPorts: hardCoded })
+  const compose: ComposeSource | null = await loadCompose(root, { hostPorts: hardCoded })
   return {
     root,
     project: defaultProjectName(root),

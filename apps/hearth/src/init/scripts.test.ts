@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest'
-import { classifyScripts } from './scripts.js'
+import { classifyScripts, maskSecrets } from './scripts.js'
 
 it('finds the scripts that start services, migrate, seed or run another config', () => {
   const findings = classifyScripts([
@@ -34,4 +34,34 @@ it('finds the scripts that start services, migrate, seed or run another config',
     ['packages/api', 'seed', 'seed', undefined],
     ['packages/api', 'test:legacy', 'other-runner', undefined],
   ])
+})
+
+it.each([
+  [
+    'a password in a URL',
+    'DATABASE_URL=postgres://app:s3cret@db.internal:5432/app prisma migrate deploy',
+    'DATABASE_URL=postgres://app:***@db.internal:5432/app prisma migrate deploy',
+  ],
+  [
+    'a URL without a password',
+    'redis-cli -u redis://localhost:6379 ping',
+    'redis-cli -u redis://localhost:6379 ping',
+  ],
+  [
+    'tokens, keys, passwords and secrets',
+    `NPM_TOKEN=abc API_KEY='k e y' PGPASSWORD="p w" JWT_SECRET=s node seed.js`,
+    'NPM_TOKEN=*** API_KEY=*** PGPASSWORD=*** JWT_SECRET=*** node seed.js',
+  ],
+  [
+    'options that carry one',
+    'flyway -password=secret -user=app migrate && tool --api-key abc --no-password --token=t',
+    'flyway -password=*** -user=app migrate && tool --api-key *** --no-password --token=***',
+  ],
+  [
+    'harmless assignments',
+    'NODE_ENV=test PORT=3000 KEYBOARD=x vitest',
+    'NODE_ENV=test PORT=3000 KEYBOARD=x vitest',
+  ],
+])('masks %s in a printed command', (_, command, printed) => {
+  expect(maskSecrets(command)).toBe(printed)
 })

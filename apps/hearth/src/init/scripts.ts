@@ -53,3 +53,25 @@ export function classifyScripts(packages: readonly PackageScripts[]): ScriptFind
   }
   return findings
 }
+
+const SECRET_NAME = /(?:^|_)(?:TOKEN|KEY)$|PASSWORD|PASSWD|SECRET/i
+/** `NAME=value` as a shell word: quoted, or up to a blank or an operator. */
+const ASSIGNMENT = /(?<![\w$-])([A-Za-z_][A-Za-z0-9_]*)=("(?:[^"\\]|\\.)*"|'[^']*'|[^\s;&|]+)/g
+/** `--password=x`, `--token x`, `--api-key=x`. */
+const SECRET_FLAG =
+  /(?<![\w-])(--?[A-Za-z0-9-]*(?:password|passwd|secret|token|api-key)[A-Za-z0-9-]*)(=|\s+)(?!-)("(?:[^"\\]|\\.)*"|'[^']*'|[^\s;&|]+)/gi
+/** `scheme://user:password@`: the password. */
+const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s:@/'"]*):([^\s@/'"]+)@/gi
+
+/**
+ * A command as it may be printed: passwords in URLs (`postgres://app:***@db/app`), and the values of
+ * variables and options that name a token, a key, a password or a secret, masked. A script may
+ * carry one (`DATABASE_URL=postgres://u:secret@… prisma migrate deploy`), and init's report ends up
+ * in CI logs and issues.
+ */
+export function maskSecrets(command: string): string {
+  return command
+    .replace(ASSIGNMENT, (all, name: string) => (SECRET_NAME.test(name) ? `${name}=***` : all))
+    .replace(SECRET_FLAG, (_, flag: string, between: string) => `${flag}${between}***`)
+    .replace(URL_CREDENTIALS, (_, scheme: string, user: string) => `${scheme}${user}:***@`)
+}

@@ -53,3 +53,11 @@ export type SurveyedOwner =
 export interface SurveyResponse {
   owners: SurveyedOwner[]
 }
+
+/** Sent before each owner is loaded: a config that never settles or crashes is then named. */
+export interface SurveyProgress {
+  loading: SurveyOwner
+}
+
+/** What the surveyor sends: progress, then the response. */
+export type SurveyMessage = SurveyProgress | SurveyResponse

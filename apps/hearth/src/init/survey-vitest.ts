@@ -2,7 +2,14 @@ import { fork } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { UsageError } from '../args.js'
-import type { SurveyedFile, SurveyedProject, SurveyRequest, SurveyResponse } from './survey-protocol.js'
+import type {
+  SurveyedFile,
+  SurveyedProject,
+  SurveyMessage,
+  SurveyOwner,
+  SurveyRequest,
+  SurveyResponse,
+} from './survey-protocol.js'
 
 /** One Vitest owner (a folder and the config `vitest run` uses there) with what its Vitest found. */
 export interface VitestOwnerSurvey {
@@ -71,8 +78,12 @@ export async function surveyVitest(root: string, packageDirs: readonly string[])
   return { version, owners: surveyed }
 }
 
+/** How long the surveyor may take for all configs; HEARTH_INIT_SURVEY_TIMEOUT_MS changes it. */
+const SURVEY_TIMEOUT_MS = 120_000
+
 function runSurveyor(cwd: string, request: SurveyRequest): Promise<SurveyResponse> {
   const entry = surveyorEntry()
+  const timeoutMs = surveyTimeout()
   const child = fork(entry.file, [], {
     cwd,
     execArgv: entry.execArgv,
@@ -84,24 +95,54 @@ function runSurveyor(cwd: string, request: SurveyRequest): Promise<SurveyRespons
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000)
   })
+  /** The config being loaded (the surveyor says which before each), for the messages. */
+  let loading: SurveyOwner | undefined
+  const what = () =>
+    loading === undefined
+      ? "the project's Vitest configs"
+      : (loading.configFile ?? `Vitest's defaults in ${loading.root}`)
+  const folder = () => loading?.root ?? cwd
   return new Promise<SurveyResponse>((resolve, reject) => {
     let response: SurveyResponse | undefined
-    child.on('message', (message: SurveyResponse) => {
-      response = message
+    let timedOut = false
+    const timer = setTimeout(() => {
+      timedOut = true
+      child.kill('SIGKILL')
+    }, timeoutMs)
+    child.on('message', (message: SurveyMessage) => {
+      if ('loading' in message) loading = message.loading
+      else response = message
     })
-    child.on('error', reject)
+    child.on('error', (error) => {
+      clearTimeout(timer)
+      reject(error)
+    })
     child.once('exit', (code, signal) => {
+      clearTimeout(timer)
       if (response !== undefined) return resolve(response)
+      if (timedOut)
+        return reject(
+          new UsageError(
+            `${what()} did not finish loading in ${timeoutMs / 1000} s: hearth init stopped its Vitest`,
+            `run \`vitest list\` in ${folder()} to see where it waits (a config that starts a server or waits for input never settles), correct it, then run hearth init again; HEARTH_INIT_SURVEY_TIMEOUT_MS=<ms> gives it longer`,
+          ),
+        )
       const tail = stderr.trim().split('\n').slice(-10).join('\n')
       reject(
-        new Error(
-          `hearth init: the Vitest surveyor stopped (${signal === null ? `exit code ${code}` : `signal ${signal}`})` +
+        new UsageError(
+          `Vitest stopped (${signal === null ? `exit code ${code}` : `signal ${signal}`}) while loading ${what()}` +
             (tail === '' ? '' : `. Its last lines on stderr:\n${tail}`),
+          `correct it until \`vitest list\` works in ${folder()}, then run hearth init again`,
         ),
       )
     })
     child.send(request)
   })
+}
+
+function surveyTimeout(): number {
+  const value = Number(process.env.HEARTH_INIT_SURVEY_TIMEOUT_MS)
+  return Number.isFinite(value) && value > 0 ? value : SURVEY_TIMEOUT_MS
 }
 
 /** The built surveyor next to this module; from the sources (hearth's own tests), through tsx. */

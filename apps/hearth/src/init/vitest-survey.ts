@@ -1,7 +1,13 @@
 import { Writable } from 'node:stream'
 import { pathToFileURL } from 'node:url'
 import type { Vitest } from 'vitest/node'
-import type { SurveyedOwner, SurveyOwner, SurveyRequest, SurveyResponse } from './survey-protocol.js'
+import type {
+  SurveyedOwner,
+  SurveyOwner,
+  SurveyProgress,
+  SurveyRequest,
+  SurveyResponse,
+} from './survey-protocol.js'
 
 /**
  * The Vitest surveyor: a child process `hearth init` starts (`survey-vitest.ts`), never imported by
@@ -48,6 +54,7 @@ process.once('message', (request: SurveyRequest) => {
   void (async () => {
     const owners: SurveyedOwner[] = []
     for (const owner of request.owners) {
+      process.send?.({ loading: owner } satisfies SurveyProgress)
       try {
         owners.push(await survey(owner))
       } catch (error) {

@@ -88,6 +88,35 @@ export default defineConfig({
 `)
   })
 
+  it('never names an environment after something the file imports', () => {
+    const text = renderConfigSource({
+      imports: { '@hearth/env-postgres': ['postgres'] },
+      environments: [
+        { variable: 'postgres', definition: { name: 'postgres', services: { db: code('postgres()') } } },
+      ],
+      config: {},
+    })
+    expect(text).toContain('const postgresEnvironment = defineEnvironment(')
+    expect(text).toContain('environments: [postgresEnvironment]')
+  })
+
+  it('keeps comments closed whatever they quote', () => {
+    const text = renderConfigSource({
+      header: ['from a */ file\nwith two lines'],
+      environments: [
+        {
+          variable: 'jobs',
+          comment: ['globs like src/**/*.ts', '*/'],
+          definition: { name: 'jobs', services: {} },
+        },
+      ],
+      config: {},
+    })
+    expect(text).toContain('// from a */ file with two lines')
+    expect(text).toContain(' * globs like src/**\\/*.ts')
+    expect(text).not.toMatch(/\*\/\*\//)
+  })
+
   it('imports defineEnvironment only when there is an environment', () => {
     const text = renderConfigSource({
       environments: [],

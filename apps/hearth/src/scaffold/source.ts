@@ -133,8 +133,17 @@ export function renderConfigSource(source: ConfigSource): string {
   own.add('defineConfig')
   if (source.environments.length > 0) own.add('defineEnvironment')
   imports.set('hearth', own)
+  // An environment's constant must not shadow a name the file imports (`const postgres = …` beside
+  // `import { postgres }` does not load): such a constant gets another name.
+  const taken = new Set<string>([...imports.values()].flatMap((names) => [...names]))
+  const variables = source.environments.map((environment) => {
+    let name = environment.variable
+    if (taken.has(name)) name = variableName(`${name}Environment`, taken)
+    taken.add(name)
+    return name
+  })
   const lines: string[] = []
-  for (const line of source.header ?? []) lines.push(line === '' ? '//' : `// ${line}`)
+  for (const line of source.header ?? []) lines.push(line === '' ? '//' : `// ${line.replaceAll('\n', ' ')}`)
   if (lines.length > 0) lines.push('')
   const modules = [...imports.keys()].sort((a, b) =>
     a === 'hearth' ? 1 : b === 'hearth' ? -1 : a < b ? -1 : 1,
@@ -143,19 +152,22 @@ export function renderConfigSource(source: ConfigSource): string {
     const names = [...(imports.get(module) ?? [])].sort()
     lines.push(`import { ${names.join(', ')} } from ${quote(module)}`)
   }
-  for (const environment of source.environments) {
+  for (const [index, environment] of source.environments.entries()) {
     lines.push('')
-    if (environment.comment !== undefined && environment.comment.length > 0) {
-      if (environment.comment.length === 1) lines.push(`/** ${environment.comment[0]} */`)
-      else lines.push('/**', ...environment.comment.map((line) => (line === '' ? ' *' : ` * ${line}`)), ' */')
-    }
-    lines.push(`const ${environment.variable} = defineEnvironment(${literal(environment.definition, 0, 40)})`)
+    // `*/` inside a comment would end it early, and the rest of the line would not parse.
+    const comment = (environment.comment ?? []).map((line) =>
+      line.replaceAll('\n', ' ').replaceAll('*/', '*\\/'),
+    )
+    if (comment.length === 1) lines.push(`/** ${comment[0]} */`)
+    else if (comment.length > 1)
+      lines.push('/**', ...comment.map((line) => (line === '' ? ' *' : ` * ${line}`)), ' */')
+    lines.push(`const ${variables[index]} = defineEnvironment(${literal(environment.definition, 0, 40)})`)
   }
   lines.push('')
   const config: Record<string, unknown> = {}
   const { project, ...rest } = source.config
   if (project !== undefined) config.project = project
-  config.environments = source.environments.map((environment) => code(environment.variable))
+  config.environments = variables.map((variable) => code(variable))
   Object.assign(config, rest)
   lines.push(`export default defineConfig(${literal(config, 0, 30)})`, '')
   return lines.join('\n')

@@ -66,7 +66,7 @@ describe('errors', () => {
       exitCode: 2,
       stdout: '',
       stderr:
-        'hearth: unknown command "stat"\n  fix: did you mean `hearth status`? Commands: up, down, status, gc, dev, ci, affected, plan, merge-reports, timings',
+        'hearth: unknown command "stat"\n  fix: did you mean `hearth status`? Commands: init, import-compose, up, down, status, gc, dev, ci, affected, plan, merge-reports, timings',
     })
     const option = await hearth(['up', '--fast'], root)
     expect(option.exitCode).toBe(2)
@@ -74,13 +74,15 @@ describe('errors', () => {
   })
 
   it('prints help for every command and the version', async () => {
-    for (const command of ['up', 'down', 'status', 'gc', 'ci', 'dev', 'affected']) {
+    for (const command of ['init', 'import-compose', 'up', 'down', 'status', 'gc', 'ci', 'dev', 'affected']) {
       const result = await hearth([command, '--help'], '/')
       expect(result.exitCode).toBe(0)
       expect(result.stdout).toMatch(new RegExp(`^Usage: hearth ${command} `, 'm'))
       expect(result.stdout).toContain('--config <file>')
     }
-    expect((await hearth(['--help'], '/')).stdout).toMatch(/^Commands:\n {2}up /m)
+    expect((await hearth(['--help'], '/')).stdout).toMatch(
+      /^Commands:\n {2}init {2,}Write a hearth.config.ts/m,
+    )
     expect(await hearth(['--version'], '/')).toEqual({ exitCode: 0, stdout: '0.1.0', stderr: '' })
   })
 })

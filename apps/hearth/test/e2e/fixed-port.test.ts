@@ -2,16 +2,7 @@ import { symlinkSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { hearth, repoRoot, writeProject } from './helpers.js'
-
-/** A port free right now, to write into the fixture as the one its suite hard-codes. */
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
+import { freePort, hearth, repoRoot, writeProject } from './helpers.js'
 
 /**
  * An older project whose tests hard-code where Redis is (`127.0.0.1:<port>`, as many suites hard-code
@@ -38,7 +29,7 @@ describe('a preset with hostPort, for a suite that hard-codes its port', () => {
         2,
       ),
       'hearth.config.ts': `import { redis } from '@hearth/env-redis'
-import { defineConfig, defineEnvironment } from '@hearth/environments'
+import { defineConfig, defineEnvironment } from 'hearth'
 
 // The suite connects to 127.0.0.1:${port} itself, and reads CACHE_URI: hearth serves both.
 const cache = defineEnvironment({

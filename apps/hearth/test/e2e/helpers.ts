@@ -12,6 +12,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs'
+import { createServer } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -177,6 +178,15 @@ export function writeProject(files: Readonly<Record<string, string>>): { root: s
   const root = mkdtempSync(path.join(os.tmpdir(), 'hearth-e2e-project-'))
   for (const [file, content] of Object.entries(files)) writeFileSync(path.join(root, file), content)
   return { root, cleanup: () => rmSync(root, { recursive: true, force: true }) }
+}
+
+/** A loopback port free right now: for a fixture whose suite hard-codes the port it expects. */
+export async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  return port
 }
 
 /** Output with what varies between runs (durations, ports, temp paths) replaced by placeholders. */

