@@ -152,6 +152,9 @@ function surveyorEntry(): { file: string; execArgv: string[] } {
     new URL(fromSource ? './vitest-survey.ts' : './vitest-survey.js', import.meta.url),
   )
   if (!fromSource) return { file, execArgv: [] }
-  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href
+  // tsx is @hearth/environments' dependency (it loads configs), not this package's: resolve it from
+  // there, as a fresh install lays it out (no hoisting, no NODE_PATH).
+  const environments = createRequire(import.meta.url).resolve('@hearth/environments/package.json')
+  const tsx = pathToFileURL(createRequire(environments).resolve('tsx')).href
   return { file, execArgv: ['--import', tsx] }
 }
