@@ -287,6 +287,39 @@ describe('idle TTL and down --all', () => {
     expect(Object.keys(usage.usage)).toEqual(['search'])
   })
 
+  it('keeps an environment whose last-use time cannot be read: unknown, not ancient', async () => {
+    const runtime = new FakeRuntime()
+    const clock = jumpingClock()
+    const usage = createMemoryUsageRecords()
+    const config = twoEnvironments()
+    await openWith(config, runtime, clock, usage).session.up()
+    clock.later(61 * 60_000)
+    // A damaged record for backend; search's is good, and past the TTL.
+    usage.usage.backend = { lastUsedAt: Number.NaN }
+    const { session, driver } = openWith(config, runtime, clock, usage)
+    expect(await session.gc()).toEqual(['search'])
+    const left = await running(driver, session)
+    expect(left).not.toContain('index')
+    expect(left.length).toBeGreaterThan(0)
+  })
+
+  it('expires nothing when the usage records cannot be read at all', async () => {
+    const runtime = new FakeRuntime()
+    const clock = jumpingClock()
+    const config = twoEnvironments()
+    await openWith(config, runtime, clock).session.up()
+    clock.later(61 * 60_000)
+    const unreadable = { ...createMemoryUsageRecords(), read: async () => null }
+    const { session, driver } = openWith(
+      config,
+      runtime,
+      clock,
+      unreadable as ReturnType<typeof createMemoryUsageRecords>,
+    )
+    expect(await session.gc()).toEqual([])
+    expect(await running(driver, session)).toContain('index')
+  })
+
   it('counts an environment with no usage record from its newest instance', async () => {
     const runtime = new FakeRuntime()
     const clock = jumpingClock()

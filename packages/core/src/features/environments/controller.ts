@@ -175,18 +175,21 @@ export class EnvironmentController implements Controller {
 
   /**
    * Removes the project's environments that sat unused longer than the idle TTL (those the config
-   * no longer has too), and resolves with their names. A record that cannot be read counts as no
-   * record: the instances' own creation time stands in.
+   * no longer has too), and resolves with their names. An environment with no record counts from its
+   * newest instance's creation. A time that cannot be read (or records that cannot be read at all)
+   * is unknown, not ancient: that environment is kept, and its next use writes a good record.
    */
   private async collectGarbage(): Promise<string[]> {
     const state = this.store.getState()
     const config = state.config
     if (config === null) return []
     const records = await this.usage.read()
+    if (records === null) return []
     const expired: string[] = []
     for (const [name, instances] of await this.instancesByEnvironment()) {
-      const lastUsedAt =
-        records[name]?.lastUsedAt ?? Math.max(...instances.map((instance) => instance.createdAt))
+      const record = records[name]
+      if (record !== undefined && !Number.isFinite(record.lastUsedAt)) continue
+      const lastUsedAt = record?.lastUsedAt ?? Math.max(...instances.map((instance) => instance.createdAt))
       const idleMs = this.clock.now() - lastUsedAt
       if (idleMs <= config.idleTtlMs) continue
       this.store.dispatch({

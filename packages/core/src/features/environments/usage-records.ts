@@ -5,7 +5,11 @@ import { writeJsonAtomic } from '@hearth/driver'
 export type Usage = Record<string, { lastUsedAt: number }>
 
 export interface UsageRecords {
-  read(): Promise<Usage>
+  /**
+   * The records: none for an environment never used. A time that cannot be read is NaN (unknown,
+   * not ancient); records that exist but cannot be read at all are null (nothing can be said).
+   */
+  read(): Promise<Usage | null>
   /** Marks environments as used at `at`. */
   touch(environments: readonly string[], at: number): Promise<void>
   /** Drops the records of environments that were removed. */
@@ -23,14 +27,26 @@ interface UsageFile {
  * environment look idle a little earlier; the lock held while starting makes that rare.
  */
 export function createUsageRecords(file: string): UsageRecords {
-  const read = async (): Promise<Usage> => {
+  const read = async (): Promise<Usage | null> => {
+    let text: string
     try {
-      const parsed = JSON.parse(await readFile(file, 'utf8')) as Partial<UsageFile>
-      return parsed.format === 1 && typeof parsed.environments === 'object' && parsed.environments !== null
-        ? parsed.environments
-        : {}
+      text = await readFile(file, 'utf8')
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {}
+      return null
+    }
+    try {
+      const parsed = JSON.parse(text) as Partial<UsageFile> | null
+      const environments = parsed?.environments
+      if (parsed?.format !== 1 || typeof environments !== 'object' || environments === null) return null
+      const usage: Usage = {}
+      for (const [name, record] of Object.entries(environments)) {
+        const at = (record as { lastUsedAt?: unknown } | null)?.lastUsedAt
+        usage[name] = { lastUsedAt: typeof at === 'number' && Number.isFinite(at) ? at : Number.NaN }
+      }
+      return usage
     } catch {
-      return {}
+      return null
     }
   }
   const write = (environments: Usage): Promise<void> =>
@@ -38,12 +54,13 @@ export function createUsageRecords(file: string): UsageRecords {
   return {
     read,
     async touch(environments, at) {
-      const usage = await read()
+      // Records that cannot be read are a cache lost: they start again from what is known now.
+      const usage = (await read()) ?? {}
       for (const name of environments) usage[name] = { lastUsedAt: at }
       await write(usage)
     },
     async forget(environments) {
-      const usage = await read()
+      const usage = (await read()) ?? {}
       for (const name of environments) delete usage[name]
       await write(usage)
     },
