@@ -4,7 +4,13 @@ import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import { ConfigError, isConfigError } from './issues.js'
-import { CONFIG_FILES, defaultProjectName, findConfigFile, loadConfig } from './load-config.js'
+import {
+  CONFIG_FILES,
+  configFromModule,
+  defaultProjectName,
+  findConfigFile,
+  loadConfig,
+} from './load-config.js'
 
 /** The package's source entry, imported by the temporary configs (tsx compiles it; no build needed). */
 const ENTRY = pathToFileURL(fileURLToPath(new URL('./index.ts', import.meta.url))).href
@@ -261,6 +267,26 @@ export default defineConfig({ environments: [web, local] })
     ])
   })
 
+  it('reports a getter that throws in the exported config as a problem at its path', async () => {
+    const root = typed({
+      'hearth.config.ts': `
+import { defineConfig } from '${ENTRY}'
+const api = { kind: 'process', command: 'node server.js' } as Record<string, unknown>
+Object.defineProperty(api, 'env', { enumerable: true, get: () => { throw new Error('DATABASE_URL is not set') } })
+export default defineConfig({ environments: [{ name: 'backend', services: { api } }] } as never)
+`,
+    })
+    const error = await loadError({ cwd: root })
+    expect(error.issues).toEqual([
+      {
+        file: 'hearth.config.ts',
+        path: 'environments.backend.services.api.env',
+        message: 'reading it threw Error: DATABASE_URL is not set',
+        fix: 'compute the value before exporting the config, or fix what throws (getters and proxies run when hearth reads the config)',
+      },
+    ])
+  })
+
   it('validates the default export', async () => {
     const root = typed({ 'hearth.config.ts': 'export default null\n' })
     const error = await loadError({ cwd: root })
@@ -272,6 +298,47 @@ export default defineConfig({ environments: [web, local] })
         fix: 'end the file with `export default defineConfig({ environments: [...] })`',
       },
     ])
+  })
+})
+
+describe('configFromModule', () => {
+  const options = { root: '/work/shop', file: 'hearth.config.ts', defaultProject: 'shop' }
+  const errorOf = (namespace: unknown): ConfigError => {
+    try {
+      configFromModule(namespace, options)
+    } catch (error) {
+      if (isConfigError(error)) return error
+      throw error
+    }
+    throw new Error('expected a ConfigError')
+  }
+  const READ_FIX = 'export the config object itself: `export default defineConfig({ … })`'
+
+  it('takes the default export, also from inside a CommonJS module', () => {
+    const config = { environments: [] }
+    expect(configFromModule({ default: config }, options).project).toBe('shop')
+    expect(configFromModule({ default: { __esModule: true, default: config } }, options).project).toBe('shop')
+  })
+
+  it('turns a default export that throws when read into a problem, never a crash', () => {
+    const throwing = (what: string) => () => {
+      throw new TypeError(what)
+    }
+    const cases = [
+      Object.defineProperty({}, 'default', { get: throwing('no default') }),
+      new Proxy({}, { get: throwing('no default') }),
+      { default: Object.defineProperty({ __esModule: true }, 'default', { get: throwing('no default') }) },
+    ]
+    for (const namespace of cases) {
+      expect(errorOf(namespace).issues).toEqual([
+        {
+          file: 'hearth.config.ts',
+          path: '(default export)',
+          message: 'reading the default export threw TypeError: no default',
+          fix: READ_FIX,
+        },
+      ])
+    }
   })
 })
 

@@ -1,9 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { describeThrown } from './config-snapshot.js'
 import { ConfigError } from './issues.js'
 import type { NormalizedConfig } from './types.js'
-import { validateConfig } from './validate.js'
+import { type ValidateOptions, validateConfig } from './validate.js'
 
 /** The names hearth looks for, in this order, in the project root. */
 export const CONFIG_FILES = [
@@ -58,21 +59,58 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Norma
   }
   const root = path.dirname(file)
   const relativeFile = path.basename(file)
-  const exported = await importConfigModule(file, root, relativeFile)
-  const result = validateConfig(exported, {
-    root,
-    file: relativeFile,
-    defaultProject: defaultProjectName(root),
-  })
+  const namespace = await importConfigModule(file, root, relativeFile)
+  return configFromModule(namespace, { root, file: relativeFile, defaultProject: defaultProjectName(root) })
+}
+
+/**
+ * The config a loaded module exports, validated: what `loadConfig` does once the file has run.
+ * Throws `ConfigError` and nothing else, whatever the module holds: its exports are read through
+ * guarded reads only (a getter or a proxy that throws is a problem in the config, not a crash).
+ */
+export function configFromModule(namespace: unknown, options: ValidateOptions): NormalizedConfig {
+  const result = validateConfig(defaultExport(namespace, options.file), options)
   if (!result.ok) throw new ConfigError(result.issues)
   return result.config
 }
 
+function defaultExport(namespace: unknown, file: string): unknown {
+  let value: unknown
+  try {
+    value = Reflect.get(Object(namespace), 'default')
+    // Outside a `"type": "module"` package tsx compiles the file to CommonJS: the namespace's
+    // default is then `module.exports`, marked `__esModule`, and the file's own default export is
+    // inside it.
+    if (typeof value === 'object' && value !== null && Reflect.get(value, '__esModule') === true) {
+      value = Reflect.get(value, 'default')
+    }
+  } catch (error) {
+    throw new ConfigError([
+      {
+        file,
+        path: '(default export)',
+        message: `reading the default export threw ${describeThrown(error)}`,
+        fix: 'export the config object itself: `export default defineConfig({ … })`',
+      },
+    ])
+  }
+  if (value === undefined) {
+    throw new ConfigError([
+      {
+        file,
+        path: '(default export)',
+        message: 'the file has no default export',
+        fix: 'end it with `export default defineConfig({ environments: [...] })`',
+      },
+    ])
+  }
+  return value
+}
+
 async function importConfigModule(file: string, root: string, relativeFile: string): Promise<unknown> {
-  let namespace: Record<string, unknown>
   try {
     const { tsImport } = await import('tsx/esm/api')
-    namespace = (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>
+    return await tsImport(pathToFileURL(file).href, import.meta.url)
   } catch (error) {
     const description = describeLoadError(error, root)
     // A syntax error names its file (`environments/backend.ts:3:9: …`): attribute it there.
@@ -86,32 +124,19 @@ async function importConfigModule(file: string, root: string, relativeFile: stri
       },
     ])
   }
-  let value = namespace.default
-  // Outside a `"type": "module"` package tsx compiles the file to CommonJS: the namespace's default
-  // is then `module.exports`, marked `__esModule`, and the file's own default export is inside it.
-  if (
-    typeof value === 'object' &&
-    value !== null &&
-    (value as { __esModule?: unknown }).__esModule === true
-  ) {
-    value = (value as { default?: unknown }).default
-  }
-  if (value === undefined) {
-    throw new ConfigError([
-      {
-        file: relativeFile,
-        path: '(default export)',
-        message: 'the file has no default export',
-        fix: 'end it with `export default defineConfig({ environments: [...] })`',
-      },
-    ])
-  }
-  return value
 }
 
 /** The first useful line of a load error, paths inside the root made relative. Never a stack. */
 function describeLoadError(error: unknown, root: string): string {
-  const message = error instanceof Error ? error.message : String(error)
+  // What a module throws can be anything, a proxy or an object that cannot become a string included.
+  let message: string
+  try {
+    // Errors that crossed from the loader's thread are no native errors, but keep their message.
+    const text = typeof error === 'object' && error !== null ? Reflect.get(error, 'message') : error
+    message = typeof text === 'string' ? text : describeThrown(error)
+  } catch {
+    message = describeThrown(error)
+  }
   const lines = message
     .split('\n')
     .map((line) => line.trim())

@@ -83,16 +83,17 @@ const badConfigs: BadCase[] = [
         testEnv: { DATABASE_URL: '{{uri}}', '1X': '{{url}}' },
       }),
     }),
+    // Within a service, problems of shape (a name) come before problems of reference (a template).
     issues: [
-      issue(
-        `${S}.db.testEnv.DATABASE_URL`,
-        '{{uri}} is not an output of this service',
-        'did you mean {{url}}?',
-      ),
       issue(
         `${S}.db.testEnv["1X"]`,
         'invalid environment variable name "1X"',
         'use letters, digits and "_", not starting with a digit',
+      ),
+      issue(
+        `${S}.db.testEnv.DATABASE_URL`,
+        '{{uri}} is not an output of this service',
+        'did you mean {{url}}?',
       ),
     ],
   },
@@ -247,16 +248,17 @@ const badConfigs: BadCase[] = [
         'unknown field "interval"',
         'did you mean "intervalMs"? The fields here are command, intervalMs, timeoutMs, retries',
       ),
-      issue(
-        `${S}.api.ports.http.evn`,
-        'unknown field "evn"',
-        'did you mean "env"? The fields here are env, host',
-      ),
-      issue(`${S}.api.reset.command`, 'unknown field "command"', 'remove it; the fields here are type'),
+      // Within a service, in the order "the fields here are" lists its fields.
       issue(
         `${S}.api.readiness.paht`,
         'unknown field "paht"',
         'did you mean "path"? The fields here are type, port, path, status, timeoutMs, intervalMs',
+      ),
+      issue(`${S}.api.reset.command`, 'unknown field "command"', 'remove it; the fields here are type'),
+      issue(
+        `${S}.api.ports.http.evn`,
+        'unknown field "evn"',
+        'did you mean "env"? The fields here are env, host',
       ),
     ],
   },
@@ -525,7 +527,7 @@ const badConfigs: BadCase[] = [
 
   // ── duplicates ──
   {
-    name: 'duplicate environment names',
+    name: 'duplicate environment names; a duplicate is still checked, its paths by index',
     config: {
       environments: [envOf({ api: proc() }), envOf({ api: proc({ kind: 'nope' }) }), envOf({ api: proc() })],
     },
@@ -534,6 +536,11 @@ const badConfigs: BadCase[] = [
         'environments[1].name',
         'duplicate environment name "backend" (environments[0] has it too)',
         'give each environment its own name',
+      ),
+      issue(
+        'environments[1].services.api.kind',
+        'expected one of "container", "process", "job", got "nope"',
+        'use one of "container", "process", "job"',
       ),
       issue(
         'environments[2].name',
@@ -774,6 +781,11 @@ const badConfigs: BadCase[] = [
       job: { kind: 'job', command: 'migrate --url {{db.url}} }}' },
     }),
     issues: [
+      issue(
+        `${S}.api.outputs.admin-url`,
+        'invalid output name "admin-url"',
+        'use letters and digits, starting with a letter (e.g. url, adminUrl)',
+      ),
       issue(`${S}.api.env.A`, '{{ports.nope}} names no port of this service', 'use one of {{ports.http}}'),
       issue(
         `${S}.api.env.B`,
@@ -807,11 +819,6 @@ const badConfigs: BadCase[] = [
         `${S}.api.outputs.url`,
         '{{env.NOPE}} names no env variable of this service',
         'use one of {{env.A}}, {{env.B}}, {{env.C}}, {{env.D}}, {{env.E}}, {{env.F}}, {{env.G}}, {{env.H}}, {{env.I}}, {{env.J}}',
-      ),
-      issue(
-        `${S}.api.outputs.admin-url`,
-        'invalid output name "admin-url"',
-        'use letters and digits, starting with a letter (e.g. url, adminUrl)',
       ),
       issue(
         `${S}.api.command[3]`,
@@ -1591,5 +1598,190 @@ describe('validateConfig: container fallbacks', () => {
       readiness: { type: 'tcp', port: 'pg' },
       outputs: { url: 'pg://{{host}}:{{ports.pg}}' },
     })
+  })
+})
+
+describe('validateConfig: values no config should hold', () => {
+  const THROWS_FIX =
+    'compute the value before exporting the config, or fix what throws (getters and proxies run when hearth reads the config)'
+  const withGetter = (value: object, key: string, get: () => unknown) =>
+    Object.defineProperty(value, key, { enumerable: true, get })
+  const boom = () => {
+    throw new Error('boom')
+  }
+  const cyclic: Record<string, unknown> = proc()
+  cyclic.env = cyclic
+  const revoked = Proxy.revocable({}, {})
+  revoked.revoke()
+
+  const hostile: BadCase[] = [
+    {
+      name: 'a getter that throws',
+      config: cfg({ api: withGetter(proc(), 'env', boom) }),
+      issues: [issue(`${S}.api.env`, 'reading it threw Error: boom', THROWS_FIX)],
+    },
+    {
+      name: 'a getter that throws something other than an Error',
+      config: withGetter({ environments: [] }, 'tests', () => {
+        throw Object.create(null)
+      }),
+      issues: [issue('tests', 'reading it threw an object', THROWS_FIX)],
+    },
+    {
+      name: 'a proxy whose get trap throws',
+      config: cfg({ api: new Proxy(proc(), { get: boom }) }),
+      issues: [
+        issue(`${S}.api.kind`, 'reading it threw Error: boom', THROWS_FIX),
+        issue(`${S}.api.command`, 'reading it threw Error: boom', THROWS_FIX),
+      ],
+    },
+    {
+      name: 'a proxy whose ownKeys trap throws',
+      config: cfg({ api: new Proxy(proc(), { ownKeys: boom }) }),
+      issues: [issue(`${S}.api`, 'listing its fields threw Error: boom', THROWS_FIX)],
+    },
+    {
+      name: 'a revoked proxy as the whole config',
+      config: revoked.proxy,
+      issues: [
+        issue(
+          '(default export)',
+          "reading it threw TypeError: Cannot perform 'IsArray' on a proxy that has been revoked",
+          THROWS_FIX,
+        ),
+      ],
+    },
+    {
+      name: 'an object that contains itself',
+      config: cfg({ api: cyclic }),
+      issues: [
+        issue(
+          `${S}.api.env`,
+          'this value contains itself: it refers back to an object it is part of',
+          'write the value out instead of referring back to the object that holds it',
+        ),
+      ],
+    },
+    {
+      name: 'a field keyed by a symbol, and one named __proto__',
+      config: cfg({ api: proc({ [Symbol('secret')]: 1, env: JSON.parse('{"__proto__": "x"}') }) }),
+      // Symbol keys are listed after string keys, whatever the order they were written in.
+      issues: [
+        issue(
+          `${S}.api.env.__proto__`,
+          'a field named "__proto__"',
+          'rename it: the name means the prototype in JavaScript',
+        ),
+        issue(
+          `${S}.api[Symbol(secret)]`,
+          'a field keyed by a symbol',
+          'remove it: config fields are named by strings',
+        ),
+      ],
+    },
+    {
+      name: 'a BigInt, a function, NaN and -0 where values are expected',
+      config: cfg({
+        db: pg({ ports: { pg: 5432n } }),
+        api: proc({ cwd: () => 'apps/api', stopTimeoutMs: Number.NaN, ports: { http: { host: -0 } } }),
+      }),
+      issues: [
+        issue(
+          `${S}.db.ports.pg`,
+          'expected a container port (a number, or { container, host? }), got a bigint',
+          `write ${S}.db.ports.pg as a container port (a number, or { container, host? })`,
+        ),
+        issue(
+          `${S}.api.ports.http.host`,
+          'invalid port 0: a port is a whole number from 1 to 65535',
+          HOST_PORT_FIX,
+        ),
+        issue(`${S}.api.cwd`, 'expected a string, got a function', `write ${S}.api.cwd as a string`),
+        issue(
+          `${S}.api.stopTimeoutMs`,
+          'must be a positive whole number of milliseconds, got NaN',
+          `set ${S}.api.stopTimeoutMs to a whole number above 0`,
+        ),
+      ],
+    },
+    {
+      name: 'a Promise as the config, a Map as env',
+      config: Promise.resolve(cfg({})),
+      issues: [issue('(default export)', 'expected the config object, got a Promise', DEFAULT_EXPORT_FIX)],
+    },
+    {
+      name: 'a Map where an object is expected (its entries are no fields)',
+      config: cfg({ api: proc({ env: new Map([['PORT', '3000']]) }) }),
+      issues: [
+        issue(
+          `${S}.api.env`,
+          'expected an object of strings, got a Map',
+          `write ${S}.api.env as an object of strings`,
+        ),
+      ],
+    },
+    {
+      name: 'a huge string, quoted short',
+      config: cfg({ api: proc({ cwd: `${'x'.repeat(100_000)}/../..` }) }),
+      issues: [
+        issue(
+          `${S}.api.cwd`,
+          `"${'x'.repeat(80)}"… (100006 characters) is outside the project root`,
+          'use a folder inside the project',
+        ),
+      ],
+    },
+    {
+      name: 'nesting past any real config',
+      config: cfg({ api: proc({ env: { x: JSON.parse(`${'{"x":'.repeat(70)}1${'}'.repeat(70)}`) } }) }),
+      issues: [
+        issue(
+          `${S}.api.env.x${'.x'.repeat(59)}`,
+          'nested more than 64 levels deep',
+          'a config is a few levels deep: look for a value that nests itself',
+        ),
+        issue(`${S}.api.env.x`, 'expected a string, got an object', `write ${S}.api.env.x as a string`),
+      ],
+    },
+  ]
+
+  it.each(hostile)('$name', ({ config, issues }) => {
+    expect(issuesOf(config)).toEqual(issues)
+  })
+
+  it('stops reading a runaway value, and reports at most 100 problems', () => {
+    const issues = issuesOf({ environments: Array.from({ length: 12_000 }, () => 'x') })
+    expect(issues).toHaveLength(101)
+    // The place where reading stopped was never read: it sorts with the array that holds it.
+    expect(issues.slice(0, 2)).toEqual([
+      issue(
+        'environments[9998]',
+        'the config holds more than 10000 values; hearth stopped reading here',
+        'look for a value built in a runaway loop, or an object reachable many times over',
+      ),
+      issue(
+        'environments[0]',
+        'expected an environment (defineEnvironment({ name, services })), got a string',
+        'write environments[0] as an environment (defineEnvironment({ name, services }))',
+      ),
+    ])
+    expect(issues.at(-1)).toEqual(
+      issue(
+        '(default export)',
+        'and 9899 more problems after these',
+        'fix the problems above first: the rest are often the same mistake again',
+      ),
+    )
+  })
+
+  it('reads through what holds valid data: proxies, replaced prototypes, getters, frozen objects', () => {
+    const plain = cfg({ db: pg(), api: proc({ dependsOn: ['db'], env: { URL: '{{db.host}}' } }) })
+    const dependsOn = Object.setPrototypeOf(['db'], null)
+    const services = Object.assign(Object.create(null), {
+      db: new Proxy(pg(), {}),
+      api: Object.freeze(withGetter(proc({ dependsOn }), 'env', () => ({ URL: '{{db.host}}' }))),
+    })
+    const environments = Object.setPrototypeOf([{ name: 'backend', services }], null)
+    expect(normalize(new Proxy({ environments }, {}))).toEqual(normalize(plain))
   })
 })
