@@ -17,6 +17,7 @@ import { type EnvironmentDefinition, ready } from '@hearth/environments'
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import { describe, expect, it } from 'vitest'
 import { configOf } from '../../../../packages/core/src/testing/fixtures.js'
+import { hearthEventSchema } from './events-schema.js'
 import {
   attachNdjsonReporter,
   formatFailedSession,
@@ -30,13 +31,18 @@ const schema = JSON.parse(
 )
 const validate = new Ajv2020({ allErrors: true }).compile(schema)
 
-/** Every line must be one valid event: the schema is the contract, checked line by line. */
+/**
+ * Every line must be one valid event: the schema is the contract, checked line by line, both as
+ * published (docs/events.schema.json) and as the zod schemas it is generated from.
+ */
 function expectValid(lines: readonly string[]): HearthEvent[] {
   return lines.map((line) => {
     const event = JSON.parse(line) as HearthEvent
     if (!validate(event)) {
       throw new Error(`invalid event line:\n${line}\n${JSON.stringify(validate.errors, null, 2)}`)
     }
+    const parsed = hearthEventSchema.safeParse(event)
+    if (!parsed.success) throw new Error(`invalid event line:\n${line}\n${parsed.error.message}`)
     return event
   })
 }

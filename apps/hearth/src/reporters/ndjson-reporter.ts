@@ -4,9 +4,7 @@ import {
   describeReason,
   type HearthState,
   type HearthStore,
-  type LogEntry,
   type ProjectIdentity,
-  type RunState,
   relativePath,
   type SelectionReason,
   type ServiceState,
@@ -18,227 +16,61 @@ import {
   type TestErrorInfo,
   type TestFileState,
   type TestState,
-  type WarningCode,
 } from '@hearth/core'
-import type { ServiceKind } from '@hearth/environments'
+// Types only: the event types are inferred from the schemas, and zod stays out of the CLI's start-up.
+import type {
+  EventError,
+  EventInstance,
+  EventReason,
+  EventTest,
+  FileResultEvent,
+  HearthEvent,
+  ServiceEventState,
+  ServiceStateEvent,
+  SessionEndEvent,
+  SessionStartEvent,
+} from './events-schema.js'
+
+export type {
+  BuildEndEvent,
+  BuildPlanEvent,
+  BuildStartEvent,
+  EventBuildReason,
+  EventError,
+  EventFailure,
+  EventInstance,
+  EventReason,
+  EventRunFile,
+  EventTest,
+  FileResultEvent,
+  HearthEvent,
+  LogEvent,
+  RunBlockedEvent,
+  RunEndEvent,
+  RunPhaseEvent,
+  RunRetryEvent,
+  RunStartEvent,
+  ServiceEventState,
+  ServiceStateEvent,
+  SessionEndEvent,
+  SessionStartEvent,
+  WarningEvent,
+} from './events-schema.js'
 
 /**
  * The version of the event stream (docs/events.md). Within `/1` fields and event types are only
- * added; renaming, removing or changing the meaning of one is `/2`.
+ * added; renaming, removing or changing the meaning of one is `/2`. Typed from the schema, so the
+ * two cannot part.
  */
-export const EVENTS_SCHEMA = 'hearth.events/1'
+export const EVENTS_SCHEMA: HearthEvent['schema'] = 'hearth.events/1'
 
-interface EventBase<T extends string> {
+/** The fields every event starts with. */
+interface EventBase<T extends HearthEvent['type']> {
   schema: typeof EVENTS_SCHEMA
   type: T
   /** ISO 8601 (UTC) of the action that caused it. */
   time: string
 }
-
-export interface SessionStartEvent extends EventBase<'session.start'> {
-  /** Null when hearth stopped before it could load the project (a configuration error). */
-  project: { name: string; id: string; root: string } | null
-  command: string
-  version: string
-  /** The shard of a plan this session runs (`hearth ci --shard 2/4`), or null. */
-  shard: { index: number; total: number } | null
-}
-
-export type ServiceEventState =
-  | 'starting'
-  | 'running'
-  | 'ready'
-  | 'completed'
-  | 'failed'
-  | 'stopping'
-  | 'stopped'
-  | 'reset'
-  | 'fell-back'
-
-export interface EventInstance {
-  id: string
-  driver: string
-  reused: boolean
-  ports: Readonly<Record<string, number>>
-}
-
-export interface EventFailure {
-  cause: string
-  fix: string | null
-  logTail: readonly string[]
-  /** `environment/service` of the dependency whose failure kept this one from starting. */
-  blockedBy: string | null
-}
-
-export interface ServiceStateEvent extends EventBase<'service.state'> {
-  environment: string
-  service: string
-  kind: ServiceKind
-  state: ServiceEventState
-  durationMs: number | null
-  instance: EventInstance | null
-  /** On `ready` and `completed` only. */
-  outputs?: Readonly<Record<string, string>>
-  /** On `failed` only. */
-  failure?: EventFailure
-  /** On `fell-back` only. */
-  reason?: string
-}
-
-/** A SelectionReason as data, with `why`: the same words the terminal shows. */
-export type EventReason =
-  | { kind: 'import'; changed: string; chain: readonly string[]; viaBuildOutput: string | null; why: string }
-  | {
-      kind: 'rule'
-      rule: 'group' | 'service' | 'config' | 'global'
-      name: string
-      glob: string
-      changed: string
-      why: string
-    }
-  | { kind: 'all'; why: string }
-  | { kind: 'restarted'; service: string; why: string }
-  | { kind: 'retry'; attempt: number; why: string }
-
-export interface EventRunFile {
-  path: string
-  group: string | null
-  environment: string | null
-  reasons: readonly EventReason[]
-}
-
-export interface RunStartEvent extends EventBase<'run.start'> {
-  run: number
-  trigger: RunState['trigger']
-  files: readonly EventRunFile[]
-}
-
-export interface RunPhaseEvent extends EventBase<'run.phase'> {
-  run: number
-  phase: 'resetting' | 'building' | 'running'
-}
-
-export interface RunRetryEvent extends EventBase<'run.retry'> {
-  run: number
-  attempt: number
-  files: readonly string[]
-}
-
-export interface EventError {
-  message: string
-  stack?: string
-  location?: { path: string; line: number; column: number }
-}
-
-export interface EventTest {
-  name: string
-  state: TestState
-  durationMs: number
-  errors: readonly EventError[]
-}
-
-export interface FileResultEvent extends EventBase<'file.result'> {
-  run: number
-  path: string
-  state: TestState
-  durationMs: number | null
-  attempt: number
-  flaky: boolean
-  reasons: readonly EventReason[]
-  tests: readonly EventTest[]
-  /** Errors of the file itself: it did not load, a hook failed. */
-  errors: readonly EventError[]
-}
-
-export interface RunBlockedEvent extends EventBase<'run.blocked'> {
-  run: number
-  /** `environment`: `name` could not be made ready; `build`: package `name` does not build. */
-  kind: 'environment' | 'build'
-  name: string
-  /** The build's output (build only). */
-  output?: string
-}
-
-export type EventBuildReason =
-  | { kind: 'missing'; output: string; why: string }
-  | { kind: 'stale'; output: string; newer: string; why: string }
-
-export interface BuildPlanEvent extends EventBase<'build.plan'> {
-  run: number
-  /** True with `--no-build`: these packages are NOT rebuilt, so results may be stale. */
-  skipped: boolean
-  /** In build order. */
-  packages: ReadonlyArray<{ name: string; dir: string; reason: EventBuildReason }>
-}
-
-export interface BuildStartEvent extends EventBase<'build.start'> {
-  run: number
-  name: string
-  command: string
-}
-
-export interface BuildEndEvent extends EventBase<'build.end'> {
-  run: number
-  name: string
-  ok: boolean
-  durationMs: number
-  /** The tail of the build's output, when it failed. */
-  output?: string
-}
-
-export interface WarningEvent extends EventBase<'warning'> {
-  code: WarningCode
-  message: string
-  fix: string | null
-}
-
-export interface RunEndEvent extends EventBase<'run.end'> {
-  run: number
-  cancelled: boolean
-  durationMs: number
-  files: { total: number; passed: number; failed: number; skipped: number; flaky: number }
-  tests: { total: number; passed: number; failed: number; skipped: number }
-  /** Errors of the run no test file could be blamed for (they fail it); only when there are some. */
-  errors?: readonly EventError[]
-}
-
-/**
- * One line a service printed, as hearth read it (ANSI colours stripped, very long lines cut). `time`
- * is when hearth read it: lines come in batches, so a `log` event may follow a later event of
- * another type.
- */
-export interface LogEvent extends EventBase<'log'> {
-  environment: string
-  service: string
-  /** `output` when the runtime does not tell stdout and stderr apart (and for hearth's restart marker). */
-  stream: LogEntry['stream']
-  line: string
-}
-
-export interface SessionEndEvent extends EventBase<'session.end'> {
-  exitCode: number
-  durationMs: number | null
-  /** The signal that interrupted the session, if one did. */
-  interrupted: string | null
-  /** hearth's own failure (usage, configuration, no runtime), with its fix. */
-  error: { cause: string; fix: string | null } | null
-}
-
-export type HearthEvent =
-  | SessionStartEvent
-  | ServiceStateEvent
-  | RunStartEvent
-  | RunPhaseEvent
-  | RunRetryEvent
-  | FileResultEvent
-  | RunBlockedEvent
-  | RunEndEvent
-  | SessionEndEvent
-  | BuildPlanEvent
-  | BuildStartEvent
-  | BuildEndEvent
-  | WarningEvent
-  | LogEvent
 
 export interface NdjsonReporterOptions {
   store: HearthStore
@@ -429,17 +261,14 @@ export function toEvents(action: Action, state: HearthState): HearthEvent[] {
       return [
         { ...base('build.start', action.at), run: action.id, name: action.name, command: action.command },
       ]
-    case 'build/finished':
+    case 'build/finished': {
+      const head = { ...base('build.end', action.at), run: action.id, name: action.name }
       return [
-        {
-          ...base('build.end', action.at),
-          run: action.id,
-          name: action.name,
-          ok: action.ok,
-          durationMs: action.durationMs,
-          ...(action.ok ? {} : { output: action.output }),
-        },
+        action.ok
+          ? { ...head, ok: true, durationMs: action.durationMs }
+          : { ...head, ok: false, durationMs: action.durationMs, output: action.output },
       ]
+    }
     case 'session/warning':
       return [{ ...base('warning', action.at), code: action.code, message: action.message, fix: action.fix }]
     case 'service/log': {
@@ -528,11 +357,13 @@ type ServiceEventAction = Extract<
 function serviceEvent(action: ServiceEventAction, state: HearthState): ServiceStateEvent | null {
   const service = state.services[action.key]
   if (service === undefined) return null
-  const event = (
-    eventState: ServiceEventState,
+  // Generic in the state, so that the fields only some states carry (outputs, failure, reason)
+  // are checked against the schema's variant of that state.
+  const event = <S extends ServiceEventState>(
+    eventState: S,
     durationMs: number | null,
     instance: EventInstance | null,
-  ): ServiceStateEvent => ({
+  ) => ({
     ...base('service.state', action.at),
     environment: service.environment,
     service: service.name,
