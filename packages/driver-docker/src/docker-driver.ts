@@ -73,6 +73,8 @@ const OUTPUT_LIMIT = 64 * 1024
 /** Docker's own default grace period for `docker stop`. */
 const DEFAULT_STOP_TIMEOUT_MS = 10_000
 const PING_TIMEOUT_MS = 10_000
+/** How often a wait also looks at the container itself (see `wait`). */
+const WAIT_LOOK_EVERY_MS = 2_000
 const PROGRESS_INTERVAL_MS = 250
 /** How many lines of a failed build's output the error carries. */
 const BUILD_TAIL_LINES = 15
@@ -529,16 +531,47 @@ export class DockerDriver implements Driver {
     const onAbort = (): void => request.abort()
     signal?.addEventListener('abort', onAbort, { once: true })
     try {
-      const result = (await this.docker()
+      const waited = this.docker()
         .getContainer(instance.id)
-        .wait({ condition: 'not-running', abortSignal: request.signal })) as { StatusCode?: number }
-      return { exitCode: typeof result.StatusCode === 'number' ? result.StatusCode : null, signal: null }
+        .wait({ condition: 'not-running', abortSignal: request.signal })
+        .then((result: { StatusCode?: number }) => ({
+          exitCode: typeof result.StatusCode === 'number' ? result.StatusCode : null,
+          signal: null,
+        }))
+      // A connection to the engine cut while it waits (the daemon stopped, a proxy restarted) ends
+      // the engine's answer without a word, and dockerode's wait then never settles: a look at
+      // the container every few seconds notices it exited, went, or the engine is gone.
+      const looked = this.lookUntilStopped(instance, request.signal)
+      waited.catch(() => undefined)
+      looked.catch(() => undefined)
+      return await Promise.race([waited, looked])
     } catch (error) {
       if (signal?.aborted) throw signal.reason
       if (isNotFound(error)) return { exitCode: null, signal: null }
+      if (isDriverError(error)) throw error
       return this.fail(error)
     } finally {
       signal?.removeEventListener('abort', onAbort)
+      request.abort()
+    }
+  }
+
+  private async lookUntilStopped(instance: Instance, signal: AbortSignal): Promise<ExitStatus> {
+    for (;;) {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(resolve, WAIT_LOOK_EVERY_MS)
+        signal.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(timer)
+            reject(signal.reason)
+          },
+          { once: true },
+        )
+      })
+      const state = await this.inspect(instance)
+      if (state.status === 'exited') return { exitCode: state.exitCode, signal: null }
+      if (state.status === 'missing') return { exitCode: null, signal: null }
     }
   }
 

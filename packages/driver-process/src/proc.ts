@@ -34,6 +34,29 @@ export function startTimeOf(pid: number): string | null {
   return readStat(pid)?.startTime ?? null
 }
 
+/** The kernel counts start times in USER_HZ ticks, 100 a second on every Linux that Node runs on. */
+const TICKS_PER_SECOND = 100
+let bootTime: number | null | undefined
+
+/**
+ * When a process started (epoch ms, to the second: the boot time has no finer grain), from its
+ * start time in ticks after boot; null where /proc cannot say. (Not `/proc/<pid>`'s ctime: that is
+ * when the kernel last made that inode, which may be long after the start.)
+ */
+export function startedAtMs(pid: number): number | null {
+  const ticks = Number.parseInt(readStat(pid)?.startTime ?? '', 10)
+  if (Number.isNaN(ticks)) return null
+  if (bootTime === undefined) {
+    try {
+      const btime = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]
+      bootTime = btime === undefined ? null : Number(btime) * 1000
+    } catch {
+      bootTime = null
+    }
+  }
+  return bootTime === null ? null : bootTime + (ticks * 1000) / TICKS_PER_SECOND
+}
+
 /**
  * Whether the process with this pid is alive and is the one started at `startTime` (a recycled pid
  * is not). Zombies count as dead: they run nothing and hold no port.

@@ -4,6 +4,7 @@ import { mkdir, readdir, readFile, rm } from 'node:fs/promises'
 import path from 'node:path'
 import {
   type AtomicReadiness,
+  asStateWriteError,
   compileLogPattern,
   type Driver,
   DriverError,
@@ -15,6 +16,7 @@ import {
   type InstanceSpec,
   type InstanceState,
   identityFromLabels,
+  isStateWriteError,
   LABELS,
   type Labels,
   type LogLine,
@@ -32,12 +34,14 @@ import {
 import {
   lookupIn,
   type NormalizedCommand,
+  type NormalizedJobService,
+  type NormalizedProcessService,
   type NormalizedService,
   renderTemplate,
   type ServiceKind,
 } from '@hearth/environments'
 import { readLogLines } from './log-file.js'
-import { allocatePort, isPortTaken } from './ports.js'
+import { allocatePorts, isPortTaken } from './ports.js'
 import {
   groupMembers,
   isAlive,
@@ -45,6 +49,7 @@ import {
   readEnviron,
   signalGroup,
   signalPid,
+  startedAtMs,
   startTimeOf,
 } from './proc.js'
 
@@ -105,6 +110,10 @@ export class ProcessDriver implements Driver {
   private readonly dir: string
   /** Subprocesses this hearth process started: their exit is known at once. */
   private readonly children = new Map<string, Promise<ExitStatus>>()
+  /** Ports picked for starts still under way, before their records (which hold them) are written. */
+  private readonly pickedPorts = new Set<number>()
+  /** The last pick of ports: picks take turns, so that each sees the ports of those before it. */
+  private picking: Promise<unknown> = Promise.resolve()
 
   constructor(options: ProcessDriverOptions) {
     this.dir = path.join(options.stateDir, 'processes')
@@ -134,6 +143,20 @@ export class ProcessDriver implements Driver {
     }
     options.signal?.throwIfAborted()
     const ports = await this.allocatePorts(service, identity.service)
+    try {
+      return await this.spawn(spec, service, ports)
+    } finally {
+      for (const port of Object.values(ports)) this.pickedPorts.delete(port)
+    }
+  }
+
+  /** The rest of `start`, once the ports are picked. */
+  private async spawn(
+    spec: InstanceSpec,
+    service: NormalizedProcessService | NormalizedJobService,
+    ports: Record<string, number>,
+  ): Promise<Instance> {
+    const { identity } = spec
     const lookup = lookupIn({ host: HOST, ports })
     const env: Record<string, string> = {}
     for (const [name, value] of Object.entries(service.env)) env[name] = renderTemplate(value, lookup)
@@ -152,7 +175,9 @@ export class ProcessDriver implements Driver {
 
     const id = `${identity.environment}.${identity.service}.${randomBytes(4).toString('hex')}`
     const dir = this.instanceDir(id)
-    await mkdir(dir, { recursive: true })
+    await mkdir(dir, { recursive: true }).catch((error: unknown) => {
+      throw asStateWriteError(error, dir)
+    })
     const labelEnv: Record<string, string> = { [INSTANCE_ENV]: id }
     for (const [label, value] of Object.entries(spec.labels)) labelEnv[labelEnvName(label)] = value
 
@@ -209,7 +234,17 @@ export class ProcessDriver implements Driver {
       argv,
       stopTimeoutMs: service.kind === 'process' ? service.stopTimeoutMs : DEFAULT_STOP_TIMEOUT_MS,
     }
-    await writeJsonAtomic(path.join(dir, 'record.json'), record)
+    try {
+      await writeJsonAtomic(path.join(dir, 'record.json'), record)
+    } catch (error) {
+      // Without its record nothing could vouch for it (a full disk, say): it does not run on.
+      signalGroup(pid, 'SIGKILL')
+      for (const other of pidsWithEnv(INSTANCE_ENV, id)) signalPid(other, 'SIGKILL')
+      await rm(dir, { recursive: true, force: true }).catch(() => undefined)
+      throw isStateWriteError(error)
+        ? new DriverError('start-failed', `could not start ${identity.service}: ${error.message}`, error.fix)
+        : error
+    }
     return this.toInstance(record)
   }
 
@@ -299,6 +334,8 @@ export class ProcessDriver implements Driver {
   }
 
   async exec(instance: Instance, command: NormalizedCommand, options: ExecOptions = {}): Promise<ExecResult> {
+    const { signal } = options
+    signal?.throwIfAborted()
     const record = await this.readRecord(instance.id)
     if (record === null) {
       throw new DriverError(
@@ -309,20 +346,38 @@ export class ProcessDriver implements Driver {
     }
     const [file, ...args] = toArgv(command, lookupIn({ host: HOST, ports: record.ports }))
     const { execa } = await loadExeca()
-    const result = await execa(file as string, args, {
+    // In a process group of its own, ended as a whole on timeout or abort (here, not by execa's
+    // `timeout`, which signals the command alone): a child of the command, say the `sleep` of
+    // `sh -c 'sleep 60; echo done'`, keeps the output pipe open, and the call would wait for it.
+    const child = execa(file as string, args, {
       cwd: record.cwd,
       env: { ...record.env, ...options.env },
       extendEnv: true,
       stdin: 'ignore',
       all: true,
       reject: false,
-      ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
-      ...(options.signal === undefined ? {} : { cancelSignal: options.signal }),
+      detached: true,
     })
+    let timedOut = false
+    const end = (): void => {
+      if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL')
+    }
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true
+            end()
+          }, options.timeoutMs)
+    signal?.addEventListener('abort', end, { once: true })
+    const result = await child.finally(() => {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', end)
+    })
+    if (signal?.aborted) throw signal.reason
     const output = (result.all ?? '').slice(-OUTPUT_LIMIT)
-    if (result.timedOut)
+    if (timedOut)
       return { exitCode: 124, output: `${output}\n(timed out after ${options.timeoutMs} ms)`.trim() }
-    if (result.isCanceled) throw options.signal?.reason ?? new Error('aborted')
     if (result.exitCode === undefined && result.failed && result.signal === undefined) {
       return { exitCode: 127, output: result.shortMessage ?? '' }
     }
@@ -344,14 +399,33 @@ export class ProcessDriver implements Driver {
     }
   }
 
+  /**
+   * The service's ports: its fixed ones (refused when taken), and free ones for the rest, none of
+   * them a port that another instance holds on record or that a start under way in this process
+   * picked (either may not listen yet).
+   */
   private async allocatePorts(service: NormalizedService, name: string): Promise<Record<string, number>> {
-    const ports: Record<string, number> = {}
-    for (const port of service.ports) {
-      if (port.host === null) {
-        ports[port.name] = await allocatePort()
-        continue
+    const free = service.ports.filter((port) => port.host === null)
+    const pick = this.picking.then(async () => {
+      if (free.length === 0) return []
+      const promised = new Set(this.pickedPorts)
+      for (const record of await this.readRecords()) {
+        for (const port of Object.values(record.ports)) promised.add(port)
       }
+      const picked = await allocatePorts(free.length, promised)
+      for (const port of picked) this.pickedPorts.add(port)
+      return picked
+    })
+    this.picking = pick.catch(() => undefined)
+    const picked = await pick
+    const ports: Record<string, number> = {}
+    free.forEach((port, index) => {
+      ports[port.name] = picked[index] as number
+    })
+    for (const port of service.ports) {
+      if (port.host === null) continue
       if (await isPortTaken(port.host)) {
+        for (const taken of picked) this.pickedPorts.delete(taken)
         throw new DriverError(
           'port-conflict',
           `port ${port.host} (ports.${port.name} of ${name}) is already in use on ${HOST}`,
@@ -397,8 +471,9 @@ export class ProcessDriver implements Driver {
   }
 
   /**
-   * Processes that carry the project's labels but have no record (their record was lost, say a
-   * hearth killed between spawn and write): listed so that `down` can stop them too.
+   * Processes that carry the project's labels but have no readable record (lost, say a hearth
+   * killed between spawn and write, or damaged, say emptied by a full disk): listed, marked as
+   * damaged, so that `up` replaces them and `down` stops them too.
    */
   private findStrays(selector: InstanceSelector, known: Set<string>): Instance[] {
     const byId = new Map<string, { pid: number; labels: Record<string, string> }>()
@@ -416,9 +491,10 @@ export class ProcessDriver implements Driver {
       byId.set(id, { pid, labels })
     }
     const strays: Instance[] = []
-    for (const [id, { labels }] of byId) {
+    for (const [id, { pid, labels }] of byId) {
       const identity = identityFromLabels(labels)
       if (identity === null) continue
+      const record = path.join(this.instanceDir(id), 'record.json')
       strays.push({
         id,
         driver: this.name,
@@ -428,8 +504,11 @@ export class ProcessDriver implements Driver {
         labels,
         host: HOST,
         ports: {},
-        createdAt: 0,
+        createdAt: startedAt(pid),
         state: { status: 'running' },
+        damaged: existsSync(record)
+          ? `its record ${record} cannot be read`
+          : `its record ${record} is missing`,
       })
     }
     return strays
@@ -461,6 +540,11 @@ export class ProcessDriver implements Driver {
     const records = await Promise.all(names.map((name) => this.readRecord(name)))
     return records.filter((record): record is ProcessRecord => record !== null)
   }
+}
+
+/** When a process started (epoch ms, to the second), from /proc; 0 when that cannot be read. */
+function startedAt(pid: number): number {
+  return Math.round(startedAtMs(pid) ?? 0)
 }
 
 /**

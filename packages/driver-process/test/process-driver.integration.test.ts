@@ -1,41 +1,18 @@
 import { mkdtempSync, rmSync } from 'node:fs'
-import { readdir, rm } from 'node:fs/promises'
+import { readdir } from 'node:fs/promises'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { createLabels, type Instance, type InstanceSpec, isDriverError } from '@hearth/driver'
+import { type Instance, type InstanceSpec, isDriverError } from '@hearth/driver'
 import { describeDriverConformance } from '@hearth/driver/testing'
-import {
-  computeSpecHash,
-  type NormalizedService,
-  type ServiceDefinition,
-  validateConfig,
-} from '@hearth/environments'
+import type { NormalizedService } from '@hearth/environments'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { ProcessDriver } from '../src/index.js'
 import { pidsWithEnv } from '../src/proc.js'
+import { node, root, service, specFor } from './helpers.js'
 
-const fixtures = path.dirname(fileURLToPath(import.meta.url)).concat('/fixtures')
-const root = fixtures
 const stateDir = mkdtempSync(path.join(os.tmpdir(), 'hearth-process-driver-'))
 afterAll(() => rmSync(stateDir, { recursive: true, force: true }))
-
-/** A service as hearth would hand it over: defined like a user would, then validated. */
-function service(definition: ServiceDefinition, name = 'svc'): NormalizedService {
-  const result = validateConfig(
-    { environments: [{ name: 'env', services: { [name]: definition } }] },
-    { root, file: 'hearth.config.ts', defaultProject: 'test' },
-  )
-  if (!result.ok) throw new Error(JSON.stringify(result.issues, null, 2))
-  return result.config.environments.env?.services[name] as NormalizedService
-}
-
-const node = (script: string, ...args: string[]): string[] => [
-  process.execPath,
-  path.join(fixtures, script),
-  ...args,
-]
 
 describeDriverConformance({
   name: 'process',
@@ -68,17 +45,8 @@ describe('ProcessDriver', () => {
   const driver = new ProcessDriver({ stateDir })
   const started: Instance[] = []
 
-  const spec = (definition: NormalizedService, name = definition.name): InstanceSpec => {
-    const specHash = computeSpecHash(definition)
-    const identity = { project: 'test', projectId, environment: 'env', service: name }
-    return {
-      identity,
-      specHash,
-      labels: createLabels(identity, definition.kind, specHash, '0.0.0-test'),
-      service: definition,
-      root,
-    }
-  }
+  const spec = (definition: NormalizedService, name = definition.name): InstanceSpec =>
+    specFor(projectId, definition, name)
   const start = async (definition: NormalizedService, name?: string, using = driver): Promise<Instance> => {
     const instance = await using.start(spec(definition, name))
     started.push(instance)
@@ -176,25 +144,6 @@ describe('ProcessDriver', () => {
     } finally {
       blocker.close()
     }
-  })
-
-  it('refuses a working directory that does not exist', async () => {
-    const definition = { ...service({ kind: 'process', command: 'true' }), cwd: 'no/such/dir' }
-    await expect(start(definition, 'nocwd')).rejects.toMatchObject({ code: 'start-failed' })
-  })
-
-  it('finds and stops a labelled process whose record was lost', async () => {
-    const instance = await start(
-      service({ kind: 'process', command: node('server.mjs'), ports: { main: { env: 'PORT' } } }),
-      'stray',
-    )
-    await waitForLine(instance, 'ready')
-    await rm(path.join(stateDir, 'processes', instance.id), { recursive: true })
-    const listed = await driver.list({ projectId, service: 'stray' })
-    expect(listed.map((item) => [item.id, item.state.status])).toEqual([[instance.id, 'running']])
-    await driver.stop(listed[0] as Instance, { timeoutMs: 2000 })
-    expect(pidsWithEnv('HEARTH_INSTANCE_ID', instance.id)).toEqual([])
-    expect(await driver.list({ projectId, service: 'stray' })).toEqual([])
   })
 
   it('leaves no record behind once everything is stopped', async () => {

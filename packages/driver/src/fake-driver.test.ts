@@ -1,10 +1,17 @@
-import type { NormalizedJobService, NormalizedProcessService, NormalizedService } from '@hearth/environments'
+import net from 'node:net'
+import type {
+  NormalizedCommand,
+  NormalizedJobService,
+  NormalizedProcessService,
+  NormalizedService,
+} from '@hearth/environments'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createLabels } from './create-labels.js'
 import { DriverError, isDriverError } from './errors.js'
-import { FakeDriver, FakeRuntime } from './fake-driver.js'
+import { type FakeBehaviour, FakeDriver, FakeRuntime } from './fake-driver.js'
 import { LABELS } from './labels.js'
-import type { Instance, InstanceSpec, LogLine } from './types.js'
+import { describeDriverConformance } from './testing/index.js'
+import type { ExecResult, Instance, InstanceSpec, LogLine } from './types.js'
 
 const PROJECT_ID = 'shop-1a2b3c'
 const TIMING = { timeoutMs: 1000, intervalMs: 100 }
@@ -212,11 +219,12 @@ describe('FakeDriver: the contract', () => {
     expect(await driver.inspect(instance)).toEqual({ status: 'running' })
   })
 
-  it('rejects a wait whose signal is already aborted', async () => {
+  it('rejects a wait whose signal is already aborted, at once', async () => {
     const driver = new FakeDriver()
     const instance = await driver.start(spec('web'))
     const waiting = driver.wait(instance, { signal: AbortSignal.abort(new Error('too late')) })
-    await expect(Promise.race([waiting, sleep(200).then(() => 'still waiting')])).rejects.toThrow('too late')
+    // Settled already: it wins a race against a promise that is itself already settled.
+    await expect(Promise.race([waiting, Promise.resolve('still waiting')])).rejects.toThrow('too late')
   })
 
   it('forgets an aborted wait: a later exit reaches only the waits still pending', async () => {
@@ -426,6 +434,27 @@ describe('FakeDriver: scripted behaviour', () => {
     expect(await driver.inspect(instance)).toEqual({ status: 'running' })
   })
 
+  it('waits out the grace period of a fake that ignores the graceful signal, then kills it', async () => {
+    const driver = new FakeDriver({ script: () => ({ ignoresStopSignal: true }) })
+    const given = await driver.start(spec('web'))
+    const own = await driver.start(spec('own', processService({ stopTimeoutMs: 300 })))
+    const states = async () => [(await driver.inspect(given)).status, (await driver.inspect(own)).status]
+    const waits = Promise.all([driver.wait(given), driver.wait(own)])
+    const stopping = Promise.all([driver.stop(given, { timeoutMs: 500 }), driver.stop(own)])
+    await vi.advanceTimersByTimeAsync(299)
+    expect(await states()).toEqual(['running', 'running'])
+    // Without a timeout, the service's own stopTimeoutMs.
+    await vi.advanceTimersByTimeAsync(1)
+    expect(await states()).toEqual(['running', 'missing'])
+    await vi.advanceTimersByTimeAsync(200)
+    await stopping
+    expect(await states()).toEqual(['missing', 'missing'])
+    expect(await waits).toEqual([
+      { exitCode: null, signal: 'SIGKILL' },
+      { exitCode: null, signal: 'SIGKILL' },
+    ])
+  })
+
   it('takes stopDelayMs to stop', async () => {
     const driver = new FakeDriver().behave('web', { stopDelayMs: 50 })
     const instance = await driver.start(spec('web'))
@@ -475,31 +504,29 @@ describe('FakeDriver: output, exec and events', () => {
   it('follows output until the instance exits', async () => {
     const driver = new FakeDriver().behave('web', { logs: ['booting'] })
     const instance = await driver.start(spec('web'))
-    const following = (async () => {
-      const lines: string[] = []
-      for await (const line of driver.logs(instance, { follow: true })) lines.push(line.text)
-      return lines
-    })()
-    await sleep(20)
+    const following = driver.logs(instance, { follow: true })[Symbol.asyncIterator]()
+    expect(await following.next()).toEqual({ done: false, value: { text: 'booting', stream: 'output' } })
+    // Each next line is asked for before it is printed: the follower is waiting for it.
+    const second = following.next()
     driver.print(instance, 'listening')
-    await sleep(20)
+    expect(await second).toEqual({ done: false, value: { text: 'listening', stream: 'output' } })
+    const third = following.next()
     driver.crash(instance, 1, 'fatal')
-    expect(await following).toEqual(['booting', 'listening', 'fatal'])
+    expect(await third).toEqual({ done: false, value: { text: 'fatal', stream: 'output' } })
+    expect(await following.next()).toEqual({ done: true, value: undefined })
   })
 
   it('stops following when the signal aborts', async () => {
     const driver = new FakeDriver().behave('web', { logs: ['booting'] })
     const instance = await driver.start(spec('web'))
     const controller = new AbortController()
-    const following = (async () => {
-      const lines: string[] = []
-      for await (const line of driver.logs(instance, { follow: true, signal: controller.signal }))
-        lines.push(line.text)
-      return lines
-    })()
-    await sleep(20)
+    const following = driver
+      .logs(instance, { follow: true, signal: controller.signal })
+      [Symbol.asyncIterator]()
+    expect(await following.next()).toEqual({ done: false, value: { text: 'booting', stream: 'output' } })
+    const waiting = following.next()
     controller.abort()
-    expect(await following).toEqual(['booting'])
+    expect(await waiting).toEqual({ done: true, value: undefined })
     expect(await driver.inspect(instance)).toEqual({ status: 'running' })
   })
 
@@ -537,6 +564,100 @@ describe('FakeDriver: output, exec and events', () => {
       { type: 'stop', service: 'web', at: 1050 },
       { type: 'stopped', service: 'web', at: 1060 },
     ])
+  })
+})
+
+describe('FakeDriver: real listeners, exec scripts, scripts by spec', () => {
+  const withPorts = processService({
+    ports: [
+      { name: 'http', container: null, host: null, protocol: 'tcp', env: null },
+      { name: 'admin', container: null, host: null, protocol: 'tcp', env: null },
+    ],
+  })
+  const connects = (port: number): Promise<boolean> =>
+    new Promise((resolve) => {
+      const socket = net.connect({ host: '127.0.0.1', port }, () => {
+        socket.destroy()
+        resolve(true)
+      })
+      socket.once('error', () => resolve(false))
+    })
+
+  it('listens for real with listen, probes those ports, and closes them when it stops', async () => {
+    const driver = new FakeDriver().behave('web', { listen: true })
+    const instance = await driver.start(spec('web', withPorts))
+    const { http, admin } = instance.ports as { http: number; admin: number }
+    expect(http).not.toBe(admin)
+    expect([await connects(http), await connects(admin)]).toEqual([true, true])
+    const tcp = { type: 'tcp', port: 'admin', ...TIMING } as const
+    expect(await driver.probe(instance, tcp)).toEqual({
+      ok: true,
+      detail: `127.0.0.1:${admin} accepts connections`,
+    })
+    expect(
+      await driver.probe(instance, { type: 'http', port: 'http', path: '/x', status: [200], ...TIMING }),
+    ).toEqual({ ok: true, detail: `GET http://127.0.0.1:${http}/x → HTTP 200` })
+    expect(await driver.probe(instance, { ...tcp, port: 'nope' })).toEqual({
+      ok: false,
+      detail: 'web has no port named nope',
+    })
+    await driver.stop(instance)
+    expect([await connects(http), await connects(admin)]).toEqual([false, false])
+  })
+
+  it('closes its listeners when it exits by itself, and refuses a fixed port that is taken', async () => {
+    const driver = new FakeDriver({ script: () => ({ listen: true }) })
+    const instance = await driver.start(spec('web', withPorts))
+    driver.crash(instance, 2)
+    await driver.stop(instance)
+    expect(await connects(instance.ports.http as number)).toBe(false)
+
+    const taken = await driver.start(spec('other', withPorts))
+    const fixed = processService({
+      ports: [
+        { name: 'main', container: null, host: taken.ports.http as number, protocol: 'tcp', env: null },
+      ],
+    })
+    await expect(driver.start(spec('web', fixed))).rejects.toMatchObject({ code: 'port-conflict' })
+    await driver.stop(taken)
+  })
+
+  it('runs exec scripts with the service env under the exec env; a command probe follows their exit code', async () => {
+    const seen: Array<Record<string, string>> = []
+    const exec = (command: NormalizedCommand, env: Readonly<Record<string, string>>): ExecResult => {
+      seen.push({ ...env })
+      return 'shell' in command ? { exitCode: 0, output: command.shell } : { exitCode: 5, output: 'no' }
+    }
+    const driver = new FakeDriver().behave('web', { exec, execResult: { exitCode: 9, output: 'unused' } })
+    const instance = await driver.start(spec('web', processService({ env: { A: '1', B: '2' } })))
+    expect(await driver.exec(instance, { shell: 'hi' }, { env: { B: '3' } })).toEqual({
+      exitCode: 0,
+      output: 'hi',
+    })
+    const check = { type: 'command', command: { argv: ['false'] }, ...TIMING } as const
+    expect(await driver.probe(instance, check)).toEqual({ ok: false, detail: 'exit 5' })
+    expect(seen).toEqual([
+      { A: '1', B: '3' },
+      { A: '1', B: '2' },
+    ])
+    expect(driver.events.filter((event) => event.type === 'exec')).toHaveLength(1)
+  })
+
+  it('asks script for what behave did not script, with the spec start got', async () => {
+    const asked: string[] = []
+    const script = (given: InstanceSpec): FakeBehaviour | undefined => {
+      asked.push(given.identity.service)
+      return given.service.kind === 'job' ? { exitCode: 6, logs: [`ran ${given.service.name}`] } : undefined
+    }
+    const driver = new FakeDriver({ script }).behave('scripted', { exitCode: 1 })
+    const migrate = await driver.start(spec('migrate', jobService()))
+    const scripted = await driver.start(spec('scripted', jobService()))
+    const web = await driver.start(spec('web'))
+    expect(await driver.wait(migrate)).toEqual({ exitCode: 6, signal: null })
+    expect(await driver.wait(scripted)).toEqual({ exitCode: 1, signal: null })
+    expect(await readLogs(driver, migrate)).toEqual(['ran migrate'])
+    expect(await driver.inspect(web)).toEqual({ status: 'running' })
+    expect(asked).toEqual(['migrate', 'web'])
   })
 })
 
@@ -599,6 +720,52 @@ describe('FakeDriver: one FakeRuntime, two drivers', () => {
   })
 })
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
+/**
+ * The fake, scripted as the conformance fixtures say, through the same suite as the real drivers.
+ * Its services are told apart by their command (`fake server`, `fake crash 3`, …); the server
+ * listens for real and stands in for a shell with `greet` and `fail <code>`.
+ */
+const conformanceExec = (command: NormalizedCommand, env: Readonly<Record<string, string>>): ExecResult => {
+  const [name, arg] = 'argv' in command ? command.argv : [command.shell]
+  if (name === 'greet') return { exitCode: 0, output: `exec-${env.GREETING}` }
+  if (name === 'fail') return { exitCode: Number(arg), output: 'failing' }
+  return { exitCode: 127, output: `${name}: not found` }
 }
+
+function conformanceScript({ service }: InstanceSpec): FakeBehaviour | undefined {
+  if (service.kind === 'container' || !('argv' in service.command)) return undefined
+  const [fake, role, arg] = service.command.argv
+  if (fake !== 'fake') return undefined
+  switch (role) {
+    case 'server':
+      return { listen: true, logs: [`hello ${service.env.GREETING}`, 'ready'], exec: conformanceExec }
+    case 'crash':
+      return { logs: ['bye'], exitAfterMs: 100, exitCode: Number(arg) }
+    case 'stubborn':
+      return { logs: ['trapping'], ignoresStopSignal: true }
+    case 'job':
+      return { logs: ['job done'], exitCode: Number(arg) }
+    default:
+      return undefined
+  }
+}
+
+const env = { GREETING: 'conformance' }
+describeDriverConformance({
+  name: 'fake',
+  createDriver: () => new FakeDriver({ script: conformanceScript }),
+  root: '/project',
+  stopTimeoutMs: 200,
+  fixtures: {
+    server: () =>
+      processService({
+        command: { argv: ['fake', 'server'] },
+        env,
+        ports: [{ name: 'main', container: null, host: null, protocol: 'tcp', env: 'PORT' }],
+      }),
+    crash: (code) => processService({ command: { argv: ['fake', 'crash', String(code)] }, env }),
+    stubborn: () => processService({ command: { argv: ['fake', 'stubborn'] }, env }),
+    job: (code) => jobService({ command: { argv: ['fake', 'job', String(code)] }, env }),
+    commands: { greet: { argv: ['greet'] }, fail: (code) => ({ argv: ['fail', String(code)] }) },
+  },
+})

@@ -1,10 +1,12 @@
+import http from 'node:http'
 import type { NormalizedCommand, NormalizedService, ResolvedSpecInputs } from '@hearth/environments'
 import { matchesSelector } from './create-labels.js'
 import { DriverError, type DriverErrorCode } from './errors.js'
-import { compileLogPattern } from './probes.js'
+import { compileLogPattern, probeHttp, probeTcp } from './probes.js'
 import type {
   AtomicReadiness,
   Driver,
+  ExecOptions,
   ExecResult,
   ExitStatus,
   Instance,
@@ -13,8 +15,13 @@ import type {
   InstanceState,
   LogLine,
   LogOptions,
+  ProbeOptions,
   ProbeResult,
 } from './types.js'
+
+const HOST = '127.0.0.1'
+/** How long `stop` waits for a fake that ignores the graceful signal, when neither side says. */
+const DEFAULT_STOP_TIMEOUT_MS = 10_000
 
 /** How a fake service behaves. Keyed by `environment/service` or just `service`. */
 export interface FakeBehaviour {
@@ -38,6 +45,23 @@ export interface FakeBehaviour {
   stopError?: { code: DriverErrorCode; message: string; fix: string }
   /** What `exec` returns. */
   execResult?: ExecResult
+  /**
+   * What `exec` returns, from the command and the env it runs with (the service's `env`, then the
+   * exec's own): a stand-in for running it. Wins over `execResult`. With it, a `command` probe
+   * passes only when this returns exit code 0.
+   */
+  exec?: (command: NormalizedCommand, env: Readonly<Record<string, string>>) => ExecResult
+  /**
+   * Listens for real: an HTTP server on 127.0.0.1 per port (answering 200), on the fixed `host`
+   * port or one the kernel picks, closed when the instance exits or stops. Its `tcp` and `http`
+   * probes then connect for real. Off by default: core's unit tests need no sockets.
+   */
+  listen?: boolean
+  /**
+   * Ignores the graceful signal: `stop` waits its whole grace period (the `timeoutMs` given, else
+   * the service's `stopTimeoutMs`, else 10 s) and then kills it (`SIGKILL`).
+   */
+  ignoresStopSignal?: boolean
 }
 
 export interface FakeDriverOptions {
@@ -53,6 +77,11 @@ export interface FakeDriverOptions {
   checkError?: { code: DriverErrorCode; message: string; fix: string }
   /** It prepares services (as Docker pulls and builds), resolving these inputs. */
   prepare?: (service: NormalizedService) => ResolvedSpecInputs
+  /**
+   * Scripts services by what they are rather than by their names: for a service that `behave` did
+   * not script, asked with the spec `start` got, each time the fake acts on the instance.
+   */
+  script?: (spec: InstanceSpec) => FakeBehaviour | undefined
 }
 
 export type FakeEvent =
@@ -73,6 +102,10 @@ export interface FakeInstanceRecord {
   exit: ExitStatus | null
   waiters: Array<(status: ExitStatus) => void>
   timer: ReturnType<typeof setTimeout> | null
+  /** Its listeners, with `listen`. */
+  servers: http.Server[]
+  /** Settles once its listeners are closed (after it exits). */
+  closed: Promise<void>
 }
 
 /**
@@ -88,8 +121,8 @@ export class FakeRuntime {
 
 /**
  * A Driver that runs nothing: instances live in memory and behave as scripted. For unit tests of
- * core. It keeps the contract's semantics (list, stop, inspect, wait; see `fake-driver.test.ts`),
- * but it does not run the conformance suite: that suite connects to real ports and reads real output.
+ * core. It keeps the contract's semantics, and passes the conformance suite when scripted as the
+ * suite's fixtures say (see `fake-driver.test.ts`): with `listen`, its ports answer for real.
  */
 export class FakeDriver implements Driver {
   readonly name: string
@@ -148,8 +181,8 @@ export class FakeDriver implements Driver {
   }
 
   async start(spec: InstanceSpec, options: { signal?: AbortSignal } = {}): Promise<Instance> {
-    const { environment, service } = spec.identity
-    const behaviour = this.behaviourOf(environment, service)
+    const { service } = spec.identity
+    const behaviour = this.behaviourOf(spec)
     this.runtime.events.push({ type: 'start', service, at: this.clock() })
     if (behaviour.startDelayMs !== undefined) await sleep(behaviour.startDelayMs, options.signal)
     options.signal?.throwIfAborted()
@@ -158,7 +191,25 @@ export class FakeDriver implements Driver {
       throw new DriverError(code, message, fix)
     }
     const ports: Record<string, number> = {}
-    for (const port of spec.service.ports) ports[port.name] = port.host ?? this.runtime.nextPort++
+    const servers: http.Server[] = []
+    if (behaviour.listen) {
+      try {
+        for (const port of spec.service.ports) {
+          const server = await listen(port.host ?? 0)
+          servers.push(server)
+          ports[port.name] = (server.address() as { port: number }).port
+        }
+      } catch (error) {
+        await Promise.all(servers.map(close))
+        throw new DriverError(
+          'port-conflict',
+          `a port of ${service} is already in use on ${HOST}: ${(error as Error).message}`,
+          'stop whatever listens on it, or drop the fixed port',
+        )
+      }
+    } else {
+      for (const port of spec.service.ports) ports[port.name] = port.host ?? this.runtime.nextPort++
+    }
     const instance: Instance = {
       id: `fake-${this.runtime.nextId++}`,
       driver: this.name,
@@ -166,7 +217,7 @@ export class FakeDriver implements Driver {
       kind: spec.service.kind,
       specHash: spec.specHash,
       labels: spec.labels,
-      host: '127.0.0.1',
+      host: HOST,
       ports,
       createdAt: Date.now(),
       state: { status: 'running' },
@@ -180,6 +231,8 @@ export class FakeDriver implements Driver {
       exit: null,
       waiters: [],
       timer: null,
+      servers,
+      closed: Promise.resolve(),
     }
     const exitAfterMs = behaviour.exitAfterMs ?? (spec.service.kind === 'job' ? 0 : undefined)
     if (exitAfterMs !== undefined) {
@@ -193,18 +246,28 @@ export class FakeDriver implements Driver {
     return { ...instance }
   }
 
-  async stop(instance: Instance, _options: { timeoutMs?: number } = {}): Promise<void> {
+  async stop(instance: Instance, options: { timeoutMs?: number } = {}): Promise<void> {
     const record = this.runtime.records.get(instance.id)
     if (record === undefined || record.state.status === 'missing') return
-    const { environment, service } = instance.identity
+    const { service } = instance.identity
     this.runtime.events.push({ type: 'stop', service, at: this.clock() })
-    const behaviour = this.behaviourOf(environment, service)
+    const behaviour = this.behaviourOf(record.spec)
     if (behaviour.stopDelayMs !== undefined) await sleep(behaviour.stopDelayMs)
     if (behaviour.stopError !== undefined) {
       const { code, message, fix } = behaviour.stopError
       throw new DriverError(code, message, fix)
     }
-    if (record.exit === null) this.exit(record, { exitCode: null, signal: 'SIGTERM' })
+    let signal: NodeJS.Signals = 'SIGTERM'
+    if (behaviour.ignoresStopSignal && record.exit === null) {
+      const definition = record.spec.service
+      await sleep(
+        options.timeoutMs ??
+          (definition.kind === 'process' ? definition.stopTimeoutMs : DEFAULT_STOP_TIMEOUT_MS),
+      )
+      signal = 'SIGKILL'
+    }
+    if (record.exit === null) this.exit(record, { exitCode: null, signal })
+    await record.closed
     record.state = { status: 'missing' }
     this.runtime.events.push({ type: 'stopped', service, at: this.clock() })
   }
@@ -213,12 +276,16 @@ export class FakeDriver implements Driver {
     return this.runtime.records.get(instance.id)?.state ?? { status: 'missing' }
   }
 
-  async probe(instance: Instance, check: AtomicReadiness): Promise<ProbeResult> {
+  async probe(
+    instance: Instance,
+    check: AtomicReadiness,
+    options: ProbeOptions = { timeoutMs: 1000 },
+  ): Promise<ProbeResult> {
     const record = this.runtime.records.get(instance.id)
     if (record === undefined || record.state.status !== 'running') {
       return { ok: false, detail: 'not running' }
     }
-    const behaviour = this.behaviourOf(instance.identity.environment, instance.identity.service)
+    const behaviour = this.behaviourOf(record.spec)
     record.probes++
     let ok = !behaviour.neverReady && record.probes > (behaviour.failingProbes ?? 0)
     let detail = ok ? `${check.type} check passed` : `${check.type} check failed (attempt ${record.probes})`
@@ -226,6 +293,27 @@ export class FakeDriver implements Driver {
       const pattern = compileLogPattern(check.pattern)
       ok = record.logs.some((line) => pattern.test(line))
       detail = ok ? 'pattern seen' : `no line matches /${check.pattern.source}/`
+    }
+    if (ok && behaviour.listen && (check.type === 'tcp' || check.type === 'http')) {
+      const port = instance.ports[check.port]
+      const result =
+        port === undefined
+          ? { ok: false, detail: `${instance.identity.service} has no port named ${check.port}` }
+          : check.type === 'tcp'
+            ? await probeTcp(HOST, port, options.timeoutMs, options.signal)
+            : await probeHttp(
+                `http://${HOST}:${port}${check.path}`,
+                check.status,
+                options.timeoutMs,
+                options.signal,
+              )
+      ok = result.ok
+      detail = result.detail
+    }
+    if (ok && behaviour.exec !== undefined && check.type === 'command') {
+      const result = behaviour.exec(check.command, record.spec.service.env)
+      ok = result.exitCode === 0
+      detail = `exit ${result.exitCode}`
     }
     this.runtime.events.push({ type: 'probe', service: instance.identity.service, at: this.clock(), ok })
     return { ok, detail }
@@ -242,7 +330,7 @@ export class FakeDriver implements Driver {
     }
   }
 
-  async exec(instance: Instance, command: NormalizedCommand): Promise<ExecResult> {
+  async exec(instance: Instance, command: NormalizedCommand, options: ExecOptions = {}): Promise<ExecResult> {
     const record = this.runtime.records.get(instance.id)
     if (record === undefined || record.state.status !== 'running') {
       throw new DriverError('exited', `${instance.identity.service} is not running`, 'start it first')
@@ -254,7 +342,10 @@ export class FakeDriver implements Driver {
       at: this.clock(),
       command: text,
     })
-    const behaviour = this.behaviourOf(instance.identity.environment, instance.identity.service)
+    const behaviour = this.behaviourOf(record.spec)
+    if (behaviour.exec !== undefined) {
+      return behaviour.exec(command, { ...record.spec.service.env, ...options.env })
+    }
     return behaviour.execResult ?? { exitCode: 0, output: '' }
   }
 
@@ -298,14 +389,46 @@ export class FakeDriver implements Driver {
   private exit(record: FakeInstanceRecord, status: ExitStatus): void {
     if (record.exit !== null) return
     if (record.timer !== null) clearTimeout(record.timer)
+    record.closed = Promise.all(record.servers.splice(0).map(close)).then(() => undefined)
     record.exit = status
     record.state = { status: 'exited', exitCode: status.exitCode }
     for (const waiter of record.waiters.splice(0)) waiter(status)
   }
 
-  private behaviourOf(environment: string, service: string): FakeBehaviour {
-    return this.behaviours.get(`${environment}/${service}`) ?? this.behaviours.get(service) ?? {}
+  private behaviourOf(spec: InstanceSpec): FakeBehaviour {
+    const { environment, service } = spec.identity
+    return (
+      this.behaviours.get(`${environment}/${service}`) ??
+      this.behaviours.get(service) ??
+      this.options.script?.(spec) ??
+      {}
+    )
   }
+}
+
+/** An HTTP server on loopback that answers every request with 200. */
+function listen(port: number): Promise<http.Server> {
+  return new Promise((resolve, reject) => {
+    const server = http.createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/plain' })
+      response.end('ok\n')
+    })
+    server.once('error', reject)
+    server.listen({ host: HOST, port, exclusive: true }, () => {
+      server.off('error', reject)
+      // A listener must not keep the test run alive.
+      server.unref()
+      resolve(server)
+    })
+  })
+}
+
+/** Closes a listener and the connections it holds, as a process that exits would. */
+function close(server: http.Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve())
+    server.closeAllConnections()
+  })
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

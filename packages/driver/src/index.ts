@@ -1,4 +1,10 @@
-export { writeFileAtomic, writeJsonAtomic } from './atomic-write.js'
+export {
+  asStateWriteError,
+  isStateWriteError,
+  StateWriteError,
+  writeFileAtomic,
+  writeJsonAtomic,
+} from './atomic-write.js'
 export { createLabels, identityFromLabels, matchesSelector } from './create-labels.js'
 export type { DriverErrorCode } from './errors.js'
 export { DriverError, isDriverError } from './errors.js'

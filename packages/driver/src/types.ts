@@ -115,6 +115,13 @@ export interface Instance {
   createdAt: number
   /** State when this object was made; call `inspect` for the current one. */
   state: InstanceState
+  /**
+   * Set when the driver found the instance by its labels but its own record of it is missing or
+   * unreadable (say `record.json` emptied by a full disk): what the record held (its ports, its
+   * environment) is unknown, so hearth cannot vouch for it. `up` replaces it, `status` shows it as
+   * damaged, `down` stops it like any other. The text says what was wrong, for people.
+   */
+  damaged?: string
 }
 
 export type InstanceState =

@@ -1,5 +1,5 @@
 import net from 'node:net'
-import { computeSpecHash, type NormalizedService } from '@hearth/environments'
+import { computeSpecHash, type NormalizedCommand, type NormalizedService } from '@hearth/environments'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createLabels } from '../create-labels.js'
 import { LABELS } from '../labels.js'
@@ -7,7 +7,8 @@ import type { AtomicReadiness, Driver, Instance, InstanceSpec } from '../types.j
 
 /**
  * Services every driver must be able to run, built in the driver's own terms (a node script for the
- * process driver, an image for Docker, a script for the fake). Each gets `GREETING` in its env.
+ * process driver, an image for Docker, a scripted behaviour for the fake). Each gets `GREETING` in
+ * its env.
  */
 export interface ConformanceFixtures {
   /**
@@ -21,6 +22,23 @@ export interface ConformanceFixtures {
   stubborn(): NormalizedService
   /** A job: prints `job done` and exits with `code`. */
   job(code: number): NormalizedService
+  /**
+   * The commands the suite runs in the server's context through `exec` and `command` probes.
+   * Default: POSIX shell commands, for drivers that run real ones.
+   */
+  commands?: ConformanceCommands
+}
+
+export interface ConformanceCommands {
+  /** Prints `exec-<GREETING>` (from the instance's env) and exits 0. */
+  greet: NormalizedCommand
+  /** Prints `failing` on stderr and exits with `code`. */
+  fail(code: number): NormalizedCommand
+}
+
+const SHELL_COMMANDS: ConformanceCommands = {
+  greet: { shell: 'echo "exec-$GREETING"' },
+  fail: (code) => ({ argv: ['sh', '-c', `echo failing >&2; exit ${code}`] }),
 }
 
 export interface ConformanceOptions {
@@ -34,17 +52,31 @@ export interface ConformanceOptions {
   stopTimeoutMs: number
   /** Per-test timeout. Default 30 s. */
   testTimeoutMs?: number
+  /**
+   * The project id the suite's instances carry. Default: a fresh one. Give one to look at what the
+   * suite started from outside (say, that the engine holds nothing of it once the suite is done).
+   */
+  projectId?: string
+  /**
+   * Driver-specific checks of every instance the suite starts, run as soon as `start` resolves
+   * (say, how the engine itself sees it: its labels, where its ports are bound). A rejection fails
+   * the test that started it.
+   */
+  onStarted?(instance: Instance, driver: Driver): void | Promise<void>
 }
 
 const PROJECT = 'conformance'
 
 /**
- * The behaviour every Driver promises, as one Vitest suite. A driver package calls this from an
- * `*.integration.test.ts` file with its own fixtures. Everything is checked for real: the suite
- * connects to the published ports itself and reads the output the services really printed.
+ * The behaviour every Driver promises, as one Vitest suite. A driver package calls this from its
+ * tests with its own fixtures (the real drivers from `*.integration.test.ts` or `*.docker.test.ts`
+ * files, the fake from its unit tests, scripted to listen on real ports). Everything is checked for
+ * real: the suite connects to the published ports itself and reads the output the services printed.
  */
 export function describeDriverConformance(options: ConformanceOptions): void {
-  const projectId = `conformance-${process.pid}-${Math.random().toString(36).slice(2, 8)}`
+  const projectId =
+    options.projectId ?? `conformance-${process.pid}-${Math.random().toString(36).slice(2, 8)}`
+  const commands = options.fixtures.commands ?? SHELL_COMMANDS
   const timeout = options.testTimeoutMs ?? 30_000
   const started: Instance[] = []
   let driverPromise: Promise<Driver> | null = null
@@ -71,8 +103,10 @@ export function describeDriverConformance(options: ConformanceOptions): void {
     definition: NormalizedService,
     environment?: string,
   ): Promise<Instance> => {
-    const instance = await (await driver()).start(spec(service, definition, environment))
+    const d = await driver()
+    const instance = await d.start(spec(service, definition, environment))
     started.push(instance)
+    await options.onStarted?.(instance, d)
     return instance
   }
 
@@ -128,6 +162,8 @@ export function describeDriverConformance(options: ConformanceOptions): void {
         expect(found.specHash).toBe(instance.specHash)
         expect(found.ports).toEqual(instance.ports)
         expect(found.state.status).toBe('running')
+        // Found by its own record: nothing about it is in doubt.
+        expect(found.damaged).toBeUndefined()
 
         expect(await d.list({ projectId: `${projectId}-other` })).toEqual([])
         expect((await d.list({ projectId, environment: 'other' })).map((item) => item.id)).not.toContain(
@@ -141,11 +177,20 @@ export function describeDriverConformance(options: ConformanceOptions): void {
     it(
       'answers tcp, http and log probes once ready, and carries the env into the output',
       async () => {
+        const d = await driver()
         const instance = await start('probed', options.fixtures.server())
         await eventually('the tcp probe', () => probe(instance, { type: 'tcp', port: 'main', ...timing }))
-        expect(
-          await probe(instance, { type: 'http', port: 'main', path: '/', status: null, ...timing }),
-        ).toBe(true)
+        // The probes go where the instance says its port answers (loopback, the published port),
+        // and say so.
+        const where = `${instance.host}:${instance.ports.main}`
+        const tcp = await d.probe(instance, { type: 'tcp', port: 'main', ...timing }, { timeoutMs: 1000 })
+        expect(tcp).toEqual({ ok: true, detail: expect.stringContaining(where) })
+        const http = await d.probe(
+          instance,
+          { type: 'http', port: 'main', path: '/', status: null, ...timing },
+          { timeoutMs: 1000 },
+        )
+        expect(http).toEqual({ ok: true, detail: expect.stringContaining(`http://${where}/`) })
         expect(
           await probe(instance, { type: 'log', pattern: { source: '^ready$', flags: '' }, ...timing }),
         ).toBe(true)
@@ -184,17 +229,18 @@ export function describeDriverConformance(options: ConformanceOptions): void {
         const d = await driver()
         const instance = await start('exec', options.fixtures.server())
         await eventually('the tcp probe', () => probe(instance, { type: 'tcp', port: 'main', ...timing }))
-        const ok = await d.exec(instance, { shell: 'echo "exec-$GREETING"' })
+        const ok = await d.exec(instance, commands.greet)
         expect(ok).toEqual({ exitCode: 0, output: expect.stringContaining('exec-conformance') })
-        const failed = await d.exec(instance, { argv: ['sh', '-c', 'echo failing >&2; exit 3'] })
+        // The caller's env comes on top of the instance's.
+        const overridden = await d.exec(instance, commands.greet, { env: { GREETING: 'override' } })
+        expect(overridden).toEqual({ exitCode: 0, output: expect.stringContaining('exec-override') })
+        const failed = await d.exec(instance, commands.fail(3))
         expect(failed.exitCode).toBe(3)
         expect(failed.output).toContain('failing')
-        const probed = await d.probe(
-          instance,
-          { type: 'command', command: { shell: 'exit 1' }, ...timing },
-          { timeoutMs: 5000 },
-        )
-        expect(probed.ok).toBe(false)
+        const command = (run: NormalizedCommand) =>
+          d.probe(instance, { type: 'command', command: run, ...timing }, { timeoutMs: 5000 })
+        expect((await command(commands.fail(1))).ok).toBe(false)
+        expect((await command(commands.greet)).ok).toBe(true)
       },
       timeout,
     )
@@ -219,8 +265,15 @@ export function describeDriverConformance(options: ConformanceOptions): void {
       async () => {
         const d = await driver()
         const instance = await start('crasher', options.fixtures.crash(3))
+        // Following its output ends by itself when it exits.
+        const followed = (async () => {
+          const lines: string[] = []
+          for await (const line of d.logs(instance, { follow: true })) lines.push(line.text)
+          return lines
+        })()
         const status = await d.wait(instance)
         expect(status.exitCode).toBe(3)
+        expect(await followed).toContain('bye')
         expect(await d.inspect(instance)).toEqual({ status: 'exited', exitCode: 3 })
         const listed = (await d.list({ projectId, service: 'crasher' }))[0]
         expect(listed?.state).toEqual({ status: 'exited', exitCode: 3 })

@@ -1,2 +1,2 @@
-export type { ConformanceFixtures, ConformanceOptions } from './conformance.js'
+export type { ConformanceCommands, ConformanceFixtures, ConformanceOptions } from './conformance.js'
 export { describeDriverConformance } from './conformance.js'
