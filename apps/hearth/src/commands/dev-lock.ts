@@ -1,6 +1,16 @@
 import { randomUUID } from 'node:crypto'
-import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs'
+import { linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
+import {
+  checkOwner,
+  currentOwner,
+  LOCK_HEARTBEAT_MS,
+  LOCK_STALE_MS,
+  type LockOwner,
+  type OwnerCheck,
+  parseOwner,
+  startHeartbeat,
+} from '@hearth/core'
 
 /**
  * One `hearth dev` per project: two would watch the same files, run the same tests twice against one
@@ -8,12 +18,16 @@ import path from 'node:path'
  * second one is refused, naming the first; it does not attach read-only (hearth's state lives in the
  * process that runs it, and a second view of it would need a channel between the two).
  *
- * `<stateDir>/dev.lock` holds the holder's pid and start time. It is created whole and atomically:
- * written to a temporary file, then hard-linked to its name, which fails when the name exists. A
- * lock whose pid no longer runs is stale (a crash, a `kill -9`) and is taken over.
+ * `<stateDir>/dev.lock` names its holder as the environment locks do (`@hearth/core`'s lock identity:
+ * pid, process start time, boot id, host) and says when it was taken. It is created whole and
+ * atomically: written to a temporary file, then hard-linked to its name, which fails when the name
+ * exists. The holder refreshes its mtime every 5 s (`LOCK_HEARTBEAT_MS`). A lock is stale, and taken
+ * over, when its holder is gone (a crash, a `kill -9`), its pid now belongs to another process (pid
+ * reuse after a reboot or in a container), it was taken before the last reboot, or its heartbeat is
+ * older than 60 s (`LOCK_STALE_MS`: a hung holder, or one we cannot see).
  */
-export interface DevLockHolder {
-  pid: number
+export interface DevLockHolder extends LockOwner {
+  /** When it took the lock (epoch ms). */
   startedAt: number
   /** The holder's arguments, to recognise it. */
   command: string
@@ -28,21 +42,27 @@ export interface DevLock {
 export type DevLockResult = { ok: true; lock: DevLock } | { ok: false; holder: DevLockHolder; file: string }
 
 export interface DevLockOptions {
-  pid?: number
+  /** Who takes the lock (default: this process). */
+  owner?: LockOwner
   now?: number
   command?: string
-  /** Whether a process runs (default: `process.kill(pid, 0)`). */
-  isAlive?: (pid: number) => boolean
+  /** Whether a lock's holder still runs (default `checkOwner`: its pid, start time and boot id). */
+  checkOwner?: (owner: LockOwner) => OwnerCheck
+  /** A lock whose heartbeat is older than this is stale, whatever its pid (default `LOCK_STALE_MS`). */
+  staleMs?: number
+  /** How often the holder refreshes its lock (default `LOCK_HEARTBEAT_MS`). */
+  heartbeatMs?: number
 }
 
 export const DEV_LOCK_FILE = 'dev.lock'
 
 export function acquireDevLock(stateDir: string, options: DevLockOptions = {}): DevLockResult {
-  const pid = options.pid ?? process.pid
-  const isAlive = options.isAlive ?? processRuns
+  const owner = options.owner ?? currentOwner()
+  const check = options.checkOwner ?? checkOwner
+  const staleMs = options.staleMs ?? LOCK_STALE_MS
   const file = path.join(stateDir, DEV_LOCK_FILE)
   const mine: DevLockHolder = {
-    pid,
+    ...owner,
     startedAt: options.now ?? Date.now(),
     command: options.command ?? `hearth ${process.argv.slice(2).join(' ')}`.trim(),
   }
@@ -50,11 +70,18 @@ export function acquireDevLock(stateDir: string, options: DevLockOptions = {}): 
   mkdirSync(stateDir, { recursive: true })
   // A few tries: each failed one removed a stale lock, and another process may take it meanwhile.
   for (let attempt = 0; attempt < 5; attempt++) {
-    if (createExclusive(file, content)) return { ok: true, lock: holdLock(file, content) }
+    if (createExclusive(file, content))
+      return { ok: true, lock: holdLock(file, content, options.heartbeatMs ?? LOCK_HEARTBEAT_MS) }
     const found = readLock(file)
     if (found === null) continue // removed meanwhile: try again
-    if (found.holder !== null && found.holder.pid !== pid && isAlive(found.holder.pid))
-      return { ok: false, holder: found.holder, file }
+    const { holder } = found
+    // Our own pid on our host is no other live hearth: a recycled pid (hearth is pid 1 in every
+    // container), or this very process.
+    const ours = holder !== null && holder.pid === owner.pid && (holder.host ?? owner.host) === owner.host
+    if (holder !== null && !ours) {
+      const verdict = check(holder)
+      if (verdict.alive && found.heartbeatAgeMs <= staleMs) return { ok: false, holder, file }
+    }
     removeIfUnchanged(file, found.raw)
   }
   throw new Error(`could not take ${file}: other hearth processes keep taking and releasing it`)
@@ -86,10 +113,17 @@ function createExclusive(file: string, content: string): boolean {
   }
 }
 
-/** The lock's raw text and holder (null when unreadable: stale), or null when there is no lock. */
-function readLock(file: string): { raw: string; holder: DevLockHolder | null } | null {
+/**
+ * The lock's raw text, holder (null when unreadable: stale) and heartbeat age, or null when there is
+ * no lock.
+ */
+function readLock(
+  file: string,
+): { raw: string; holder: DevLockHolder | null; heartbeatAgeMs: number } | null {
   let raw: string
+  let heartbeatAgeMs: number
   try {
+    heartbeatAgeMs = Date.now() - statSync(file).mtimeMs
     raw = readFileSync(file, 'utf8')
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null
@@ -97,18 +131,19 @@ function readLock(file: string): { raw: string; holder: DevLockHolder | null } |
   }
   try {
     const parsed = JSON.parse(raw) as Partial<DevLockHolder>
-    if (typeof parsed.pid !== 'number' || !Number.isInteger(parsed.pid) || parsed.pid <= 0)
-      return { raw, holder: null }
+    const owner = parseOwner(parsed)
+    if (owner === null) return { raw, holder: null, heartbeatAgeMs }
     return {
       raw,
+      heartbeatAgeMs,
       holder: {
-        pid: parsed.pid,
+        ...owner,
         startedAt: typeof parsed.startedAt === 'number' ? parsed.startedAt : 0,
         command: typeof parsed.command === 'string' ? parsed.command : 'hearth dev',
       },
     }
   } catch {
-    return { raw, holder: null }
+    return { raw, holder: null, heartbeatAgeMs }
   }
 }
 
@@ -121,25 +156,17 @@ function removeIfUnchanged(file: string, raw: string): void {
   }
 }
 
-function holdLock(file: string, content: string): DevLock {
+function holdLock(file: string, content: string, heartbeatMs: number): DevLock {
   let held = true
+  const stopHeartbeat = startHeartbeat(file, (text) => text === content, heartbeatMs)
   const release = (): void => {
     if (!held) return
     held = false
+    stopHeartbeat()
     process.off('exit', release)
     removeIfUnchanged(file, content)
   }
   // A forced exit (a second Ctrl-C) skips the orderly release: the lock goes with the process.
   process.on('exit', release)
   return { file, release }
-}
-
-function processRuns(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    // EPERM: it runs, as another user.
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
 }
