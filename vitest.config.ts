@@ -7,6 +7,7 @@ import { defineConfig } from 'vitest/config'
  * - docker: real containers on a real engine (`*.docker.test.ts`); its setup checks the engine and
  *   builds the offline test images when they are missing.
  * - e2e: the built `hearth` CLI driven as a user would, on the example projects.
+ * - faults: the built CLI under faults (damaged state, dying services, lost engines, full disks).
  * Workspace packages resolve to their TypeScript sources through the `@hearth/source` condition,
  * so no test waits for a build (the e2e tests, which run the built CLI, excepted).
  */
@@ -69,6 +70,19 @@ export default defineConfig({
           globalSetup: ['apps/hearth/test/e2e/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // `pnpm test:faults`: the built CLI under the faults a user's machine sees (damaged state,
+          // services that die, lost engines, full disks, signals), on real processes and Docker.
+          name: 'faults',
+          include: ['apps/*/test/faults/**/*.test.ts'],
+          exclude: ['**/node_modules/**'],
+          globalSetup: ['test/docker-setup.ts', 'apps/hearth/test/e2e/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
         },
       },
     ],

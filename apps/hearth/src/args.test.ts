@@ -38,11 +38,12 @@ describe('arguments', () => {
       Usage: hearth status [--json]
 
       Options:
-            --json           Print JSON
-            --config <file>  Use this config file instead of finding hearth.config.ts
-        -C, --cwd <dir>      Run as if hearth was started in <dir>
-            --verbose        Show stack traces and more detail on errors
-        -h, --help           Show help for the command
+            --json            Print JSON
+            --config <file>   Use this config file instead of finding hearth.config.ts
+        -C, --cwd <dir>       Run as if hearth was started in <dir>
+            --verbose         Show stack traces and more detail on errors
+            --require-docker  Run containers in their engine or fail (exit 3), never as their stand-in process (also HEARTH_REQUIRE_DOCKER=1)
+        -h, --help            Show help for the command
       "
     `)
   })

@@ -30,6 +30,11 @@ export const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   },
   cwd: { type: 'string', short: 'C', value: '<dir>', description: 'Run as if hearth was started in <dir>' },
   verbose: { type: 'boolean', description: 'Show stack traces and more detail on errors' },
+  'require-docker': {
+    type: 'boolean',
+    description:
+      'Run containers in their engine or fail (exit 3), never as their stand-in process (also HEARTH_REQUIRE_DOCKER=1)',
+  },
   help: { type: 'boolean', short: 'h', description: 'Show help for the command' },
 }
 

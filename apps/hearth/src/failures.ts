@@ -1,5 +1,5 @@
 import { isTestSetupError, WatchError } from '@hearth/core'
-import { isDriverError } from '@hearth/driver'
+import { asStateWriteError, isDriverError, isStateWriteError } from '@hearth/driver'
 import { isConfigError } from '@hearth/environments'
 import { UsageError } from './args.js'
 
@@ -21,6 +21,11 @@ export function failureOf(error: unknown): Failure {
   if (isDriverError(error)) return { cause: error.message, fix: error.fix, code: 3, internal: false }
   // The machine cannot watch the project (the inotify limit): the environment of `hearth dev` is not there.
   if (error instanceof WatchError) return { cause: error.message, fix: error.fix, code: 3, internal: false }
+  // The machine refuses a write (a full disk, a read-only folder): where hearth keeps its state,
+  // or anywhere else it writes (a report, the timing history).
+  const refused = asStateWriteError(error, '.')
+  if (isStateWriteError(refused))
+    return { cause: refused.message, fix: refused.fix, code: 3, internal: false }
   const message = error instanceof Error ? error.message : String(error)
   return {
     cause: `internal error: ${message}`,

@@ -45,6 +45,30 @@ describe('listenForInterrupts', () => {
     expect(stderr).toEqual([])
   })
 
+  it("takes a package manager's forward as the same request, whichever comes first and however late", () => {
+    for (const order of [
+      ['SIGINT', 'SIGTERM'],
+      ['SIGTERM', 'SIGINT'],
+    ] as const) {
+      const { io, send, stderr } = fakeIo()
+      let now = 0
+      const exits: number[] = []
+      const interrupts = listenForInterrupts(io, { now: () => now, exit: (code) => void exits.push(code) })
+      const heard: string[] = []
+      interrupts.onInterrupt((signal) => heard.push(signal))
+      send(order[0]) // one of the terminal and pnpm
+      now += REPEAT_WINDOW_MS * 3 // a loaded machine
+      send(order[1]) // the other
+      expect(heard).toEqual([order[0]])
+      expect(exits).toEqual([])
+      expect(stderr).toEqual([])
+      // A second Ctrl-C, later, is the user wanting out.
+      now += REPEAT_WINDOW_MS + 1
+      send('SIGINT')
+      expect(exits).toEqual([130])
+    }
+  })
+
   it('exits 130 on a later signal, saying what is left and how to remove it', () => {
     const { io, send, stderr } = fakeIo()
     let now = 0

@@ -4,13 +4,14 @@ import type { Io } from './io.js'
 export const REPEAT_WINDOW_MS = 1000
 
 /**
- * Ctrl-C and SIGTERM for one CLI run. The first signal asks for one orderly shutdown: `signal`
- * aborts and every `onInterrupt` handler runs once. A terminal's Ctrl-C signals the whole foreground
- * process group, so under `pnpm exec` or `npx` hearth receives SIGINT from the terminal and again
- * from the package manager a few milliseconds later: a repeat within {@link REPEAT_WINDOW_MS} is
- * that same request. A later one means the user wants out now: hearth says what is left running
- * and how to remove it, and exits 130 at once. A signal while nothing has subscribed (no work with
- * a clean-up is under way) exits 130 at once.
+ * Ctrl-C, SIGTERM and SIGHUP for one CLI run. The first signal asks for one orderly shutdown:
+ * `signal` aborts and every `onInterrupt` handler runs once. A terminal's Ctrl-C signals the whole
+ * foreground process group, so under a package manager hearth hears it twice: SIGINT from the
+ * terminal, and the launcher's forward (npm's SIGINT, pnpm's SIGTERM), in either order on a busy
+ * machine. So the first signal of each kind is part of that one request, and so is a repeat within
+ * {@link REPEAT_WINDOW_MS} of that kind's first. A later repeat means the user wants out now: hearth
+ * says what is left running and how to remove it, and exits 130 at once. A signal while nothing
+ * has subscribed (no work with a clean-up is under way) exits 130 at once.
  */
 export interface Interrupts {
   /** Aborted by the first signal. */
@@ -40,13 +41,15 @@ export function listenForInterrupts(io: Io, options: InterruptOptions = {}): Int
   const controller = new AbortController()
   const handlers = new Set<(signal: NodeJS.Signals) => void>()
   let received: NodeJS.Signals | null = null
-  let firstAt = 0
+  // When each kind of signal first came.
+  const firstAt = new Map<NodeJS.Signals, number>()
   let leftovers: () => string | null = () => null
 
   const off = io.onSignal((signal) => {
+    const seenAt = firstAt.get(signal)
+    if (seenAt === undefined) firstAt.set(signal, now())
     if (received === null) {
       received = signal
-      firstAt = now()
       controller.abort(new Error(`interrupted (${signal})`))
       // Nothing under way has a clean-up to run (loading the config, reading status): stop now.
       if (handlers.size === 0) {
@@ -56,7 +59,7 @@ export function listenForInterrupts(io: Io, options: InterruptOptions = {}): Int
       for (const handler of [...handlers]) handler(signal)
       return
     }
-    if (now() - firstAt < REPEAT_WINDOW_MS) return
+    if (seenAt === undefined || now() - seenAt < REPEAT_WINDOW_MS) return
     const left = safely(leftovers)
     io.stderr.write(
       `hearth: interrupted again (${signal}): exiting now, without finishing the clean-up.\n${

@@ -6,7 +6,7 @@ export interface Io {
   stdout: { write(text: string): unknown; isTTY?: boolean }
   stderr: { write(text: string): unknown; isTTY?: boolean }
   env: NodeJS.ProcessEnv
-  /** Subscribes to SIGINT/SIGTERM; returns the unsubscribe. */
+  /** Subscribes to SIGINT, SIGTERM and SIGHUP; returns the unsubscribe. */
   onSignal(handler: (signal: NodeJS.Signals) => void): () => void
 }
 
@@ -17,9 +17,11 @@ export const processIo: Io = {
   onSignal(handler) {
     process.on('SIGINT', handler)
     process.on('SIGTERM', handler)
+    process.on('SIGHUP', handler)
     return () => {
       process.off('SIGINT', handler)
       process.off('SIGTERM', handler)
+      process.off('SIGHUP', handler)
     }
   },
 }

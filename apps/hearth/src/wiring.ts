@@ -20,6 +20,16 @@ export interface GlobalOptions {
   config?: string | undefined
   cwd?: string | undefined
   verbose?: boolean | undefined
+  /** `--require-docker`: containers never run as their fallback. */
+  requireDocker?: boolean | undefined
+}
+
+/** Why containers must not fall back this run, from the flag or the environment; null when they may. */
+export function noFallbackOf(options: GlobalOptions, env: NodeJS.ProcessEnv): string | null {
+  if (options.requireDocker === true) return '--require-docker'
+  if (env.HEARTH_REQUIRE_DOCKER === '1' || env.HEARTH_REQUIRE_DOCKER === 'true')
+    return 'HEARTH_REQUIRE_DOCKER=1'
+  return null
 }
 
 /**
@@ -85,6 +95,7 @@ export async function openSession(
   const session = createSession({
     config,
     drivers,
+    noFallback: noFallbackOf(options, process.env),
     version: VERSION,
     stateDir,
     ...(runner === null || tests === undefined

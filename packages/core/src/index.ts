@@ -5,8 +5,19 @@ export { EXIT, selectExitCode } from './exit-code.js'
 export type { EnvironmentAction, ServiceAction } from './features/environments/actions.js'
 export type { EnvironmentControllerOptions } from './features/environments/controller.js'
 export { EnvironmentController } from './features/environments/controller.js'
-export type { EnvironmentLocks, LockHandle } from './features/environments/environment-locks.js'
-export { createFileLocks, createMemoryLocks } from './features/environments/environment-locks.js'
+export type {
+  EnvironmentLocks,
+  FileLocksOptions,
+  LockHandle,
+} from './features/environments/environment-locks.js'
+export {
+  createFileLocks,
+  createMemoryLocks,
+  LOCK_REPORT_EVERY_MS,
+  LOCK_TIMEOUT_ENV,
+  LOCK_TIMEOUT_MS,
+  LockTimeoutError,
+} from './features/environments/environment-locks.js'
 export { computeOutputs, renderDependencies } from './features/environments/render-service.js'
 export type { EnvironmentStatus } from './features/environments/selectors.js'
 export {
@@ -93,6 +104,18 @@ export type { WatchAction } from './features/watch/actions.js'
 export type { WatchState } from './features/watch/state.js'
 export type { WatchControllerOptions } from './features/watch/watch-controller.js'
 export { WATCH_IGNORED, WatchController } from './features/watch/watch-controller.js'
+export type { LockOwner, OwnerCheck } from './lock-identity.js'
+export {
+  checkOwner,
+  currentBootId,
+  currentOwner,
+  LOCK_HEARTBEAT_MS,
+  LOCK_STALE_MS,
+  parseOwner,
+  processStartTime,
+  staleReason,
+  startHeartbeat,
+} from './lock-identity.js'
 export { relativePath } from './paths.js'
 export type { Session, SessionOptions } from './session.js'
 export { createSession, projectIdentity, WatchError } from './session.js'

@@ -51,6 +51,8 @@ export interface SessionOptions {
   locks?: EnvironmentLocks
   /** When environments were last used (default: `<stateDir>/environments.json`). */
   usage?: UsageRecords
+  /** Why containers must not run as their fallback (`--require-docker`); null or absent: they may. */
+  noFallback?: string | null
   /** Called when a controller throws (a bug): the session goes on. */
   onControllerError?: (controller: Controller, error: unknown) => void
   /** To run tests: the project's test runner, and how runs go. */
@@ -157,6 +159,7 @@ export function createSession(options: SessionOptions): Session {
     clock,
     version: options.version,
     usage,
+    noFallback: options.noFallback ?? null,
   })
   const testsOptions = options.tests
   const tests =
@@ -352,6 +355,7 @@ export function createSession(options: SessionOptions): Session {
     settled,
     exitCode: () => selectExitCode(store.getState()),
     async close() {
+      environments.unwatchAll()
       tests?.shutdown()
       await tests?.idle()
       await environments.idle()

@@ -11,6 +11,7 @@ export function globalOptions(args: ParsedArgs): GlobalOptions {
     config: args.values.config as string | undefined,
     cwd: args.values.cwd as string | undefined,
     verbose: args.values.verbose as boolean | undefined,
+    requireDocker: args.values['require-docker'] as boolean | undefined,
   }
 }
 
@@ -104,5 +105,8 @@ export function reportFatal(session: Session, io: Io, verbose: boolean): void {
   const stack = verbose ? stacks.get(session) : undefined
   if (fatal.fix !== null && !(stack?.internal === true))
     println(io.stderr, `  ${style.dim('fix:')} ${fatal.fix}`)
+  // What could not be cleaned up because of it, and how to, once the cause is fixed.
+  const left = describeLeftovers(session.store.getState())
+  if (left !== null) println(io.stderr, `  ${left}`)
   if (stack !== undefined) println(io.stderr, style.dim(stack.stack))
 }

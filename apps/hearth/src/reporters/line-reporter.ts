@@ -129,9 +129,16 @@ export function formatAction(action: Action, state: HearthState, style: Style): 
           ),
         ]
       }
-      const replaced = (action.replaced ?? 0) > 0 ? 'replaced its outdated instance · ' : ''
+      const damaged = action.damaged ?? []
+      const replaced = (action.replaced ?? 0) > damaged.length ? 'replaced its outdated instance · ' : ''
       const detail = `${replaced}${where === '' ? '' : `${where} · `}waiting until ready`
-      return [row(' ', name, 'started', style.dim(detail))]
+      return [
+        // hearth could not vouch for what ran: it says so, and why the service started afresh.
+        ...damaged.map((why) =>
+          row(style.yellow('!'), name, 'replaced', `${why}: stopped what ran, started afresh`),
+        ),
+        row(' ', name, 'started', style.dim(detail)),
+      ]
     }
     case 'service/ready':
       return [

@@ -13,8 +13,17 @@ export interface StatusJson {
     services: Array<{
       name: string
       kind: string
+      /**
+       * What runs: `container` or `process` as configured, or `stand-in` where a container runs as
+       * its fallback process (an embedded PostgreSQL, a local redis-server); null when nothing runs.
+       */
+      runsAs: 'container' | 'process' | 'job' | 'stand-in' | null
+      /** The stand-in's description (`embedded PostgreSQL 16`), when one runs and says what it is. */
+      standIn: string | null
       state: ServiceRunState
       outdated: boolean
+      /** Why hearth cannot vouch for the instance (its record is lost or unreadable), else null. */
+      damaged: string | null
       exitCode: number | null
       instance: {
         id: string
@@ -49,8 +58,11 @@ export function toStatusJson(state: HearthState, environments: readonly string[]
       services: selectServices(state, name).map((service) => ({
         name: service.name,
         kind: service.kind,
+        runsAs: runsAsOf(service),
+        standIn: runsAsOf(service) === 'stand-in' ? standInOf(state, service) : null,
         state: runStateOf(service),
         outdated: service.outdated,
+        damaged: service.instance?.damaged ?? null,
         exitCode: service.exitCode,
         instance:
           service.instance === null
@@ -66,6 +78,18 @@ export function toStatusJson(state: HearthState, environments: readonly string[]
       })),
     })),
   }
+}
+
+/** What runs for a service: a container running as its fallback process is a stand-in. */
+function runsAsOf(service: ServiceState): StatusJson['environments'][number]['services'][number]['runsAs'] {
+  if (service.instance === null) return null
+  if (service.kind === 'container' && service.instance.driver !== 'docker') return 'stand-in'
+  return service.kind
+}
+
+function standInOf(state: HearthState, service: ServiceState): string | null {
+  const definition = state.config?.environments[service.environment]?.services[service.name]
+  return definition?.kind === 'container' ? (definition.fallback?.description ?? null) : null
 }
 
 /** The status table for people. */
@@ -85,15 +109,26 @@ export function formatStatusTable(
       if (runState === 'exited') shown = style.red(`exited (${service.exitCode ?? 'killed'})`)
       if (runState === 'stopped') shown = style.dim('stopped')
       if (service.outdated) shown = `${shown} ${style.yellow('(outdated)')}`
+      const damaged = service.instance?.damaged
+      if (damaged !== undefined) shown = `${shown} ${style.yellow('(damaged)')}`
       const up =
-        runState === 'running' && service.instance !== null
+        runState === 'running' && service.instance !== null && service.instance.createdAt > 0
           ? formatDuration(now - service.instance.createdAt)
           : ''
-      const endpoints = Object.entries(service.outputs)
-        .filter(([key]) => key !== 'host')
-        .map(([key, value]) => `${key}=${value}`)
-        .join(' ')
-      rows.push([name, service.name, service.kind, shown, up, endpoints])
+      const endpoints =
+        damaged !== undefined
+          ? style.yellow(`${damaged}; \`hearth up\` replaces it, \`hearth down\` stops it`)
+          : Object.entries(service.outputs)
+              .filter(([key]) => key !== 'host')
+              .map(([key, value]) => `${key}=${value}`)
+              .join(' ')
+      const kind =
+        runsAsOf(service) === 'stand-in'
+          ? style.yellow(
+              `stand-in${standInOf(state, service) === null ? '' : `: ${standInOf(state, service)}`}`,
+            )
+          : service.kind
+      rows.push([name, service.name, kind, shown, up, endpoints])
     }
   }
   const widths = header.map((title, column) =>

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
+import { currentOwner } from '@hearth/core'
 import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { StatusJson } from '../../src/reporters/status-table.js'
@@ -152,7 +153,12 @@ describe('warm containers through the CLI', () => {
     await hearth(['up'], root)
     const projectId = (await status(root)).project.id
     expect(engine(projectId).containers).toHaveLength(2)
-    await new Promise((resolve) => setTimeout(resolve, 1_200))
+    // Last used a minute ago, as far as hearth's records tell: no sleep past the TTL needed.
+    const usage = path.join(root, '.hearth/environments.json')
+    const records = JSON.parse(readFileSync(usage, 'utf8'))
+    expect(records.environments.backend.lastUsedAt).toEqual(expect.any(Number))
+    records.environments.backend.lastUsedAt = Date.now() - 60_000
+    writeFileSync(usage, JSON.stringify(records))
     const gc = await hearth(['gc'], root)
     expect(gc.exitCode).toBe(0)
     expect(gc.stdout).toMatch(/^! backend +expired +unused for .* \(idle TTL 1\.00 s\): removing it$/m)
@@ -169,6 +175,32 @@ describe('warm containers through the CLI', () => {
     expect(result.exitCode).toBe(0)
     expect(engine(projectId)).toEqual({ containers: [], networks: [], volumes: [] })
     expect(readFileSync(path.join(root, '.hearth/environments.json'), 'utf8')).not.toContain('backend')
+  })
+
+  it("gives up waiting for another hearth's lock, exit 3, naming the holder and the fix", async () => {
+    const root = open()
+    // Held in the name of a live process (this test's): to `up`, another hearth at work.
+    const lock = path.join(root, '.hearth/locks/backend.lock')
+    mkdirSync(path.dirname(lock), { recursive: true })
+    const content = JSON.stringify({
+      ...currentOwner(),
+      token: 'e2e',
+      command: 'hearth.js up',
+      since: Date.now(),
+    })
+    writeFileSync(lock, content)
+    const result = await hearth(['up'], root, { HEARTH_LOCK_TIMEOUT_MS: '500' })
+    expect(result.exitCode).toBe(3)
+    const said = result.stdout.replace(/\s+/g, ' ')
+    expect(said).toContain(
+      `for the lock on environment backend: another hearth holds it, pid ${process.pid} (hearth.js up)`,
+    )
+    expect(said).toContain(
+      `fix: stop that hearth (pid ${process.pid}), or remove the lock file ${lock} if you are sure it is dead`,
+    )
+    // Nothing started unlocked, and the holder keeps its lock.
+    expect(engine((await status(root)).project.id).containers).toEqual([])
+    expect(readFileSync(lock, 'utf8')).toBe(content)
   })
 
   it('fails clearly, exit 3, with pulls disabled and the image missing, leaving nothing half-started', async () => {

@@ -121,10 +121,14 @@ describe('Ctrl-C under a package manager', () => {
         // once (a shell shows 130 either way), and pnpm then sends hearth a SIGTERM as well.
         if (launcher === 'node') expect(result.exitCode, seen).toBe(130)
         else expect(result.exitCode === 130 || result.signal === 'SIGINT', seen).toBe(true)
-        // hearth's own ending, from its event stream: one orderly stop, exit 130.
+        // hearth's own ending, from its event stream: one orderly stop, exit 130. Under a package
+        // manager the terminal's SIGINT and the launcher's SIGTERM race (which one hearth's event
+        // loop takes first is the scheduler's choice on a busy machine); either starts the same
+        // stop, and the other is the same request, not a second one.
         const end = await sessionEnd(path.join(root, 'reports/events.ndjson'))
-        expect(end, seen).toMatchObject({ exitCode: 130, interrupted: 'SIGINT', error: null })
-        expect(seen).toContain('! interrupted (SIGINT): stopping what this run started…')
+        const signal = launcher === 'node' ? 'SIGINT' : end.interrupted === 'SIGTERM' ? 'SIGTERM' : 'SIGINT'
+        expect(end, seen).toMatchObject({ exitCode: 130, interrupted: signal, error: null })
+        expect(seen).toContain(`! interrupted (${signal}): stopping what this run started…`)
         expect(seen).not.toContain('interrupted again')
         expect(processesOf(id)).toEqual([])
         expect(await settledProcessesIn(root)).toEqual([])

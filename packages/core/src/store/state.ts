@@ -50,6 +50,8 @@ export interface InstanceSummary {
   createdAt: number
   /** Found running from an earlier run and attached to, rather than created now. */
   reused: boolean
+  /** Why hearth cannot vouch for it (its driver's record is lost or unreadable); absent when it can. */
+  damaged?: string
 }
 
 export interface ServiceFailure {

@@ -164,11 +164,10 @@ describe('the files pane', { timeout: 30_000 }, () => {
       store,
       paths.map((path) => fileOutcome(path, [passedTest('works')], 10)),
     )
-    const started = performance.now()
     tui = renderTui({ store, columns: 80, rows: 24 })
     let frame = await tui.waitForFrame((f) => f.includes('run 1'))
-    // Generous: a whole 500-row list would take far longer, and the frame says what it renders.
-    expect(performance.now() - started).toBeLessThan(3_000)
+    // Only the window is rendered (the frame says so), not the 500 rows: no stopwatch needed, which
+    // a busy machine would fool.
     let rows = pane(frame, 'files')
     expect(rows[0]).toBe(' run 1  all · ✓ 500 · 3.00 s · 1–6 of 500')
     expect(rows.filter((row) => row.includes('tests/generated/'))).toHaveLength(6)

@@ -56,6 +56,8 @@ export type ServiceAction =
       instance: InstanceSummary
       /** How many other instances of the service (outdated, exited, duplicates) were removed first. */
       replaced?: number
+      /** Why some of those were removed: their driver's record was lost or unreadable. */
+      damaged?: readonly string[]
     }
   /** Still not ready: sent every few seconds while probing, so that long waits show progress. */
   | { type: 'service/still-probing'; at: number; key: ServiceKey; attempts: number; detail: string }

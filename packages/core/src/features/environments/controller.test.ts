@@ -1,8 +1,12 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import { DriverError, FakeDriver, FakeRuntime } from '@hearth/driver'
 import { ready } from '@hearth/environments'
 import { describe, expect, it } from 'vitest'
-import { systemClock } from '../../clock.js'
+import { type Clock, systemClock } from '../../clock.js'
 import { selectExitCode } from '../../exit-code.js'
+import { currentOwner } from '../../lock-identity.js'
 import { createSession } from '../../session.js'
 import type { Action } from '../../store/actions.js'
 import type { HearthState } from '../../store/state.js'
@@ -11,7 +15,12 @@ import { BACKEND, configOf } from '../../testing/fixtures.js'
 import type { MaintenanceOperation } from '../maintenance/actions.js'
 import type { MaintenanceTask } from '../maintenance/state.js'
 import { requestResets } from '../tests/controller.js'
-import { createMemoryLocks } from './environment-locks.js'
+import {
+  createFileLocks,
+  createMemoryLocks,
+  type EnvironmentLocks,
+  LockTimeoutError,
+} from './environment-locks.js'
 import { selectEnvironmentStatus } from './selectors.js'
 import { createMemoryUsageRecords } from './usage-records.js'
 
@@ -20,6 +29,22 @@ import { createMemoryUsageRecords } from './usage-records.js'
  * attached, and assertions on the actions it dispatched and the state that follows.
  */
 const backend = BACKEND
+
+/**
+ * Virtual time for a test with one sleeper at a time: each sleep passes after a turn of the event
+ * loop and moves `now` on by its length, so timings are the same however busy the machine is.
+ */
+function instantClock(start = 1_000_000): Clock {
+  let time = start
+  return {
+    now: () => time,
+    async sleep(ms, signal) {
+      await new Promise((resolve) => setImmediate(resolve))
+      signal?.throwIfAborted()
+      time += ms
+    },
+  }
+}
 
 function setup(driver = new FakeDriver(), config = configOf(backend)) {
   const session = createSession({
@@ -101,8 +126,23 @@ describe('EnvironmentController', () => {
 
   it('probes readiness until it passes, starting fast', async () => {
     const driver = new FakeDriver().behave('api', { failingProbes: 3 })
-    const { session } = setup(driver)
-    const began = Date.now()
+    // The system clock, with its sleeps recorded: the waits are checked, not the wall clock.
+    const sleeps: number[] = []
+    const clock: Clock = {
+      now: () => systemClock.now(),
+      sleep: (ms, signal) => {
+        sleeps.push(ms)
+        return systemClock.sleep(ms, signal)
+      },
+    }
+    const session = createSession({
+      config: configOf(backend),
+      drivers: [driver],
+      version: 'test',
+      usage: createMemoryUsageRecords(),
+      locks: createMemoryLocks(),
+      clock,
+    })
     const state = await session.up()
     const probes = driver.events.filter((event) => event.type === 'probe' && event.service === 'api')
     expect(probes.map((event) => (event.type === 'probe' ? event.ok : null))).toEqual([
@@ -112,8 +152,9 @@ describe('EnvironmentController', () => {
       true,
     ])
     expect(state.services['backend/api']?.status).toBe('ready')
-    // 50 + 75 + 112 ms of backoff: well under the 1 s a fixed interval would take.
-    expect(Date.now() - began).toBeLessThan(1000)
+    // 50 + 75 + 112 ms of backoff between api's probes: well under the 1 s a fixed interval would
+    // take. (The long sleeps are the job's timeout, raced against its exit.)
+    expect(sleeps.filter((ms) => ms < 1_000)).toEqual([50, 75, 112.5])
     await session.close()
   })
 
@@ -155,12 +196,8 @@ describe('EnvironmentController', () => {
   })
 
   it('reports every 5 s that a slow service is still not ready, with the last probe', async () => {
-    // A clock that runs a hundred times faster than the wall: 20 s of probing take 200 ms.
-    const start = Date.now()
-    const fast = {
-      now: () => start + (Date.now() - start) * 100,
-      sleep: (ms: number, signal?: AbortSignal) => systemClock.sleep(ms / 100, signal),
-    }
+    // Virtual time: 20 s of probing take no time, and the same attempts on every machine.
+    const fast = instantClock()
     const config = configOf({
       name: 'backend',
       services: {
@@ -186,8 +223,7 @@ describe('EnvironmentController', () => {
         progress.push({ attempts: action.attempts, detail: action.detail })
     })
     const state = await session.up()
-    expect(progress.length).toBeGreaterThanOrEqual(3)
-    expect(progress.length).toBeLessThanOrEqual(4)
+    expect(progress).toHaveLength(3)
     expect(progress.map((entry) => entry.detail)).toEqual(
       progress.map(() => expect.stringMatching(/^tcp check failed \(attempt \d+\)$/)),
     )
@@ -548,7 +584,8 @@ describe('EnvironmentController, when requests cross', () => {
     const config = simple()
     const holder = createSession({
       config,
-      drivers: [new FakeDriver().behave('db', { startDelayMs: 1000 })],
+      // Its start never ends by itself: the lock stays held until the holder is interrupted.
+      drivers: [new FakeDriver().behave('db', { startDelayMs: 3_600_000 })],
       version: 'test',
       usage: createMemoryUsageRecords(),
       locks,
@@ -564,15 +601,80 @@ describe('EnvironmentController, when requests cross', () => {
     await until(holder, (state) => state.environments.backend?.lock === 'held')
     const waiting = waiter.up()
     await until(waiter, (state) => state.environments.backend?.lock === 'waiting')
-    const began = Date.now()
     waiter.interrupt('SIGINT')
     const state = await waiting
-    expect(Date.now() - began).toBeLessThan(500)
+    // It stopped waiting without the holder letting go.
+    expect(holder.store.getState().environments.backend?.lock).toBe('held')
     expect(selectExitCode(state)).toBe(130)
     expect(state.environments.backend?.lock).toBe('none')
     holder.interrupt('SIGINT')
     await holding
     await Promise.all([holder.close(), waiter.close()])
+  })
+
+  it('fails the services with the cause and the fix when the wait for the lock gives up (exit 3)', async () => {
+    const giveUp = new LockTimeoutError(
+      'gave up after waiting 10m 00s for the lock on environment backend: another hearth holds it, pid 42 (hearth.js up), which took it 12m 00s ago',
+      'stop that hearth (pid 42), or remove the lock file /project/.hearth/locks/backend.lock if you are sure it is dead; to wait longer, set HEARTH_LOCK_TIMEOUT_MS (now 600000)',
+      '/project/.hearth/locks/backend.lock',
+    )
+    const acquires: string[] = []
+    const locks: EnvironmentLocks = {
+      async acquire(environment, { onWait }) {
+        acquires.push(environment)
+        onWait('pid 42 (hearth.js up), holding it for 12m 00s')
+        throw giveUp
+      },
+    }
+    const driver = new FakeDriver()
+    const session = createSession({
+      config: simple(),
+      drivers: [driver],
+      version: 'test',
+      usage: createMemoryUsageRecords(),
+      locks,
+    })
+    const state = await session.up()
+    const failure = { cause: giveUp.message, fix: giveUp.fix, logTail: [], blockedBy: null }
+    expect(
+      Object.values(state.services).map((service) => [service.name, service.status, service.failure]),
+    ).toEqual([
+      ['db', 'failed', failure],
+      ['api', 'failed', failure],
+    ])
+    // Nothing started unlocked, and it asked once: no loop of retries.
+    expect(driver.events).toEqual([])
+    expect(acquires).toEqual(['backend'])
+    expect(state.environments.backend).toMatchObject({ lock: 'none', lockHolder: null })
+    expect(selectExitCode(state)).toBe(3)
+    await session.close()
+  })
+
+  it('fails the services when the lock file holder outlives a short timeout, naming it', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'hearth-controller-locks-'))
+    try {
+      // Held by a live process (this one) in another session's name.
+      await writeFile(
+        path.join(dir, 'backend.lock'),
+        JSON.stringify({ ...currentOwner(), token: 'other', command: 'hearth.js up', since: Date.now() }),
+      )
+      const session = createSession({
+        config: simple(),
+        drivers: [new FakeDriver()],
+        version: 'test',
+        usage: createMemoryUsageRecords(),
+        locks: createFileLocks(dir, { timeoutMs: 50 }),
+      })
+      const state = await session.up()
+      expect(state.services['backend/db']?.failure).toMatchObject({
+        cause: expect.stringContaining(`another hearth holds it, pid ${process.pid} (hearth.js up)`),
+        fix: expect.stringContaining(path.join(dir, 'backend.lock')),
+      })
+      expect(selectExitCode(state)).toBe(3)
+      await session.close()
+    } finally {
+      await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 })
+    }
   })
 })
 

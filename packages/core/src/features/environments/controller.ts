@@ -1,4 +1,11 @@
-import { createLabels, type Driver, type Instance, type InstanceSpec, isDriverError } from '@hearth/driver'
+import {
+  createLabels,
+  type Driver,
+  type Instance,
+  type InstanceSpec,
+  isDriverError,
+  isStateWriteError,
+} from '@hearth/driver'
 import {
   computeSpecHash,
   formatDuration,
@@ -22,7 +29,7 @@ import { waitUntilReady } from '../readiness/wait-until-ready.js'
 import type { EnvironmentLocks, LockHandle } from './environment-locks.js'
 import { IN_FLIGHT } from './reducer.js'
 import { computeOutputs, renderDependencies } from './render-service.js'
-import { Runtimes } from './runtimes.js'
+import { Runtimes, refusedFallback } from './runtimes.js'
 import { selectDependents, selectFailures, selectServices, selectSettled } from './selectors.js'
 import { createMemoryUsageRecords, type UsageRecords } from './usage-records.js'
 
@@ -38,6 +45,11 @@ export interface EnvironmentControllerOptions {
   logTailLines?: number
   /** When environments were last used, for the idle TTL (`gc`). Default: kept in memory. */
   usage?: UsageRecords
+  /**
+   * Why containers must not run as their fallback this session (`--require-docker`): then a
+   * container whose engine does not answer, or whose image cannot be had, fails. Default: they may.
+   */
+  noFallback?: string | null
 }
 
 interface Task {
@@ -81,10 +93,12 @@ export class EnvironmentController implements Controller {
   private readonly usage: UsageRecords
   /** Environments whose reset runs now: one at a time each. */
   private readonly resetting = new Set<string>()
+  /** Ready services being watched until they stop (see `watchExit`). */
+  private readonly watchers = new Map<ServiceKey, AbortController>()
 
   constructor(options: EnvironmentControllerOptions) {
     this.store = options.store
-    this.runtimes = new Runtimes(options.drivers)
+    this.runtimes = new Runtimes(options.drivers, options.noFallback ?? null)
     this.locks = options.locks
     this.clock = options.clock
     this.version = options.version
@@ -345,8 +359,9 @@ export class EnvironmentController implements Controller {
           running,
           exitCode: instance.state.status === 'exited' ? instance.state.exitCode : null,
           outdated: specHash !== null && instance.specHash !== specHash,
+          // A damaged instance's ports are unknown: it has no outputs to show.
           outputs:
-            rendered !== null && (running || definition.kind === 'job')
+            rendered !== null && (running || definition.kind === 'job') && instance.damaged === undefined
               ? computeOutputs(rendered, instance)
               : {},
         })
@@ -484,7 +499,11 @@ export class EnvironmentController implements Controller {
           this.store.dispatch({ type: 'environment/lock-acquired', at: this.clock.now(), environment })
           return lock
         },
-        () => {
+        (error: unknown) => {
+          // Gave up (the holder outlasted the lock timeout) or could not lock: the services that
+          // waited fail with the cause, rather than start unlocked or wait on. Aborted (nothing left
+          // to start, Ctrl-C): whoever aborted deals with them.
+          if (!controller.signal.aborted) this.failLockWaiters(environment, error)
           this.lockTasks.delete(environment)
           this.store.dispatch({ type: 'environment/lock-released', at: this.clock.now(), environment })
           return null
@@ -508,6 +527,19 @@ export class EnvironmentController implements Controller {
 
   private abortLock(environment: string): void {
     this.lockTasks.get(environment)?.controller.abort(new Error('interrupted'))
+  }
+
+  /** Fails the services waiting for an environment's lock with why it could not be had (exit 3). */
+  private failLockWaiters(environment: string, error: unknown): void {
+    const fix = (error as { fix?: unknown } | null)?.fix
+    const failure: ServiceFailure = {
+      cause: error instanceof Error ? error.message : String(error),
+      fix: typeof fix === 'string' ? fix : null,
+      logTail: [],
+      blockedBy: null,
+    }
+    for (const service of selectServices(this.store.getState(), environment))
+      if (service.desired === 'running' && service.status === 'waiting') this.fail(service.key, failure)
   }
 
   /** A waiting service: start it once its dependencies are ready; fail it if one failed. */
@@ -638,6 +670,7 @@ export class EnvironmentController implements Controller {
         key,
         instance: summarize(instance, !created),
         replaced: replaced.length,
+        damaged: replaced.flatMap(([, other]) => (other.damaged === undefined ? [] : [other.damaged])),
       })
 
       if (definition.kind === 'job') {
@@ -652,6 +685,7 @@ export class EnvironmentController implements Controller {
           key,
           outputs: computeOutputs(rendered, instance),
         })
+        this.watchExit(key, driver, instance)
         return
       }
       this.fail(
@@ -676,7 +710,9 @@ export class EnvironmentController implements Controller {
             logTail: instance === null ? [] : await this.tail(driver, instance),
             blockedBy: null,
           }
-        : { cause: (error as Error).message, fix: null, logTail: [], blockedBy: null }
+        : isStateWriteError(error)
+          ? { cause: error.message, fix: error.fix, logTail: [], blockedBy: null }
+          : { cause: (error as Error).message, fix: null, logTail: [], blockedBy: null }
       this.fail(key, failure)
     }
   }
@@ -741,6 +777,9 @@ export class EnvironmentController implements Controller {
         error.code !== 'image-missing'
       ) {
         return failure(error)
+      }
+      if (this.runtimes.noFallback !== null) {
+        return failure(refusedFallback(original, error.message, this.runtimes.noFallback))
       }
       fellBack(error.message)
       return { ok: true, driver: standDriver, definition: stand, rendered: render(stand), inputs: {} }
@@ -842,12 +881,75 @@ export class EnvironmentController implements Controller {
     }
   }
 
+  /**
+   * Watches a ready service for the rest of the session: when it stops and hearth did not stop it
+   * (killed, crashed, `docker kill`, the OOM killer), it fails at once, with its last output, and
+   * every view shows it; the run it served counts as an environment failure (exit 3).
+   */
+  private watchExit(key: ServiceKey, driver: Driver, instance: Instance): void {
+    this.unwatch(key)
+    const watcher = new AbortController()
+    this.watchers.set(key, watcher)
+    const current = (): boolean => {
+      if (watcher.signal.aborted || this.watchers.get(key) !== watcher) return false
+      const service = this.store.getState().services[key]
+      return (
+        service?.status === 'ready' && service.desired === 'running' && service.instance?.id === instance.id
+      )
+    }
+    driver.wait(instance, { signal: watcher.signal }).then(
+      async (exit) => {
+        if (!current()) return
+        const logTail = await this.tail(driver, instance)
+        if (!current()) return
+        this.watchers.delete(key)
+        const how =
+          exit.exitCode === null
+            ? `was killed${exit.signal === null ? '' : ` by ${exit.signal}`} or removed`
+            : `exited with code ${exit.exitCode}`
+        this.fail(
+          key,
+          {
+            cause: `stopped while in use: it ${how} after it was ready`,
+            fix: 'see its last output below; `hearth up` (or r in `hearth dev`) starts it again',
+            logTail,
+            blockedBy: null,
+          },
+          exit.exitCode,
+        )
+      },
+      (error: unknown) => {
+        // Aborted: hearth stops it, or the session ends. Anything else: its runtime went away (the
+        // Docker daemon stopped), and with it what hearth can say about the service.
+        if (!current()) return
+        this.watchers.delete(key)
+        this.fail(key, {
+          cause: `lost while in use: ${(error as Error).message}`,
+          fix: isDriverError(error) ? error.fix : 'check that its runtime still runs (`docker info`)',
+          logTail: [],
+          blockedBy: null,
+        })
+      },
+    )
+  }
+
+  private unwatch(key: ServiceKey): void {
+    this.watchers.get(key)?.abort(new Error('unwatched'))
+    this.watchers.delete(key)
+  }
+
+  /** Stops watching every service (the session ends; what runs keeps running). */
+  unwatchAll(): void {
+    for (const key of [...this.watchers.keys()]) this.unwatch(key)
+  }
+
   private async afterAbort(
     key: ServiceKey,
     driver: Driver,
     instance: Instance | null,
     created: boolean,
   ): Promise<void> {
+    this.unwatch(key)
     // What this start created goes; what it attached to stays, unless a restart is why we stopped.
     const restarting = this.store.getState().services[key]?.restarting === true
     if (instance !== null && (created || restarting)) {
@@ -860,6 +962,7 @@ export class EnvironmentController implements Controller {
   }
 
   private async stop(key: ServiceKey): Promise<void> {
+    this.unwatch(key)
     const state = this.store.getState()
     const service = state.services[key] as ServiceState
     const definition = this.definitionOf(state, key)
@@ -949,7 +1052,7 @@ function throttle<T>(ms: number, fn: (value: T) => void): (value: T) => void {
 }
 
 function isReusable(instance: Instance, specHash: string, kind: NormalizedService['kind']): boolean {
-  if (instance.specHash !== specHash) return false
+  if (instance.specHash !== specHash || instance.damaged !== undefined) return false
   if (kind === 'job') return instance.state.status === 'exited' && instance.state.exitCode === 0
   return instance.state.status === 'running'
 }
@@ -963,6 +1066,7 @@ function summarize(instance: Instance, reused: boolean): InstanceSummary {
     specHash: instance.specHash,
     createdAt: instance.createdAt,
     reused,
+    ...(instance.damaged === undefined ? {} : { damaged: instance.damaged }),
   }
 }
 

@@ -221,12 +221,19 @@ function requestUp(state: HearthState, environments: readonly string[], at: numb
 export function requestDown(
   state: HearthState,
   environments: readonly string[],
-  only: 'all' | 'started',
+  only: 'all' | 'started' | 'unfinished',
   at: number,
 ): HearthState {
   let next = state
   for (const key of servicesOf(state, environments)) {
     const service = next.services[key] as ServiceState
+    if (only === 'unfinished') {
+      // Starts under way are called off (what they created goes); what is ready stays warm.
+      if (IN_FLIGHT.has(service.status)) next = updateService(next, key, { desired: 'stopped' })
+      else if (service.status === 'waiting')
+        next = updateService(next, key, { desired: null, status: 'idle', since: at })
+      continue
+    }
     const ours = IN_FLIGHT.has(service.status) || (service.instance !== null && !service.instance.reused)
     if (only === 'started' && !ours) {
       next = updateService(

@@ -13,7 +13,14 @@ export type RuntimeChoice =
 export class Runtimes {
   private readonly checks = new Map<Driver, Promise<DriverError | null>>()
 
-  constructor(private readonly drivers: readonly Driver[]) {}
+  /**
+   * @param noFallback Why a container must run in its engine or fail, never as its fallback
+   *   (`--require-docker`, `HEARTH_REQUIRE_DOCKER=1`, the config's `fallback: false`); null allows it.
+   */
+  constructor(
+    private readonly drivers: readonly Driver[],
+    readonly noFallback: string | null = null,
+  ) {}
 
   /** The driver of that name (`Instance.driver`), if the session has it. */
   named(name: string): Driver | null {
@@ -50,6 +57,14 @@ export class Runtimes {
     const driver = this.driverFor(service)
     const problem = driver === null ? noDriverFor(service) : await this.problemOf(driver)
     if (driver !== null && problem === null) return { ok: true, driver, service, fallbackReason: null }
+    if (
+      service.kind === 'container' &&
+      service.fallback !== null &&
+      driver !== null &&
+      this.noFallback !== null
+    ) {
+      return { ok: false, error: refusedFallback(service, (problem as DriverError).message, this.noFallback) }
+    }
     if (service.kind === 'container' && service.fallback !== null) {
       const fallbackDriver = this.driverFor(service.fallback)
       if (fallbackDriver !== null && (await this.problemOf(fallbackDriver)) === null) {
@@ -85,5 +100,14 @@ function noDriverFor(service: NormalizedService): DriverError {
     'runtime-unavailable',
     `no driver runs local ${service.kind}es`,
     'this is a bug in hearth; report it',
+  )
+}
+
+/** A container that would run as its fallback, where falling back is turned off. */
+export function refusedFallback(service: NormalizedService, problem: string, because: string): DriverError {
+  return new DriverError(
+    'runtime-unavailable',
+    `${service.name} must run in its container (${because}), and cannot: ${problem}`,
+    `start Docker (or point DOCKER_HOST at an engine), or let it run as its stand-in: drop ${because}`,
   )
 }

@@ -10,7 +10,9 @@ export function sessionReducer(state: HearthState, action: SessionAction): Heart
         ...state,
         session: { ...state.session, interrupted: { signal: action.signal, at: action.at } },
       }
-      if (action.keepEnvironments === true) return interrupted
+      // `hearth dev`: what is ready stays warm, but a start under way is called off, at any step.
+      if (action.keepEnvironments === true)
+        return requestDown(interrupted, Object.keys(state.environments), 'unfinished', action.at)
       // Stop what this session started; leave warm what it found.
       return requestDown(interrupted, Object.keys(state.environments), 'started', action.at)
     }

@@ -400,6 +400,17 @@ describe('TestController', () => {
       { concurrency: 2 },
     )
     runner.delayMs = 50
+    // Neither batch runs its file before both have begun: however long one environment takes to
+    // start, the two runs are under way at the same time.
+    const run = runner.run.bind(runner)
+    let arrived = 0
+    let bothArrived!: () => void
+    const both = new Promise<void>((resolve) => (bothArrived = resolve))
+    runner.run = async (files, options) => {
+      if (++arrived === 2) bothArrived()
+      await both
+      return run(files, options)
+    }
     await session.discoverTests()
     let overlapped = false
     session.store.subscribe((state) => {
@@ -419,7 +430,8 @@ describe('TestController', () => {
       { 'src/a.test.ts': { results: ['passed'] }, 'src/b.test.ts': { results: ['passed'] } },
       { whenBusy: 'cancel' },
     )
-    runner.delayMs = 200
+    // a runs until it is cancelled; b, once asked for, at once.
+    runner.delayMs = 3_600_000
     await session.discoverTests()
     const first = session.runTests('change', all('src/a.test.ts'))
     await new Promise<void>((resolve) => {
@@ -430,6 +442,7 @@ describe('TestController', () => {
         }
       })
     })
+    runner.delayMs = 0
     session.store.dispatch({
       type: 'run/requested',
       at: Date.now(),
@@ -453,10 +466,22 @@ describe('TestController', () => {
       'src/b.test.ts': { results: ['passed'] },
       'src/c.test.ts': { results: ['passed'] },
     })
-    runner.delayMs = 100
+    // The first run is held until both changes have arrived: they arrive during it, on any machine.
+    const run = runner.run.bind(runner)
+    let began!: () => void
+    const begun = new Promise<void>((resolve) => (began = resolve))
+    let release!: () => void
+    const released = new Promise<void>((resolve) => (release = resolve))
+    runner.run = async (files, options) => {
+      if (runner.calls.length === 0) {
+        began()
+        await released
+      }
+      return run(files, options)
+    }
     await session.discoverTests()
     const first = session.runTests('change', all('src/a.test.ts'))
-    await new Promise((resolve) => setTimeout(resolve, 20))
+    await begun
     session.store.dispatch({
       type: 'run/requested',
       at: Date.now(),
@@ -469,6 +494,7 @@ describe('TestController', () => {
       trigger: 'change',
       files: all('src/c.test.ts'),
     })
+    release()
     await first
     expect(runner.calls.map((call) => call.files.map((name) => name.split('/').at(-1)))).toEqual([
       ['a.test.ts'],

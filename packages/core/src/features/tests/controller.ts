@@ -335,29 +335,50 @@ export class TestController implements Controller {
       store.dispatch({ type: 'run/file-finished', at: clock.now(), id, outcome })
     }
     const env = this.options.testEnvironment(store.getState(), environment)
-    const outcome = await runner.run(batch, {
-      signal,
-      env,
-      onEvent: (event) => {
-        if (event.type === 'file-started') started(event.file)
-        if (event.type === 'test-finished')
-          store.dispatch({
-            type: 'run/test-finished',
-            at: clock.now(),
-            id,
-            file: event.file,
-            test: event.test,
-          })
-        // The moment a file finishes, the views have it; the outcome below is the record.
-        if (event.type === 'file-finished') finished(event.file)
-      },
+    // A service of the batch's environment that stops while its files run (killed, crashed) fails
+    // the environment: the files still running cannot pass, so they end now, not on their timeouts.
+    const keys = environment === null ? [] : (store.getState().environments[environment]?.services ?? [])
+    const lost = new AbortController()
+    const unsubscribe = store.subscribeActions((action) => {
+      if (action.type === 'service/failed' && keys.includes(action.key) && !lost.signal.aborted)
+        lost.abort(new Error(`${action.key.slice(action.key.indexOf('/') + 1)} stopped while the tests ran`))
     })
+    const outcome = await runner
+      .run(batch, {
+        signal: AbortSignal.any([signal, lost.signal]),
+        env,
+        onEvent: (event) => {
+          if (event.type === 'file-started') started(event.file)
+          if (event.type === 'test-finished')
+            store.dispatch({
+              type: 'run/test-finished',
+              at: clock.now(),
+              id,
+              file: event.file,
+              test: event.test,
+            })
+          // The moment a file finishes, the views have it; the outcome below is the record.
+          if (event.type === 'file-finished') finished(event.file)
+        },
+      })
+      .finally(unsubscribe)
     // The outcome is the record: events may be partial (a file that failed to load has none), an
     // unhandled error may be traced to a file after its events, and a file may run in several
     // projects (it failed if it failed in any).
     for (const file of mergeByFile(outcome.files)) finished(file)
     // A file the runner gave up on (its worker or host crashed) failed: it must not pass silently.
     for (const { file, reason } of outcome.notRun ?? []) {
+      if (reason === 'cancelled' && lost.signal.aborted && !signal.aborted) {
+        const why = (lost.signal.reason as Error).message
+        finished({
+          file,
+          state: 'failed',
+          durationMs: 0,
+          errors: [{ message: `not finished: ${why}` }],
+          tests: [],
+        })
+        continue
+      }
       if (reason === 'cancelled' || reason === 'not-found' || signal.aborted) continue
       finished({
         file,
