@@ -1,5 +1,5 @@
 import { isDriverError } from '@hearth/driver'
-import { isConfigError } from '@hearth/environments'
+import { isConfigError, maskUrlPasswords } from '@hearth/environments'
 import { type CommandSpec, formatCommandHelp, type ParsedArgs, parseCommandArgs, UsageError } from './args.js'
 import { affectedSpec, runAffected } from './commands/affected.js'
 import { ciSpec, runCi } from './commands/ci.js'
@@ -109,7 +109,13 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
 
 function reportError(error: unknown, io: Io, verbose: boolean): number {
   const style = errStyle(io)
-  const failure = failureOf(error)
+  const failed = failureOf(error)
+  // No session to know the secrets by: a URL's password, at least, is never printed.
+  const failure = {
+    ...failed,
+    cause: maskUrlPasswords(failed.cause),
+    fix: failed.fix === null ? null : maskUrlPasswords(failed.fix),
+  }
   if (isConfigError(error)) {
     println(io.stderr, style.red(failure.cause))
     return failure.code

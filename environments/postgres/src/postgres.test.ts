@@ -144,6 +144,7 @@ describe('postgres()', () => {
       outputs: db.outputs,
       reset: { type: 'exec', command: { argv: ['<node>', '<package>/bin/reset.mjs'] }, timeoutMs: 30_000 },
       stopTimeoutMs: 10_000,
+      secrets: ['POSTGRES_PASSWORD', 'password', 'url'],
       testEnv: {},
       watch: [],
     })
@@ -237,6 +238,8 @@ describe('migrations()', () => {
       ports: [],
       reset: null,
       testEnv: {},
+      // Each holds the password: the views mask them, the job gets them.
+      secrets: ['DATABASE_URL', 'HEARTH_POSTGRES_URL', 'PGPASSWORD'],
       timeoutMs: 300_000,
       watch: ['db/migrations/**'],
     })

@@ -69,6 +69,12 @@ export type PostgresService = ContainerServiceDefinition & {
 /** The outputs of the service (besides hearth's own `pgPort`), the same for container and fallback. */
 export type PostgresOutput = 'url' | 'host' | 'port' | 'user' | 'password' | 'database'
 
+/**
+ * What hearth masks in everything it shows (`postgres://postgres:***@127.0.0.1:5432/app`): the
+ * password, wherever it is. The tests' variables that hold these (`DATABASE_URL`) follow.
+ */
+const SECRETS = ['POSTGRES_PASSWORD', 'password', 'url'] as const
+
 const FAST = ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']
 
 /**
@@ -82,6 +88,8 @@ const FAST = ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_pag
  *   refreshes it after migrating.
  * - Its tests get `DATABASE_URL` (and hearth's `HEARTH_<SERVICE>_URL` …), unless `testEnv` says
  *   otherwise.
+ * - The password is secret: hearth shows `postgres://postgres:***@127.0.0.1:5432/app`, the tests
+ *   get the real one.
  * - Without a container engine it runs as an embedded PostgreSQL process (same env, outputs and
  *   reset), unless `fallback: false`.
  */
@@ -116,6 +124,7 @@ export function postgres(options: PostgresOptions = {}): PostgresService {
     outputs,
     reset: { type: 'exec', command: ['/bin/sh', '-c', resetScript(database)], ...resetTimeout },
     testEnv: outputEnv('postgres', outputs, options.testEnv ?? { DATABASE_URL: '{{url}}' }, options.env),
+    secrets: SECRETS,
   }
   if (options.fallback === false) return service
   return {
@@ -144,6 +153,7 @@ function embeddedPostgres(parts: {
     outputs: parts.outputs,
     reset: { type: 'exec', command: [process.execPath, SCRIPTS.reset], ...parts.resetTimeout },
     stopTimeoutMs: 10_000,
+    secrets: SECRETS,
   }
 }
 

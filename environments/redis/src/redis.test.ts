@@ -96,6 +96,7 @@ describe('redis()', () => {
           "timeoutMs": 30000,
           "type": "exec",
         },
+        "secrets": [],
         "testEnv": {
           "REDIS_URL": "{{url}}",
         },
@@ -174,6 +175,7 @@ describe('redis()', () => {
           "timeoutMs": 30000,
           "type": "exec",
         },
+        "secrets": [],
         "stopTimeoutMs": 2000,
         "testEnv": {},
         "watch": [],

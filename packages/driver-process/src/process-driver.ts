@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { closeSync, existsSync, openSync, readFileSync, statSync } from 'node:fs'
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises'
+import { chmod, readdir, readFile, rm } from 'node:fs/promises'
 import path from 'node:path'
 import {
   type AtomicReadiness,
@@ -23,6 +23,7 @@ import {
   type LogOptions,
   labelEnvName,
   labelFromEnvName,
+  makeStateDir,
   matchesSelector,
   type ProbeOptions,
   type ProbeResult,
@@ -32,6 +33,7 @@ import {
   writeJsonAtomic,
 } from '@hearth/driver'
 import {
+  createRedactor,
   lookupIn,
   type NormalizedCommand,
   type NormalizedJobService,
@@ -71,6 +73,8 @@ const WRAPPER = [
   'exit_file=$1; shift',
   '"$@"',
   'code=$?',
+  // The service ran with the umask it was given; hearth's own file is its owner's alone.
+  'umask 077',
   'printf "%s\\n" "$code" > "$exit_file.tmp" && mv -f "$exit_file.tmp" "$exit_file"',
   'exit "$code"',
 ].join('\n')
@@ -89,11 +93,22 @@ interface ProcessRecord {
   ports: Record<string, number>
   createdAt: number
   cwd: string
-  /** The service's own environment (rendered), without hearth's labels: what `exec` runs with. */
+  /**
+   * The service's own environment (rendered), without hearth's labels and without its secrets:
+   * what `exec` runs with, with the secrets read back from the running process (`secretEnv`).
+   */
   env: Record<string, string>
+  /** Names of the env variables left out of `env` because they are secret (absent in old records). */
+  secretEnv?: string[]
+  /** The command as started, secrets masked (for people reading the record). */
   argv: string[]
   stopTimeoutMs: number
 }
+
+/** Folders hearth keeps records and output in: its user's alone (records name ports, output may hold anything). */
+const DIR_MODE = 0o700
+/** Records and output files: read and written by their owner only. */
+const FILE_MODE = 0o600
 
 export interface ProcessDriverOptions {
   /** Where records and output files live, e.g. `<project>/.hearth`. */
@@ -175,14 +190,14 @@ export class ProcessDriver implements Driver {
 
     const id = `${identity.environment}.${identity.service}.${randomBytes(4).toString('hex')}`
     const dir = this.instanceDir(id)
-    await mkdir(dir, { recursive: true }).catch((error: unknown) => {
-      throw asStateWriteError(error, dir)
-    })
+    await makeStateDir(dir, DIR_MODE)
+    // `mode` applies to what mkdir creates: the folder of all records may predate this hearth.
+    await chmod(this.dir, DIR_MODE).catch(() => undefined)
     const labelEnv: Record<string, string> = { [INSTANCE_ENV]: id }
     for (const [label, value] of Object.entries(spec.labels)) labelEnv[labelEnvName(label)] = value
 
     const { execa } = await loadExeca()
-    const output = openSync(path.join(dir, 'output.log'), 'a')
+    const output = openSync(path.join(dir, 'output.log'), 'a', FILE_MODE)
     const child = (() => {
       try {
         return execa('/bin/sh', ['-c', WRAPPER, 'hearth', path.join(dir, 'exit-code'), ...argv], {
@@ -218,6 +233,9 @@ export class ProcessDriver implements Driver {
       id,
       child.then((result) => ({ exitCode: result.exitCode ?? null, signal: result.signal ?? null })),
     )
+    // Secrets stay out of the record (a file on disk): `exec` reads them back from the process.
+    const secretEnv = Object.keys(env).filter((name) => service.secrets.includes(name))
+    const masked = createRedactor({ secrets: secretEnv.map((name) => env[name] as string) })
     const record: ProcessRecord = {
       format: RECORD_FORMAT,
       id,
@@ -230,12 +248,13 @@ export class ProcessDriver implements Driver {
       ports,
       createdAt: Date.now(),
       cwd,
-      env,
-      argv,
+      env: Object.fromEntries(Object.entries(env).filter(([name]) => !secretEnv.includes(name))),
+      secretEnv,
+      argv: argv.map((arg) => masked.text(arg)),
       stopTimeoutMs: service.kind === 'process' ? service.stopTimeoutMs : DEFAULT_STOP_TIMEOUT_MS,
     }
     try {
-      await writeJsonAtomic(path.join(dir, 'record.json'), record)
+      await writeJsonAtomic(path.join(dir, 'record.json'), record, { mode: FILE_MODE })
     } catch (error) {
       // Without its record nothing could vouch for it (a full disk, say): it does not run on.
       signalGroup(pid, 'SIGKILL')
@@ -278,7 +297,12 @@ export class ProcessDriver implements Driver {
       }
     }
     this.children.delete(instance.id)
-    await rm(this.instanceDir(instance.id), { recursive: true, force: true })
+    // It stopped: a record that cannot be removed (a read-only or full disk) is one of a process that
+    // is gone, which the next look at the records recognises as such. Not a failed stop.
+    const dir = this.instanceDir(instance.id)
+    await rm(dir, { recursive: true, force: true }).catch((error: unknown) => {
+      if (!isStateWriteError(asStateWriteError(error, dir))) throw error
+    })
   }
 
   async inspect(instance: Instance): Promise<InstanceState> {
@@ -351,7 +375,7 @@ export class ProcessDriver implements Driver {
     // `sh -c 'sleep 60; echo done'`, keeps the output pipe open, and the call would wait for it.
     const child = execa(file as string, args, {
       cwd: record.cwd,
-      env: { ...record.env, ...options.env },
+      env: { ...record.env, ...secretEnvOf(record), ...options.env },
       extendEnv: true,
       stdin: 'ignore',
       all: true,
@@ -540,6 +564,23 @@ export class ProcessDriver implements Driver {
     const records = await Promise.all(names.map((name) => this.readRecord(name)))
     return records.filter((record): record is ProcessRecord => record !== null)
   }
+}
+
+/**
+ * The secret env values a record leaves out, as the service's process has them (its environment
+ * in /proc, readable by its owner only); none once it is gone (a reset of a dead service fails
+ * anyway).
+ */
+function secretEnvOf(record: ProcessRecord): Record<string, string> {
+  const names = record.secretEnv ?? []
+  if (names.length === 0 || !isAlive(record.pid, record.startTime)) return {}
+  const values: Record<string, string> = {}
+  for (const entry of readEnviron(record.pid) ?? []) {
+    const eq = entry.indexOf('=')
+    const name = entry.slice(0, eq)
+    if (names.includes(name)) values[name] = entry.slice(eq + 1)
+  }
+  return values
 }
 
 /** When a process started (epoch ms, to the second), from /proc; 0 when that cannot be read. */

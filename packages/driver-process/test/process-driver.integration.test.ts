@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { readdir } from 'node:fs/promises'
 import net from 'node:net'
 import os from 'node:os'
@@ -144,6 +144,27 @@ describe('ProcessDriver', () => {
     } finally {
       blocker.close()
     }
+  })
+
+  it('keeps secret env out of its record (0600, in 0700 folders) and gives it to exec all the same', async () => {
+    const instance = await start(
+      service({
+        kind: 'process',
+        command: node('server.mjs'),
+        ports: { main: { env: 'PORT' } },
+        env: { GREETING: 'hi', DB_PASSWORD: 'pw-in-env-only', DSN: 'x://u:pw-in-env-only@h' },
+        secrets: ['DSN'],
+      }),
+    )
+    const dir = path.join(stateDir, 'processes', instance.id)
+    const text = readFileSync(path.join(dir, 'record.json'), 'utf8')
+    expect(text).not.toContain('pw-in-env-only')
+    expect(JSON.parse(text)).toMatchObject({ env: { GREETING: 'hi' }, secretEnv: ['DB_PASSWORD', 'DSN'] })
+    const mode = (file: string) => statSync(file).mode & 0o777
+    expect([mode(path.join(stateDir, 'processes')), mode(dir)]).toEqual([0o700, 0o700])
+    expect([mode(path.join(dir, 'record.json')), mode(path.join(dir, 'output.log'))]).toEqual([0o600, 0o600])
+    const result = await driver.exec(instance, { shell: 'echo "$GREETING $DB_PASSWORD $DSN"' })
+    expect(result).toEqual({ exitCode: 0, output: 'hi pw-in-env-only x://u:pw-in-env-only@h' })
   })
 
   it('leaves no record behind once everything is stopped', async () => {

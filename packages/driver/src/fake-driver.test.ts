@@ -27,6 +27,7 @@ const base = {
   reset: null,
   ports: [],
   testEnv: {},
+  secrets: [],
   cwd: '.',
 } as const
 

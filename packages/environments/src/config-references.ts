@@ -231,6 +231,7 @@ function checkService(report: Report, at: ConfigPath, service: Data, scope: Serv
     checkOwnOutputTemplate(report, [...at, 'testEnv', key], value, ownOutputs)
   }
   if (service.kind !== 'job') checkReadinessPorts(report, [...at, 'readiness'], service.readiness, portNames)
+  checkSecrets(report, [...at, 'secrets'], service)
   // Commands may use the same references as env values: `["serve", "--port", "{{ports.http}}"]`.
   const command = service.command
   const commandScope: TemplateScope = { ...templates, field: 'command' }
@@ -355,6 +356,24 @@ function checkTemplate(report: Report, at: ConfigPath, template: string, scope: 
       )
     }
   }
+}
+
+/** Each name in `secrets` is one of the service's env, outputs or testEnv entries. */
+function checkSecrets(report: Report, at: ConfigPath, service: Data): void {
+  const names = [...new Set([...keysOf(service.env), ...keysOf(service.outputs), ...keysOf(service.testEnv)])]
+  arrayOf(service.secrets).forEach((name, index) => {
+    if (typeof name !== 'string' || names.includes(name)) return
+    const suggestion = closest(name, names)
+    report(
+      [...at, index],
+      `${quote(name)} is none of this service's env, outputs or testEnv entries`,
+      suggestion !== null
+        ? `did you mean ${quote(suggestion)}?`
+        : names.length === 0
+          ? 'remove it: the service has no env, outputs or testEnv to mark'
+          : `list some of ${names.map(quote).join(', ')}`,
+    )
+  })
 }
 
 /** A `testEnv` value: a template over the service's own outputs, `{{url}}`. */

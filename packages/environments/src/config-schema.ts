@@ -551,6 +551,7 @@ function serviceFields(kind: 'container' | 'process') {
     reset: orNull(reset),
     ports: (kind === 'container' ? containerPorts : processPorts).default(() => []),
     testEnv: stringRecord(envName).default(() => ({})),
+    secrets: strings().default(() => []),
   }
 }
 
@@ -811,6 +812,9 @@ export const configSchema = strict(
       })
       .default(() => []),
     idleTtl: duration.optional().transform((ms) => ms ?? DEFAULTS.idleTtlMs),
+    fallback: z
+      .boolean({ error: expected('true or false', () => `write ${HERE} as true or false`) })
+      .default(true),
   },
   'the config object',
   'end the file with `export default defineConfig({ environments: [...] })`',

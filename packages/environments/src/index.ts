@@ -8,6 +8,16 @@ export type { LoadConfigOptions } from './load-config.js'
 export { CONFIG_FILES, defaultProjectName, findConfigFile, loadConfig } from './load-config.js'
 export { outputEnvName } from './names.js'
 export { outputEnv } from './output-env.js'
+export type { Redactor, RedactorInput } from './redaction.js'
+export {
+  createRedactor,
+  MASK,
+  MIN_FREE_TEXT_SECRET,
+  maskUrlPasswords,
+  maskValue,
+  urlPassword,
+} from './redaction.js'
+export { isSecretName, markSecrets, SECRET_NAME, secretNamesOf } from './secrets.js'
 export type { ResolvedSpecInputs } from './spec-hash.js'
 export { computeSpecHash, hashValue, SPEC_FORMAT, stableStringify } from './spec-hash.js'
 export type { TemplateParse, TemplateReference } from './template.js'

@@ -88,6 +88,7 @@ describe.each(MODES)('loadConfig ($mode)', ({ type }) => {
       root,
       file: 'hearth.config.ts',
       idleTtlMs: 7_200_000,
+      fallback: true,
     })
     expect(config.environments.backend?.services.api).toMatchObject({
       kind: 'process',

@@ -52,7 +52,7 @@ export interface ResolvedSpecInputs {
 /**
  * The identity of a service instance: every field that changes how it behaves, and nothing that
  * only changes how hearth talks about it (description, outputs, watch globs, reset, test env, a container's
- * fallback). Paths in a
+ * fallback, which values are secret). Paths in a
  * normalized service are relative to the project root, so two machines with the same definition
  * and the same resolved inputs get the same hash.
  */
@@ -65,6 +65,7 @@ export function computeSpecHash(service: NormalizedService, resolved: ResolvedSp
     reset: _r,
     testEnv: _t,
     fallback: _f,
+    secrets: _s,
     ...behaviour
   } = service as NormalizedService & {
     fallback?: unknown

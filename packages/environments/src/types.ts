@@ -119,6 +119,14 @@ interface ServiceDefinitionBase {
    * templates over this service's outputs, e.g. `{ DATABASE_URL: '{{url}}' }`.
    */
   testEnv?: Readonly<Record<string, string>>
+  /**
+   * Names of its `env`, `outputs` and `testEnv` entries whose values are secret: hearth masks them
+   * (`***`; a URL's password only) in everything it prints and writes, while tests still get the
+   * real values. Names with PASSWORD, PASSWD, PASSPHRASE, SECRET, TOKEN, API_KEY, PRIVATE_KEY or
+   * CREDENTIAL in them (any case) are secret without being listed, and so is an entry whose template
+   * uses a secret (`DATABASE_URL: '{{url}}'` where `url` is). E.g. `secrets: ['dsn', 'STRIPE_KEY']`.
+   */
+  secrets?: readonly string[]
 }
 
 export interface ContainerServiceDefinition extends ServiceDefinitionBase {
@@ -184,6 +192,12 @@ export interface ConfigDefinition {
   tests?: readonly TestGroupDefinition[]
   /** How long an unused warm environment lives, e.g. `'2h'` or milliseconds. Default `'4h'`. */
   idleTtl?: string | number
+  /**
+   * Whether a container service that has a fallback (the Postgres preset's embedded server, a local
+   * `redis-server`) may run as it when no Docker engine answers. `false` makes that an environment
+   * error (exit 3), as `--require-docker` does. Default `true`.
+   */
+  fallback?: boolean
 }
 
 // ── normalized ──────────────────────────────────────────────────────────────────────────────────
@@ -233,6 +247,11 @@ interface NormalizedServiceBase {
   reset: NormalizedReset | null
   testEnv: Readonly<Record<string, string>>
   ports: readonly NormalizedPort[]
+  /**
+   * Names of its env, outputs and testEnv entries whose values are secret: those listed, those
+   * named as secrets, and those whose templates use one (sorted). Views mask their values.
+   */
+  secrets: readonly string[]
 }
 
 export interface NormalizedContainerService extends NormalizedServiceBase {
@@ -289,6 +308,8 @@ export interface NormalizedConfig {
   /** The config file, relative to the root. */
   file: string
   idleTtlMs: number
+  /** Whether containers may run as their fallback when no engine answers (`fallback`). */
+  fallback: boolean
   environments: Readonly<Record<string, NormalizedEnvironment>>
   tests: readonly NormalizedTestGroup[]
 }

@@ -51,11 +51,11 @@ const cfg = (services: Record<string, unknown>, extra: Record<string, unknown> =
   ...extra,
 })
 
-const FIELDS_TOP = 'project, environments, tests, idleTtl'
+const FIELDS_TOP = 'project, environments, tests, idleTtl, fallback'
 const FIELDS_PROCESS =
-  'kind, description, dependsOn, env, readiness, outputs, watch, reset, ports, testEnv, command, cwd, stopTimeoutMs'
+  'kind, description, dependsOn, env, readiness, outputs, watch, reset, ports, testEnv, secrets, command, cwd, stopTimeoutMs'
 const FIELDS_JOB =
-  'kind, description, dependsOn, env, outputs, watch, reset, testEnv, command, cwd, image, timeoutMs'
+  'kind, description, dependsOn, env, outputs, watch, reset, testEnv, secrets, command, cwd, image, timeoutMs'
 const DEFAULT_EXPORT_FIX = 'end the file with `export default defineConfig({ environments: [...] })`'
 const CYCLE_FIX = 'remove one of these dependsOn entries so that the services can start in order'
 const TEMPLATE_FIX = 'write references as {{host}}, {{ports.<name>}} or {{<service>.<output>}}'
@@ -187,7 +187,7 @@ const badConfigs: BadCase[] = [
       issue(
         'environment',
         'unknown field "environment"',
-        'did you mean "environments"? The fields here are project, environments, tests, idleTtl',
+        'did you mean "environments"? The fields here are project, environments, tests, idleTtl, fallback',
       ),
     ],
   },
@@ -212,7 +212,7 @@ const badConfigs: BadCase[] = [
       issue(
         `${S}.api.dependOn`,
         'unknown field "dependOn"',
-        'did you mean "dependsOn"? The fields here are kind, description, dependsOn, env, readiness, outputs, watch, reset, ports, testEnv, command, cwd, stopTimeoutMs',
+        'did you mean "dependsOn"? The fields here are kind, description, dependsOn, env, readiness, outputs, watch, reset, ports, testEnv, secrets, command, cwd, stopTimeoutMs',
       ),
       issue(`${S}.api.colour`, 'unknown field "colour"', `remove it; the fields here are ${FIELDS_PROCESS}`),
     ],
@@ -1077,6 +1077,11 @@ const badConfigs: BadCase[] = [
     config: { environments: [], idleTtl: true },
     issues: [issue('idleTtl', 'invalid duration a boolean', DURATION_FIX)],
   },
+  {
+    name: 'fallback that is not a boolean',
+    config: { environments: [], fallback: 'no' },
+    issues: [issue('fallback', 'expected true or false, got a string', 'write fallback as true or false')],
+  },
 
   // ── file attribution ──
   {
@@ -1099,7 +1104,7 @@ const badConfigs: BadCase[] = [
       issue(
         'environments.web.services.web.port',
         'unknown field "port"',
-        'did you mean "ports"? The fields here are kind, description, dependsOn, env, readiness, outputs, watch, reset, ports, testEnv, command, cwd, stopTimeoutMs',
+        'did you mean "ports"? The fields here are kind, description, dependsOn, env, readiness, outputs, watch, reset, ports, testEnv, secrets, command, cwd, stopTimeoutMs',
         'environments/web.ts',
       ),
       issue(
@@ -1269,6 +1274,7 @@ describe('validateConfig: good configs', () => {
       root: ROOT,
       file: FILE,
       idleTtlMs: 4 * 3_600_000,
+      fallback: true,
       environments: {
         backend: {
           name: 'backend',
@@ -1289,6 +1295,7 @@ describe('validateConfig: good configs', () => {
               reset: { type: 'exec', command: { shell: 'psql -c "truncate users"' }, timeoutMs: 30_000 },
               ports: [{ name: 'pg', container: 5432, host: null, protocol: 'tcp', env: null }],
               testEnv: {},
+              secrets: ['POSTGRES_PASSWORD'],
               image: 'postgres:16-alpine',
               build: null,
               pull: 'missing',
@@ -1315,6 +1322,7 @@ describe('validateConfig: good configs', () => {
               reset: null,
               ports: [],
               testEnv: {},
+              secrets: [],
               command: { argv: ['pnpm', 'db:migrate'] },
               cwd: '.',
               image: null,
@@ -1336,6 +1344,7 @@ describe('validateConfig: good configs', () => {
               reset: { type: 'restart' },
               ports: [{ name: 'http', container: null, host: null, protocol: 'tcp', env: 'PORT' }],
               testEnv: {},
+              secrets: [],
               command: { shell: 'node dist/server.js --port {{ports.http}}' },
               cwd: 'apps/api',
               stopTimeoutMs: 5000,
@@ -1362,6 +1371,7 @@ describe('validateConfig: good configs', () => {
       root: ROOT,
       file: FILE,
       idleTtlMs: 14_400_000,
+      fallback: true,
       environments: {},
       tests: [],
     })
@@ -1524,8 +1534,10 @@ describe('validateConfig: good configs', () => {
     expect(normalize({ project: 'acme.shop_2', environments: [], idleTtl: '90m' })).toMatchObject({
       project: 'acme.shop_2',
       idleTtlMs: 5_400_000,
+      fallback: true,
     })
     expect(normalize({ environments: [], idleTtl: 1500 }).idleTtlMs).toBe(1500)
+    expect(normalize({ environments: [], fallback: false }).fallback).toBe(false)
     expect(normalize({ environments: [], idleTtl: '1.5d' }).idleTtlMs).toBe(129_600_000)
   })
 

@@ -14,6 +14,7 @@ import { type ConfigPath, type Problem, placeKey, type Snapshot, snapshotConfig 
 import { closest, quote } from './config-words.js'
 import { topologicalOrder } from './graph.js'
 import type { ConfigIssue } from './issues.js'
+import { markSecrets } from './secrets.js'
 import type { NormalizedConfig, NormalizedEnvironment, NormalizedService } from './types.js'
 
 export { DEFAULTS } from './config-schema.js'
@@ -219,12 +220,13 @@ function normalize(config: ValidConfig, places: Places, options: ValidateOptions
       services[name] = named(draft, name, environment.name)
     }
     const graph = new Map(Object.values(services).map((service) => [service.name, service.dependsOn]))
+    const order = topologicalOrder(graph)
     environments[environment.name] = {
       name: environment.name,
       description: environment.description,
       file: places.environmentFile(index),
-      services,
-      order: topologicalOrder(graph),
+      services: markSecrets(services, order),
+      order,
     }
   })
   return {
@@ -232,6 +234,7 @@ function normalize(config: ValidConfig, places: Places, options: ValidateOptions
     root: options.root,
     file: options.file,
     idleTtlMs: config.idleTtl,
+    fallback: config.fallback,
     environments,
     tests: config.tests,
   }

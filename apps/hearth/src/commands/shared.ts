@@ -1,4 +1,4 @@
-import type { HearthState, Session } from '@hearth/core'
+import { type HearthState, type Session, selectRedactedState, selectRedactor } from '@hearth/core'
 import { isDriverError } from '@hearth/driver'
 import { type ParsedArgs, UsageError } from '../args.js'
 import { failureOf } from '../failures.js'
@@ -98,7 +98,10 @@ const stacks = new WeakMap<Session, { stack: string; internal: boolean }>()
 
 /** What made the session fail, on stderr (as the CLI reports any error), with the stack under --verbose. */
 export function reportFatal(session: Session, io: Io, verbose: boolean): void {
-  const fatal = session.store.getState().session.fatal
+  // Secrets masked: a cause may quote a service's output or a URL.
+  const observed = session.store.getState()
+  const state = selectRedactedState(observed)
+  const fatal = state.session.fatal
   if (fatal === null) return
   const style = errStyle(io)
   println(io.stderr, `${style.red('hearth:')} ${fatal.cause}`)
@@ -106,7 +109,7 @@ export function reportFatal(session: Session, io: Io, verbose: boolean): void {
   if (fatal.fix !== null && !(stack?.internal === true))
     println(io.stderr, `  ${style.dim('fix:')} ${fatal.fix}`)
   // What could not be cleaned up because of it, and how to, once the cause is fixed.
-  const left = describeLeftovers(session.store.getState())
+  const left = describeLeftovers(state)
   if (left !== null) println(io.stderr, `  ${left}`)
-  if (stack !== undefined) println(io.stderr, style.dim(stack.stack))
+  if (stack !== undefined) println(io.stderr, style.dim(selectRedactor(observed).text(stack.stack)))
 }

@@ -11,6 +11,7 @@ import {
   type ServiceKey,
   type ServiceState,
   selectFailures,
+  selectRedactedState,
   selectRunCounts,
   selectRunFiles,
   selectServices,
@@ -123,7 +124,12 @@ function readinessOf(service: ServiceState): ServiceReadiness {
  * relative to `workspace` (GITHUB_WORKSPACE, where GitHub resolves them) when the file lies in it,
  * else to the project root.
  */
-export function formatAnnotations(state: HearthState, { workspace }: { workspace?: string } = {}): string[] {
+export function formatAnnotations(
+  observed: HearthState,
+  { workspace }: { workspace?: string } = {},
+): string[] {
+  // Secrets masked in causes, log tails and test errors (the annotations are public in a PR).
+  const state = selectRedactedState(observed)
   const root = state.project?.root ?? ''
   const where = (absolute: string): string =>
     workspace !== undefined && isInside(workspace, absolute)
@@ -241,7 +247,8 @@ export interface JobSummaryOptions {
  * The Markdown appended to GITHUB_STEP_SUMMARY: the outcome, the environments and how long they
  * took to get ready, the run's counts, the failed tests, the flaky files, and why the files ran.
  */
-export function formatJobSummary(state: HearthState, options: JobSummaryOptions): string {
+export function formatJobSummary(observed: HearthState, options: JobSummaryOptions): string {
+  const state = selectRedactedState(observed)
   const { exitCode, command: name = 'ci' } = options
   const readiness = options.readiness ?? readinessFromState(state)
   const mark = exitCode === EXIT.ok ? '✓' : '✗'

@@ -5,6 +5,7 @@ import {
   type RunState,
   relativePath,
   selectFailures,
+  selectRedactedState,
   selectRunFiles,
   type TestErrorInfo,
   type TestFileState,
@@ -29,7 +30,9 @@ export const NOT_RUN_CASE = '(not run)'
  * when it was cancelled. Flaky files (failed, then passed on a retry) carry the
  * `hearth.flaky` property and a note in `<system-out>`. Pure: call it on the final state.
  */
-export function renderJunit(state: HearthState, { name = 'hearth' }: JunitOptions = {}): string {
+export function renderJunit(observed: HearthState, { name = 'hearth' }: JunitOptions = {}): string {
+  // Secrets masked in test errors and service failures: CI keeps the report as an artifact.
+  const state = selectRedactedState(observed)
   const run = state.tests.run
   const root = state.project?.root ?? ''
   const suites = run === null ? [] : selectRunFiles(state).map((file) => suiteOf(file, run, state, root))

@@ -6,6 +6,8 @@ import {
   type HearthStore,
   isTestsAction,
   type ServiceState,
+  selectRedactedState,
+  selectRedactor,
   selectRunCounts,
   selectStartDuration,
   selectTestCaseCounts,
@@ -22,17 +24,22 @@ export interface LineReporterOptions {
 
 /**
  * The headless view: one line per state change, with durations. Subscribes to actions and reads
- * the state through the same selectors as the TUI.
+ * the state through the same selectors as the TUI. Secrets are masked (`selectRedactor`): in the
+ * action and state it formats, and in each line it writes.
  */
 export function attachLineReporter({ store, write, style }: LineReporterOptions): () => void {
   // A pull or build reports often; a log wants a line when what it does changes, not every tick.
   const preparing = new Map<string, string>()
   return store.subscribeActions((action, state) => {
+    // Services' output has no line here (and is the busiest action): nothing to redact.
+    if (action.type === 'service/log') return
     if (action.type === 'service/preparing') {
       if (preparing.get(action.key) === action.message) return
       preparing.set(action.key, action.message)
     }
-    for (const line of formatAction(action, state, style)) write(line)
+    const redactor = selectRedactor(state)
+    for (const line of formatAction(redactor.value(action), selectRedactedState(state), style))
+      write(redactor.text(line))
   })
 }
 

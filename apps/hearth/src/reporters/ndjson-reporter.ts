@@ -8,6 +8,7 @@ import {
   relativePath,
   type SelectionReason,
   type ServiceState,
+  selectRedactor,
   selectRunCounts,
   selectRunFiles,
   selectStartDuration,
@@ -114,7 +115,9 @@ export function attachNdjsonReporter({
   now = Date.now,
   logs = true,
 }: NdjsonReporterOptions): NdjsonReporter {
-  const emit = (event: HearthEvent): void => write(serializeEvent(event))
+  // Secrets masked in every event (outputs, log lines, errors), by the redactor of the state now.
+  const emit = (event: HearthEvent): void =>
+    write(serializeEvent(selectRedactor(store.getState()).value(event)))
   let started = false
   const start = (project: ProjectIdentity | null, at: number): void => {
     started = true

@@ -1,4 +1,10 @@
-import { type HearthState, type ServiceState, selectEnvironmentStatus, selectServices } from '@hearth/core'
+import {
+  type HearthState,
+  type ServiceState,
+  selectEnvironmentStatus,
+  selectRedactedState,
+  selectServices,
+} from '@hearth/core'
 import { formatDuration } from '@hearth/environments'
 import type { Style } from '../style.js'
 import { stripAnsi } from '../style.js'
@@ -47,7 +53,9 @@ export function runStateOf(service: ServiceState): ServiceRunState {
   return 'stopped'
 }
 
-export function toStatusJson(state: HearthState, environments: readonly string[]): StatusJson {
+/** `status --json`, secrets masked (`postgres://postgres:***@…`): the tests get the values, not the report. */
+export function toStatusJson(observed: HearthState, environments: readonly string[]): StatusJson {
+  const state = selectRedactedState(observed)
   const project = state.project as NonNullable<HearthState['project']>
   return {
     version: 1,
@@ -92,13 +100,14 @@ function standInOf(state: HearthState, service: ServiceState): string | null {
   return definition?.kind === 'container' ? (definition.fallback?.description ?? null) : null
 }
 
-/** The status table for people. */
+/** The status table for people, secrets masked. */
 export function formatStatusTable(
-  state: HearthState,
+  observed: HearthState,
   environments: readonly string[],
   style: Style,
   now: number,
 ): string {
+  const state = selectRedactedState(observed)
   const header = ['ENVIRONMENT', 'SERVICE', 'KIND', 'STATE', 'UP', 'ENDPOINTS']
   const rows: string[][] = []
   for (const name of environments) {

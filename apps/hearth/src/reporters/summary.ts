@@ -6,6 +6,7 @@ import {
   type ServiceState,
   selectColdStart,
   selectEnvironmentStatus,
+  selectRedactedState,
   selectRunCounts,
   selectRunFiles,
   selectServices,
@@ -123,7 +124,8 @@ export interface SummaryOptions {
  * error), the environments it used or this session touched, and the exit code. Pure: call it on the
  * final state.
  */
-export function renderSummary(state: HearthState, options: SummaryOptions): Summary {
+export function renderSummary(observed: HearthState, options: SummaryOptions): Summary {
+  const state = selectRedactedState(observed)
   const { exitCode, shard, since, version, command } = options
   const run = state.tests.run
   const files = run === null ? [] : selectRunFiles(state).map((file) => summaryFileOf(file, run))
@@ -152,7 +154,10 @@ export function renderSummary(state: HearthState, options: SummaryOptions): Summ
       flaky: counts.flaky,
     },
     files,
-    environments: environmentsOf(state, options.environmentsFrom ?? state),
+    environments: environmentsOf(
+      state,
+      options.environmentsFrom === undefined ? state : selectRedactedState(options.environmentsFrom),
+    ),
   }
 }
 

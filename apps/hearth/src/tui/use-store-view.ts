@@ -1,4 +1,4 @@
-import type { HearthState, HearthStore, ServiceKey } from '@hearth/core'
+import { type HearthState, type HearthStore, type ServiceKey, selectRedactedState } from '@hearth/core'
 import { useEffect, useRef, useState } from 'react'
 import { countRestarts } from './selectors.js'
 
@@ -8,6 +8,7 @@ export const RENDER_INTERVAL_MS = 50
 export const LOG_RENDER_INTERVAL_MS = 250
 
 export interface StoreView {
+  /** The state with its secrets masked (`selectRedactedState`): what the UI may show. */
   state: HearthState
   /** Restarts per service since the UI opened (counted on every change, not only rendered ones). */
   restarts: ReadonlyMap<ServiceKey, number>
@@ -28,8 +29,11 @@ export function useStoreView(
     shownLog?: ServiceKey | null
   } = {},
 ): StoreView {
-  const [view, setView] = useState<StoreView>(() => ({ state: store.getState(), restarts: new Map() }))
-  const shown = useRef(view.state)
+  const [view, setView] = useState<StoreView>(() => ({
+    state: selectRedactedState(store.getState()),
+    restarts: new Map(),
+  }))
+  const shown = useRef(store.getState())
   const restarts = useRef<ReadonlyMap<ServiceKey, number>>(new Map())
   const log = useRef(shownLog)
   log.current = shownLog
@@ -41,7 +45,7 @@ export function useStoreView(
       timer = null
       last = Date.now()
       shown.current = store.getState()
-      setView({ state: shown.current, restarts: restarts.current })
+      setView({ state: selectRedactedState(shown.current), restarts: restarts.current })
     }
     const unsubscribe = store.subscribe((state, previous) => {
       restarts.current = countRestarts(previous, state, restarts.current)
