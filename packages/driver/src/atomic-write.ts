@@ -2,21 +2,63 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 
+export interface WriteFileOptions {
+  /**
+   * The file's mode, e.g. `0o600` for state only its owner may read; folders the write creates
+   * then get `0o700`. Default: what the umask leaves of `0o666` (`0o777` for folders), as for any
+   * file a user asked for (a report, a config).
+   */
+  mode?: number
+}
+
 /**
  * Writes a file so that readers see the old content or the new, never half of it: write a
- * temporary sibling, then rename over the target (atomic on one filesystem).
+ * temporary sibling, then rename over the target (atomic on one filesystem). The temporary file
+ * is created with `mode`, so the content is never readable by others, not even for a moment.
  */
-export async function writeFileAtomic(file: string, content: string): Promise<void> {
+export async function writeFileAtomic(
+  file: string,
+  content: string,
+  options: WriteFileOptions = {},
+): Promise<void> {
   const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
+  const { mode } = options
   try {
-    await mkdir(path.dirname(file), { recursive: true })
-    await writeFile(temporary, content)
+    await makeStateDir(path.dirname(file), mode === undefined ? undefined : 0o700)
+    await writeFile(temporary, content, mode === undefined ? {} : { mode })
     await rename(temporary, file)
   } catch (error) {
     // Best effort: a failing cleanup must not hide why the write failed.
     await rm(temporary, { force: true }).catch(() => undefined)
     throw asStateWriteError(error, file)
   }
+}
+
+/**
+ * Makes a folder for state (and its parents). A refusal (a full disk, a read-only file system) is a
+ * `StateWriteError` naming the folder and the cause. Node's recursive mkdir reports a read-only file
+ * system as ENOENT ("no such file or directory"), which names neither: where it says ENOENT, the
+ * folder is made once more without `recursive`, to learn the real cause.
+ */
+export async function makeStateDir(dir: string, mode?: number): Promise<void> {
+  const options = mode === undefined ? {} : { mode }
+  let refusal: unknown
+  try {
+    await mkdir(dir, { recursive: true, ...options })
+    return
+  } catch (error) {
+    refusal = error
+  }
+  if ((refusal as NodeJS.ErrnoException).code === 'ENOENT') {
+    try {
+      await mkdir(dir, options)
+      return
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') refusal = error
+    }
+  }
+  throw asStateWriteError(refusal, dir)
 }
 
 /** Why the machine refuses a write, by errno: the user's to fix, not a bug in hearth. */
@@ -82,6 +124,6 @@ export function asStateWriteError(error: unknown, file: string): unknown {
 }
 
 /** `writeFileAtomic` for JSON, pretty-printed with a trailing newline. */
-export function writeJsonAtomic(file: string, value: unknown): Promise<void> {
-  return writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`)
+export function writeJsonAtomic(file: string, value: unknown, options: WriteFileOptions = {}): Promise<void> {
+  return writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`, options)
 }

@@ -1,6 +1,8 @@
+export type { WriteFileOptions } from './atomic-write.js'
 export {
   asStateWriteError,
   isStateWriteError,
+  makeStateDir,
   StateWriteError,
   writeFileAtomic,
   writeJsonAtomic,

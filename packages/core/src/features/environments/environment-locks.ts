@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
-import { link, mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { link, open, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { asStateWriteError } from '@hearth/driver'
+import { asStateWriteError, makeStateDir } from '@hearth/driver'
 import { formatDuration } from '@hearth/environments'
 import { systemClock } from '../../clock.js'
 import {
@@ -131,7 +131,7 @@ export function createFileLocks(dir: string, options: FileLocksOptions = {}): En
     async acquire(environment, { signal, onWait }) {
       signal.throwIfAborted()
       const timeoutMs = options.timeoutMs ?? timeoutFromEnv(options.env ?? process.env)
-      await mkdir(dir, { recursive: true })
+      await makeStateDir(dir)
       const file = path.join(dir, `${environment}.lock`)
       const content: LockContent = {
         ...currentOwner(),
