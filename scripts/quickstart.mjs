@@ -4,6 +4,7 @@
 // Plain JavaScript with no dependencies: it runs before anything is installed.
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -144,12 +145,16 @@ function test(fast, faults) {
   // HEARTH_REQUIRE_DOCKER=1 (as CI sets it) is for this script: the tests choose per case whether
   // hearth may fall back, and some check that it does.
   const { HEARTH_REQUIRE_DOCKER: _, ...env } = process.env
+  // The suite waits on engines, processes and terminals more than it computes: on a 2-core machine
+  // two files at a time (Vitest's default there is one) halve the wait. More cores: Vitest's default.
+  const workers = availableParallelism() <= 2 ? ['--maxWorkers=2'] : []
   const status = run(
     process.execPath,
     [
       path.join(root, 'node_modules/vitest/vitest.mjs'),
       'run',
       ...projects,
+      ...workers,
       '--reporter=default',
       '--reporter=json',
       '--outputFile.json=.vitest-results/vitest.json',

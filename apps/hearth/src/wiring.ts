@@ -24,11 +24,19 @@ export interface GlobalOptions {
   requireDocker?: boolean | undefined
 }
 
-/** Why containers must not fall back this run, from the flag or the environment; null when they may. */
-export function noFallbackOf(options: GlobalOptions, env: NodeJS.ProcessEnv): string | null {
+/**
+ * Why containers must not fall back this run, from the flag, the environment or the config's
+ * `fallback: false`; null when they may.
+ */
+export function noFallbackOf(
+  options: GlobalOptions,
+  env: NodeJS.ProcessEnv,
+  config?: Pick<NormalizedConfig, 'fallback' | 'file'>,
+): string | null {
   if (options.requireDocker === true) return '--require-docker'
   if (env.HEARTH_REQUIRE_DOCKER === '1' || env.HEARTH_REQUIRE_DOCKER === 'true')
     return 'HEARTH_REQUIRE_DOCKER=1'
+  if (config?.fallback === false) return `fallback: false in ${config.file}`
   return null
 }
 
@@ -95,7 +103,7 @@ export async function openSession(
   const session = createSession({
     config,
     drivers,
-    noFallback: noFallbackOf(options, process.env),
+    noFallback: noFallbackOf(options, process.env, config),
     version: VERSION,
     stateDir,
     ...(runner === null || tests === undefined

@@ -23,6 +23,7 @@ export type { EnvironmentStatus } from './features/environments/selectors.js'
 export {
   selectColdStart,
   selectDependents,
+  selectDiedInUse,
   selectEnvironmentStatus,
   selectFailures,
   selectServices,
@@ -117,6 +118,7 @@ export {
   startHeartbeat,
 } from './lock-identity.js'
 export { relativePath } from './paths.js'
+export { selectRedactedState, selectRedactor, selectSecrets } from './redaction.js'
 export type { Session, SessionOptions } from './session.js'
 export { createSession, projectIdentity, WatchError } from './session.js'
 export type { Action, ActionType } from './store/actions.js'

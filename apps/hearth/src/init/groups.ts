@@ -201,6 +201,7 @@ export function classify(root: string, groups: readonly PlannedGroup[]): Classif
     root,
     file: 'hearth.config.ts',
     idleTtlMs: 0,
+    fallback: true,
     environments: {},
     tests: groups.map((group) => ({
       name: group.name,

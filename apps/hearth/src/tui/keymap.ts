@@ -3,6 +3,7 @@ import {
   type HearthState,
   type SelectionReason,
   type ServiceKey,
+  selectDiedInUse,
   selectEnvironmentStatus,
   type TestFileState,
 } from '@hearth/core'
@@ -69,7 +70,7 @@ export const KEY_HELP: ReadonlyArray<readonly [string, string]> = [
   ['t', 'filter by test name: show and run the files with such a test'],
   ['', '(hearth runs whole files: t picks files, not single tests)'],
   ['Esc', 'close the logs or the filter'],
-  ['r', 'restart the selected service (its dependents too)'],
+  ['r', 'restart the selected (or dead) service and its dependents'],
   ['x', "reset the selected service's environment (or every one)"],
   ['l', 'the output of the selected service (l or Esc closes)'],
   ['space', 'pause watching: saves are held, and run on resume'],
@@ -337,7 +338,16 @@ function restart(
   say: (text: string, tone?: StatusMessage['tone']) => KeyOutcome,
 ): KeyOutcome {
   const key = view.service
-  if (key === null) return say('r: select a service first (Tab to the services pane, then j/k)', 'warn')
+  if (key === null) {
+    // Nothing selected: the services that died while in use, as the status line offers.
+    const died = selectDiedInUse(context.state).map((service) => service.key)
+    if (died.length === 0)
+      return say('r: select a service first (Tab to the services pane, then j/k)', 'warn')
+    return {
+      view: { ...view, message: { text: `r: restarting ${died.join(', ')}`, tone: 'info' } },
+      actions: [{ type: 'service/restart-requested', at: context.now, keys: died }],
+    }
+  }
   const service = context.state.services[key]
   if (service === undefined) return say(`r: ${key} is gone from the config`, 'warn')
   if (service.restarting) return say(`r: ${key} is already restarting`, 'warn')

@@ -21,13 +21,13 @@ describe('errors', () => {
     expect(result.stderr).toMatchInlineSnapshot(`
       "Invalid hearth configuration (3 problems):
 
-        hearth.config.ts › environments.backend.services.api.dependsOn[1]
-          unknown service "dbb"; environment "backend" has "api", "worker"
-          fix: name one of those services, or add a service named "dbb"
-
         hearth.config.ts › environments.backend.services.api.ports.http.host
           invalid port 70000: a port is a whole number from 1 to 65535
           fix: use a port from 1 to 65535, or leave it unset to have a free one chosen
+
+        hearth.config.ts › environments.backend.services.api.dependsOn[1]
+          unknown service "dbb"; environment "backend" has "api", "worker"
+          fix: name one of those services, or add a service named "dbb"
 
         hearth.config.ts › environments.backend.services.api.dependsOn[0]
           dependency cycle: api → worker → api

@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs'
+import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { StatusJson } from '../../src/reporters/status-table.js'
 import { freePort } from '../e2e/helpers.js'
@@ -5,7 +7,8 @@ import { faultProject, hearth, leftovers, projectIdOf } from './helpers.js'
 
 /**
  * Where Docker does not answer, a container with a fallback runs as its stand-in (here the Redis
- * preset's local redis-server). `--require-docker` (or HEARTH_REQUIRE_DOCKER=1) turns that into an
+ * preset's local redis-server). `--require-docker` (HEARTH_REQUIRE_DOCKER=1, the config's
+ * `fallback: false`) turns that into an
  * environment failure, exit 3; without it, `status` shows the stand-in as what it is.
  */
 const CONFIG = `import { redis } from '@hearth/env-redis'
@@ -45,6 +48,19 @@ describe('a container engine that does not answer', () => {
         )
         expect(leftovers(id)).toEqual([])
       }
+
+      // The config's `fallback: false` does the same for everyone who runs the project.
+      writeFileSync(
+        path.join(root, 'hearth.config.ts'),
+        CONFIG.replace('environments: [', 'fallback: false,\n  environments: ['),
+      )
+      const refused = await hearth(['up'], root, nowhere)
+      expect(refused.exitCode, refused.stdout + refused.stderr).toBe(3)
+      expect(refused.stdout).toContain(
+        'cache must run in its container (fallback: false in hearth.config.ts), and cannot:',
+      )
+      expect(leftovers(id)).toEqual([])
+      writeFileSync(path.join(root, 'hearth.config.ts'), CONFIG)
 
       const up = await hearth(['up'], root, nowhere)
       expect(up.exitCode, up.stdout + up.stderr).toBe(0)

@@ -61,6 +61,8 @@ export interface ServiceFailure {
   logTail: readonly string[]
   /** Set when the service never started because this dependency failed. */
   blockedBy: ServiceKey | null
+  /** Set when it stopped (or was lost) after it was ready: it died while in use, and may be restarted. */
+  inUse?: true
 }
 
 export interface ServiceState {

@@ -266,6 +266,59 @@ describe('the terminal UI', { timeout: 30_000 }, () => {
       expect(keyed(tui.actions)).toHaveLength(1)
     })
 
+    it('offers to restart a service that died while in use, and r restarts it', async () => {
+      const store = afterARun()
+      store.dispatch({
+        type: 'service/failed',
+        at: NOW,
+        key: 'backend/db',
+        exitCode: 137,
+        failure: {
+          cause: 'stopped while in use: it exited with code 137 after it was ready',
+          fix: 'see its last output below; `hearth up` (or r in `hearth dev`) starts it again',
+          logTail: ['LOG:  database system is ready to accept connections'],
+          blockedBy: null,
+          inUse: true,
+        },
+      })
+      tui = renderTui({ store })
+      let frame = await tui.waitForFrame((f) => statusLine(f).includes('stopped while in use'))
+      expect(statusLine(frame)).toBe(
+        '✗ backend/db stopped while in use · r restarts it · it exited with code 137 after it was ready',
+      )
+      await tui.press('r')
+      frame = await tui.waitForFrame((f) => statusLine(f).startsWith('r: restarting'))
+      expect(statusLine(frame)).toBe('r: restarting backend/db')
+      expect(keyed(tui.actions)).toEqual([
+        { type: 'service/restart-requested', at: NOW, keys: ['backend/db'] },
+      ])
+    })
+
+    it('with another service selected, says how to restart the one that died', async () => {
+      const store = afterARun()
+      store.dispatch({
+        type: 'service/failed',
+        at: NOW,
+        key: 'backend/db',
+        exitCode: null,
+        failure: {
+          cause: 'lost while in use: the engine went away',
+          fix: null,
+          logTail: [],
+          blockedBy: null,
+          inUse: true,
+        },
+      })
+      tui = renderTui({
+        store,
+        initialView: { service: 'backend/api', focus: 'services', subject: 'services' },
+      })
+      const frame = await tui.waitForFrame((f) => statusLine(f).includes('lost while in use'))
+      expect(statusLine(frame)).toBe(
+        '✗ backend/db lost while in use · select backend/db and press r · the engine went away',
+      )
+    })
+
     it('r on a service that does not run says so', async () => {
       tui = renderTui({ initialView: { service: 'backend/api', focus: 'services', subject: 'services' } })
       await tui.press('r')
@@ -387,7 +440,7 @@ describe('the terminal UI', { timeout: 30_000 }, () => {
           "  t             filter by test name: show and run the files with such a test",
           "                (hearth runs whole files: t picks files, not single tests)",
           "  Esc           close the logs or the filter",
-          "  r             restart the selected service (its dependents too)",
+          "  r             restart the selected (or dead) service and its dependents",
           "  x             reset the selected service's environment (or every one)",
           "  l             the output of the selected service (l or Esc closes)",
           "  space         pause watching: saves are held, and run on resume",

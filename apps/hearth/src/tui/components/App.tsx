@@ -150,7 +150,7 @@ export function App({ store, onForceExit, initialView }: AppProps) {
         </Box>
       )}
       {view.prompt === null ? (
-        <StatusLine state={state} message={view.message} />
+        <StatusLine state={state} message={view.message} selected={view.service} />
       ) : (
         <FilterPrompt prompt={view.prompt} />
       )}

@@ -914,6 +914,7 @@ export class EnvironmentController implements Controller {
             fix: 'see its last output below; `hearth up` (or r in `hearth dev`) starts it again',
             logTail,
             blockedBy: null,
+            inUse: true,
           },
           exit.exitCode,
         )
@@ -928,6 +929,7 @@ export class EnvironmentController implements Controller {
           fix: isDriverError(error) ? error.fix : 'check that its runtime still runs (`docker info`)',
           logTail: [],
           blockedBy: null,
+          inUse: true,
         })
       },
     )

@@ -85,6 +85,13 @@ export function selectSettled(state: HearthState): boolean {
   })
 }
 
+/** The services that stopped (or were lost) while in use and are still down: the ones to offer a restart. */
+export function selectDiedInUse(state: HearthState): ServiceState[] {
+  return Object.values(state.services).filter(
+    (service) => service.status === 'failed' && service.failure?.inUse === true && !service.restarting,
+  )
+}
+
 /** The failed services, the first failures (not those blocked by another) first. */
 export function selectFailures(state: HearthState): ServiceState[] {
   const failed = Object.values(state.services).filter((service) => service.failure !== null)
