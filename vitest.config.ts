@@ -58,7 +58,7 @@ export default defineConfig({
           exclude: ['**/node_modules/**', '**/dist/**'],
           globalSetup: ['test/docker-setup.ts', 'apps/hearth/test/e2e/global-setup.ts'],
           testTimeout: 60_000,
-          hookTimeout: 120_000,
+          hookTimeout: 300_000,
         },
       },
       {
@@ -69,7 +69,7 @@ export default defineConfig({
           exclude: ['**/node_modules/**', '**/*.docker.test.ts'],
           globalSetup: ['apps/hearth/test/e2e/global-setup.ts'],
           testTimeout: 60_000,
-          hookTimeout: 60_000,
+          hookTimeout: 300_000, // cleanup hooks stop real environments, on machines that may be loaded
         },
       },
       {
@@ -82,7 +82,7 @@ export default defineConfig({
           exclude: ['**/node_modules/**'],
           globalSetup: ['test/docker-setup.ts', 'apps/hearth/test/e2e/global-setup.ts'],
           testTimeout: 120_000,
-          hookTimeout: 120_000,
+          hookTimeout: 300_000,
         },
       },
     ],

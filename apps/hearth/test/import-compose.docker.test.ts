@@ -141,6 +141,15 @@ async function waitForLog(containerId: string, text: string, timeoutMs = 60_000)
   }
 }
 
+/**
+ * `status --json` masks a URL's password (tests get the real one only through their environment):
+ * the password the Compose file sets goes back in, after checking it was masked.
+ */
+function withPassword(url: string | undefined, password: string): string {
+  expect(url).toMatch(/^postgres:\/\/\w+:\*\*\*@127\.0\.0\.1:\d+\//)
+  return (url as string).replace(':***@', `:${password}@`)
+}
+
 describe('hearth import-compose, then hearth up on a real engine', () => {
   it('the web app: presets ready, the migration job completed, the API built with its build args', {
     timeout: 300_000,
@@ -157,9 +166,12 @@ describe('hearth import-compose, then hearth up on a real engine', () => {
     ])
     expect(services.migrate?.exitCode).toBe(0)
     // The table the migration job created, through the preset's url.
-    expect(await query(services.db?.outputs.url as string, 'SELECT count(*)::int AS n FROM orders')).toEqual([
-      { n: 0 },
-    ])
+    expect(
+      await query(
+        withPassword(services.db?.outputs.url, 'shop-secret'),
+        'SELECT count(*)::int AS n FROM orders',
+      ),
+    ).toEqual([{ n: 0 }])
     expect(await redis(Number(services.cache?.outputs.port), 'PING')).toBe('+PONG\r\n')
     const greeting = await fetch(`${services.api?.outputs.url}/greeting.txt`)
     expect(await greeting.text()).toBe('hello from the shop api\n')
@@ -174,7 +186,10 @@ describe('hearth import-compose, then hearth up on a real engine', () => {
       ['collector', 'running'],
     ])
     expect(
-      await query(services.warehouse?.outputs.url as string, 'SELECT name FROM events ORDER BY id'),
+      await query(
+        withPassword(services.warehouse?.outputs.url, 'analytics'),
+        'SELECT name FROM events ORDER BY id',
+      ),
     ).toEqual([{ name: 'signup' }, { name: 'checkout' }])
     expect(await (await fetch(services.collector?.outputs.url as string)).text()).toBe('collector up\n')
     // The named volume is hearth's own, labelled for its project (so `hearth down` removes it).

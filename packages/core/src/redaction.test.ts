@@ -72,6 +72,37 @@ describe('selectSecrets', () => {
   })
 })
 
+describe('a secret that is also a name or a word of a path', () => {
+  it('is masked where it stands as a secret, and leaves names, keys and paths whole', () => {
+    // The project, its environment and its root folder are all called what the password is.
+    const config = {
+      ...configOf({ ...SHOP, name: 'analytics' }),
+      project: 'analytics',
+      root: '/work/analytics',
+    }
+    const url = 'postgres://postgres:analytics@127.0.0.1:49153/app'
+    const state = deepFreeze(
+      withServices(loadedState({ ...config, environments: config.environments }), {
+        [serviceKey('analytics', 'db')]: {
+          status: 'ready',
+          instance: instanceSummary('db-1', { driver: 'docker', ports: { pg: 49153 } }),
+          outputs: { host: '127.0.0.1', pgPort: '49153', url, user: 'postgres', password: 'analytics' },
+          failure: null,
+        },
+      }),
+    )
+    expect(selectSecrets(state).publicValues).toEqual(
+      expect.arrayContaining(['analytics', 'work', 'db', 'api']),
+    )
+    const shown = selectRedactedState(state)
+    const db = shown.services[serviceKey('analytics', 'db')]
+    expect(db).toMatchObject({ key: 'analytics/db', environment: 'analytics' })
+    expect(db?.outputs).toMatchObject({ url: 'postgres://postgres:***@127.0.0.1:49153/app', password: '***' })
+    expect(shown.config).toMatchObject({ project: 'analytics', root: '/work/analytics' })
+    expect(Object.keys(shown.config?.environments ?? {})).toEqual(['analytics'])
+  })
+})
+
 describe('selectRedactedState', () => {
   it('masks outputs, env, failures and log lines; the store keeps the values', () => {
     const state = runningShop()

@@ -12,7 +12,23 @@ export function selectSecrets(state: HearthState): { secrets: string[]; publicVa
   const publicValues = new Set<string>()
   const sort = (values: Set<string>): string[] => [...values].sort()
   if (state.config === null) return { secrets: [], publicValues: [] }
-  for (const environment of Object.values(state.config.environments)) {
+  // What names and places things (the project, its environments, services and groups, the words of
+  // its paths) is shown openly and looked up by: a secret equal to one is masked only where it
+  // stands as a secret, never inside names and paths (which would hide nothing and break lookups).
+  const { config } = state
+  const words = (text: string): void => {
+    for (const word of text.split(/[/\\.]/)) if (word !== '') publicValues.add(word)
+  }
+  publicValues.add(config.project)
+  words(config.root)
+  words(config.file)
+  for (const group of config.tests) publicValues.add(group.name)
+  for (const file of Object.keys(state.tests.files)) words(file)
+  for (const environment of Object.values(config.environments)) {
+    publicValues.add(environment.name)
+    for (const name of Object.keys(environment.services)) publicValues.add(name)
+  }
+  for (const environment of Object.values(config.environments)) {
     for (const service of Object.values(environment.services)) {
       const definitions: NormalizedService[] = [service]
       if (service.kind === 'container' && service.fallback !== null) definitions.push(service.fallback)

@@ -61,16 +61,14 @@ describe('surveyVitest, when the Vitest config does not load', () => {
     })
   })
 
-  it('a config that never settles: stopped after the timeout, named', async () => {
-    process.env.HEARTH_INIT_SURVEY_TIMEOUT_MS = '3000'
+  it('a config that never settles: stopped after the timeout, named', { timeout: 180_000 }, async () => {
+    // Per config: the root's defaults load in time even on a loaded machine, the app's never do.
+    process.env.HEARTH_INIT_SURVEY_TIMEOUT_MS = '20000'
     const root = project('setInterval(() => {}, 1000)\nawait new Promise(() => {})\nexport default {}\n')
-    const started = Date.now()
-    const result = await failure(root)
-    expect(Date.now() - started).toBeLessThan(20_000)
-    expect(result).toEqual({
+    expect(await failure(root)).toEqual({
       usage: true,
       message:
-        '<root>/packages/app/vitest.config.ts did not finish loading in 3 s: hearth init stopped its Vitest',
+        '<root>/packages/app/vitest.config.ts did not finish loading in 20 s: hearth init stopped its Vitest',
       fix: 'run `vitest list` in <root>/packages/app to see where it waits (a config that starts a server or waits for input never settles), correct it, then run hearth init again; HEARTH_INIT_SURVEY_TIMEOUT_MS=<ms> gives it longer',
     })
   })

@@ -78,7 +78,11 @@ export async function surveyVitest(root: string, packageDirs: readonly string[])
   return { version, owners: surveyed }
 }
 
-/** How long the surveyor may take for all configs; HEARTH_INIT_SURVEY_TIMEOUT_MS changes it. */
+/**
+ * How long the surveyor may take for one config (from the moment it says it loads it, or from its
+ * start for the first); HEARTH_INIT_SURVEY_TIMEOUT_MS changes it. Per config, so that a workspace
+ * of many configs, or a loaded machine, is not cut short while each config loads fine.
+ */
 const SURVEY_TIMEOUT_MS = 120_000
 
 function runSurveyor(cwd: string, request: SurveyRequest): Promise<SurveyResponse> {
@@ -105,13 +109,17 @@ function runSurveyor(cwd: string, request: SurveyRequest): Promise<SurveyRespons
   return new Promise<SurveyResponse>((resolve, reject) => {
     let response: SurveyResponse | undefined
     let timedOut = false
-    const timer = setTimeout(() => {
+    const expire = () => {
       timedOut = true
       child.kill('SIGKILL')
-    }, timeoutMs)
+    }
+    let timer = setTimeout(expire, timeoutMs)
     child.on('message', (message: SurveyMessage) => {
-      if ('loading' in message) loading = message.loading
-      else response = message
+      if ('loading' in message) {
+        loading = message.loading
+        clearTimeout(timer)
+        timer = setTimeout(expire, timeoutMs)
+      } else response = message
     })
     child.on('error', (error) => {
       clearTimeout(timer)

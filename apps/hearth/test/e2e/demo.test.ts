@@ -69,7 +69,7 @@ describe('the demo, end to end', () => {
       ['worker', 'process', 'running'],
     ])
     const db = service(json, 'db')
-    expect(db?.outputs.url).toBe(`postgres://postgres:postgres@127.0.0.1:${db?.instance?.ports.pg}/invoices`)
+    expect(db?.outputs.url).toBe(`postgres://postgres:***@127.0.0.1:${db?.instance?.ports.pg}/invoices`)
     const api = service(json, 'api')
     expect(api?.outputs.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
     expect(api?.outputs.url).toBe(`http://127.0.0.1:${api?.instance?.ports.http}`)

@@ -53,12 +53,11 @@ describe('hearth ci --shard and merge-reports on the demo', () => {
     }
     return copy.root
   }
+  // One `down` a copy, at once: on a loaded machine each loads its config and engine client slowly.
   afterAll(async () => {
-    for (const copy of copies) {
-      await hearth(['down', '--all'], copy.root)
-      copy.cleanup()
-    }
-  })
+    await Promise.all(copies.map((copy) => hearth(['down', '--all'], copy.root)))
+    for (const copy of copies) copy.cleanup()
+  }, 600_000)
   const reporters = ['--reporter', 'lines,junit,ndjson']
 
   // Several whole CI runs each, on a machine that may be loaded: generous limits, no wall-clock assertion.
