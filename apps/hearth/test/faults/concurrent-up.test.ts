@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest'
-import { instancesOf } from './fault-helpers-2.js'
-import { faultProject, HTTP_SERVER, hearth, leftovers, projectIdOf } from './helpers.js'
+import { faultProject, HTTP_SERVER, hearth, leftovers, projectIdOf, removeProjects } from './helpers.js'
+import { instancesOf } from './instances.js'
 
 /**
  * Eight `hearth up` at once on one project (parallel CI steps on one runner, a script per package):
@@ -28,21 +28,13 @@ export default defineConfig({
 const RUNS = 8
 
 describe('concurrent hearth up on one project', () => {
-  const projects: Array<{ cleanup(): void }> = []
-  let root = ''
-  afterAll(async () => {
-    if (root !== '') {
-      const id = await projectIdOf(root)
-      await hearth(['down', '--all'], root)
-      expect(leftovers(id)).toEqual([])
-    }
-    for (const project of projects) project.cleanup()
-  })
+  const projects: Array<{ root: string; cleanup(): void }> = []
+  afterAll(() => removeProjects(projects))
 
   it(`${RUNS} at once: each service started exactly once, all exit 0, no crash`, async () => {
     const project = faultProject({ 'hearth.config.ts': CONFIG })
     projects.push(project)
-    root = project.root
+    const { root } = project
     const id = await projectIdOf(root)
 
     const runs = await Promise.all(Array.from({ length: RUNS }, () => hearth(['up'], root)))

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, symlinkSync } from 'node:fs'
 import path from 'node:path'
+import { expect } from 'vitest'
 import { hearth, processesOf, repoRoot, writeProject } from '../e2e/helpers.js'
 
 export { hearth, processesOf, repoRoot, spawnHearth } from '../e2e/helpers.js'
@@ -69,5 +70,20 @@ export async function waitFor(
   while (!(await condition())) {
     if (Date.now() > until) throw new Error(`timed out waiting until ${what}`)
     await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
+
+/**
+ * Removes a file's fault projects once its tests are done: `hearth down --all` in each, a check that
+ * nothing it labelled is left, then its folder.
+ */
+export async function removeProjects(
+  projects: ReadonlyArray<{ root: string; cleanup(): void }>,
+): Promise<void> {
+  for (const project of projects) {
+    const id = await projectIdOf(project.root)
+    await hearth(['down', '--all'], project.root)
+    expect(leftovers(id)).toEqual([])
+    project.cleanup()
   }
 }

@@ -1,8 +1,16 @@
 import { existsSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { instancesOf, watchHearth } from './fault-helpers-2.js'
-import { faultProject, HTTP_SERVER, hearth, leftovers, projectIdOf, waitFor } from './helpers.js'
+import {
+  faultProject,
+  HTTP_SERVER,
+  hearth,
+  leftovers,
+  projectIdOf,
+  removeProjects,
+  waitFor,
+} from './helpers.js'
+import { instancesOf, watchHearth } from './instances.js'
 
 /**
  * `hearth up` killed with SIGKILL (the OOM killer, `kill -9`, a CI runner's hard stop) at points of
@@ -49,21 +57,13 @@ function engineKinds(projectId: string): Record<string, number> {
 }
 
 describe('hearth up killed with SIGKILL during start-up', () => {
-  const projects: Array<{ cleanup(): void }> = []
-  let root = ''
-  afterAll(async () => {
-    if (root !== '') {
-      const id = await projectIdOf(root)
-      await hearth(['down', '--all'], root)
-      expect(leftovers(id)).toEqual([])
-    }
-    for (const project of projects) project.cleanup()
-  })
+  const projects: Array<{ root: string; cleanup(): void }> = []
+  afterAll(() => removeProjects(projects))
 
   it('at each point, the next up takes over: each service once, nothing orphaned, exit 0; down leaves nothing', async () => {
     const project = faultProject({})
     projects.push(project)
-    root = project.root
+    const { root } = project
     const gate = path.join(root, 'gate.open')
     writeFileSync(path.join(root, 'hearth.config.ts'), config(gate))
     const id = await projectIdOf(root)

@@ -3,8 +3,8 @@ import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { execa, type ResultPromise } from 'execa'
 import { afterAll, describe, expect, it } from 'vitest'
-import { HEARTH_BIN, watchHearth } from './fault-helpers-2.js'
 import { faultProject, HTTP_SERVER, hearth, leftovers, processesOf, projectIdOf, waitFor } from './helpers.js'
+import { HEARTH_BIN, watchHearth } from './instances.js'
 
 /**
  * The state folder (`.hearth`) refuses writes: a full disk, a read-only file system. Tests run as

@@ -3,8 +3,8 @@ import { hostname } from 'node:os'
 import path from 'node:path'
 import { execa } from 'execa'
 import { afterAll, describe, expect, it } from 'vitest'
-import { instancesOf } from './fault-helpers-2.js'
 import { faultProject, HTTP_SERVER, hearth, leftovers, projectIdOf, waitFor } from './helpers.js'
+import { instancesOf } from './instances.js'
 
 /**
  * An environment's lock (`.hearth/locks/<environment>.lock`, see environment-locks.ts and

@@ -1,8 +1,16 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { instancesOf } from './fault-helpers-2.js'
-import { faultProject, HTTP_SERVER, hearth, leftovers, processesOf, projectIdOf } from './helpers.js'
+import {
+  faultProject,
+  HTTP_SERVER,
+  hearth,
+  leftovers,
+  processesOf,
+  projectIdOf,
+  removeProjects,
+} from './helpers.js'
+import { instancesOf } from './instances.js'
 
 /**
  * The idle TTL (`idleTtl` in the config): `hearth gc` (and `hearth up`, before it starts anything)
@@ -27,21 +35,13 @@ const CONFIG = `export default {
 const HOUR = 3_600_000
 
 describe('the idle TTL', () => {
-  const projects: Array<{ cleanup(): void }> = []
-  let root = ''
-  afterAll(async () => {
-    if (root !== '') {
-      const id = await projectIdOf(root)
-      await hearth(['down', '--all'], root)
-      expect(leftovers(id)).toEqual([])
-    }
-    for (const project of projects) project.cleanup()
-  })
+  const projects: Array<{ root: string; cleanup(): void }> = []
+  afterAll(() => removeProjects(projects))
 
   it('gc removes an expired environment; one whose last-use time cannot be read is kept, and gc says so', async () => {
     const project = faultProject({ 'hearth.config.ts': CONFIG })
     projects.push(project)
-    root = project.root
+    const { root } = project
     const id = await projectIdOf(root)
     const usageFile = path.join(root, '.hearth/environments.json')
     const setUsage = (record: unknown): void =>
