@@ -48,13 +48,16 @@ function copyFixture(name: string): string {
 /** Converts the fixture, brings it up, and returns what `hearth status --json` says of it. */
 async function convertAndUp(name: string, file: string[] = []) {
   const root = copyFixture(name)
-  const converted = await hearth(['import-compose', ...file, '--free-ports'], root)
+  const converted = await hearth(['import-compose', ...file, '--free-ports'], root, {}, { timeoutMs: 60_000 })
   expect(converted.stderr).toBe('')
   expect(converted.exitCode).toBe(0)
-  const up = await hearth(['up'], root)
+  // Bounded well inside the test's limit, so that an `up` that hangs fails with what it printed.
+  const up = await hearth(['up'], root, {}, { timeoutMs: 200_000 })
+  expect(up.exitCode, `${up.stdout}\n${up.stderr}`).toBe(0)
   expect(up.stderr).toBe('')
-  expect(up.exitCode, up.stdout).toBe(0)
-  const status = JSON.parse((await hearth(['status', '--json'], root)).stdout) as StatusJson
+  const status = JSON.parse(
+    (await hearth(['status', '--json'], root, {}, { timeoutMs: 60_000 })).stdout,
+  ) as StatusJson
   const environment = status.environments[0]
   expect(environment?.status).toBe('ready')
   const services = Object.fromEntries((environment?.services ?? []).map((service) => [service.name, service]))
@@ -62,7 +65,12 @@ async function convertAndUp(name: string, file: string[] = []) {
 }
 
 async function query(url: string, sql: string): Promise<unknown[]> {
-  const client = new pg.Client({ connectionString: url })
+  // Bounded: a server that accepts and never answers fails the test by name, not by its limit.
+  const client = new pg.Client({
+    connectionString: url,
+    connectionTimeoutMillis: 30_000,
+    query_timeout: 30_000,
+  })
   await client.connect()
   try {
     return (await client.query(sql)).rows
@@ -173,7 +181,9 @@ describe('hearth import-compose, then hearth up on a real engine', () => {
       ),
     ).toEqual([{ n: 0 }])
     expect(await redis(Number(services.cache?.outputs.port), 'PING')).toBe('+PONG\r\n')
-    const greeting = await fetch(`${services.api?.outputs.url}/greeting.txt`)
+    const greeting = await fetch(`${services.api?.outputs.url}/greeting.txt`, {
+      signal: AbortSignal.timeout(30_000),
+    })
     expect(await greeting.text()).toBe('hello from the shop api\n')
   })
 
@@ -191,7 +201,10 @@ describe('hearth import-compose, then hearth up on a real engine', () => {
         'SELECT name FROM events ORDER BY id',
       ),
     ).toEqual([{ name: 'signup' }, { name: 'checkout' }])
-    expect(await (await fetch(services.collector?.outputs.url as string)).text()).toBe('collector up\n')
+    const collector = await fetch(services.collector?.outputs.url as string, {
+      signal: AbortSignal.timeout(30_000),
+    })
+    expect(await collector.text()).toBe('collector up\n')
     // The named volume is hearth's own, labelled for its project (so `hearth down` removes it).
     const volumes = execFileSync(
       'docker',

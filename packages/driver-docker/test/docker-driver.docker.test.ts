@@ -242,8 +242,8 @@ describe('DockerDriver: images', () => {
     const cached = await prepare()
     expect(cached.image).toBe(first.image)
     expect(progress).toEqual([])
+    // Nothing was built again (no progress, the same image); how fast that is, `pnpm bench` says.
     console.log(`build ${first.ms.toFixed(0)} ms, cached prepare ${cached.ms.toFixed(0)} ms`)
-    expect(cached.ms).toBeLessThan(1000)
 
     // Ignored files change nothing; a file the build sends does.
     writeFileSync(path.join(context, 'ignored', 'big.bin'), 'y'.repeat(1000))
@@ -476,45 +476,5 @@ describe('DockerDriver: reaching the engine', () => {
       code: 'runtime-unavailable',
       message: 'DOCKER_HOST=tcp:// is not a Docker host hearth can use',
     })
-  })
-})
-
-describe('DockerDriver: timings', () => {
-  const median = (values: number[]): number =>
-    [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number
-  const show = (values: number[]): string =>
-    `median ${median(values).toFixed(0)} ms (${values.map((ms) => ms.toFixed(0)).join(', ')})`
-
-  async function rounds(definition: NormalizedService): Promise<{ starts: number[]; stops: number[] }> {
-    const inputs = await driver.prepare(definition, { root })
-    const starts: number[] = []
-    const stops: number[] = []
-    for (let round = 0; round < 5; round++) {
-      let begin = performance.now()
-      const instance = await driver.start(specFor(projectId, root, definition, inputs))
-      starts.push(performance.now() - begin)
-      begin = performance.now()
-      await driver.stop(instance, { timeoutMs: 2000 })
-      stops.push(performance.now() - begin)
-    }
-    return { starts, stops }
-  }
-
-  it('creates and starts, and stops and removes, quickly', async () => {
-    const definition = container({ command: 'sleep 600', ports: { main: 8080 } }, 'timed', 'timing')
-    // The last container of an environment also creates and removes its network.
-    const alone = await rounds(definition)
-    // With a sibling running, the network stays: the common case of a multi-service environment.
-    const sibling = await start(container({ command: 'sleep 600' }, 'sibling', 'timing'))
-    const beside = await rounds(definition)
-    await driver.stop(sibling, { timeoutMs: 100 })
-    console.log(
-      `alone: create+start ${show(alone.starts)}, stop+remove ${show(alone.stops)}\n` +
-        `beside a sibling: create+start ${show(beside.starts)}, stop+remove ${show(beside.stops)}`,
-    )
-    // Loose bounds: a shared, noisy machine. The facts measured ~230 ms and ~150 ms with plain runs.
-    for (const values of [alone.starts, alone.stops, beside.starts, beside.stops]) {
-      expect(median(values)).toBeLessThan(3000)
-    }
   })
 })

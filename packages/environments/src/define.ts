@@ -1,5 +1,6 @@
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { compiledSourceOf } from './compile-config.js'
 import type {
   AllReadinessDefinition,
   CommandDefinition,
@@ -53,9 +54,14 @@ function callerFile(): string | null {
     Error.prepareStackTrace = (_, callSites) => callSites
     const holder: { stack?: NodeJS.CallSite[] } = {}
     Error.captureStackTrace(holder, defineEnvironment)
-    const name = holder.stack?.[0]?.getFileName() ?? null
-    if (name === null) return null
-    if (name.startsWith('file:')) return fileURLToPath(name)
+    const site = holder.stack?.[0]
+    const name = site?.getFileName() ?? null
+    if (name === null || site === undefined) return null
+    const file = name.startsWith('file:') ? fileURLToPath(name) : name
+    // A config compiled into one module (compile-config.ts): the line says which file it was.
+    const compiled = compiledSourceOf(file, site.getLineNumber() ?? 0, site.getColumnNumber() ?? 0)
+    if (compiled !== null) return compiled
+    if (name.startsWith('file:')) return file
     // Anything else that is not a path (tsx runs a CommonJS entry file as a `data:` URL, Node has
     // `node:` frames) names no file a user could open: the caller falls back to the config file.
     return path.isAbsolute(name) ? name : null

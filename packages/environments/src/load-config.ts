@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { importCompiledConfig } from './compile-config.js'
 import { describeThrown } from './config-snapshot.js'
 import { ConfigError } from './issues.js'
 import type { NormalizedConfig } from './types.js'
@@ -36,7 +37,8 @@ export interface LoadConfigOptions {
 }
 
 /**
- * Finds, imports (TypeScript through tsx, no build step) and validates the project's config.
+ * Finds, imports (TypeScript compiled by esbuild and cached, no build step) and validates the
+ * project's config.
  * Throws `ConfigError` listing every problem; never returns a half-valid config.
  */
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<NormalizedConfig> {
@@ -109,10 +111,15 @@ function defaultExport(namespace: unknown, file: string): unknown {
 
 async function importConfigModule(file: string, root: string, relativeFile: string): Promise<unknown> {
   try {
+    // Compiled once and cached (see compile-config.ts); through tsx where it cannot be cached.
+    const compiled = await importCompiledConfig(file)
+    if (compiled !== null) return compiled.namespace
     const { tsImport } = await import('tsx/esm/api')
     return await tsImport(pathToFileURL(file).href, import.meta.url)
   } catch (error) {
     const description = describeLoadError(error, root)
+      // A package the config imports is missing: Node names the cached module; it is the config's.
+      .replace(/node_modules\/\.cache\/hearth\/config-[0-9a-f]+-[0-9a-f]+\.mjs/g, relativeFile)
     // A syntax error names its file (`environments/backend.ts:3:9: …`): attribute it there.
     const located = /^([^\s:][^:]*\.[cm]?[jt]sx?):\d+:\d+: /.exec(description)?.[1]
     throw new ConfigError([
@@ -141,9 +148,9 @@ function describeLoadError(error: unknown, root: string): string {
     .split('\n')
     .map((line) => line.trim())
     .filter((line) => line !== '')
-  // esbuild (under tsx) heads its message with a count; the error itself is on the next line.
+  // esbuild heads its message with a count; the error itself is on the next line.
   const useful =
-    lines.length > 1 && /^Transform failed with \d+ errors?:?$/.test(lines[0] as string)
+    lines.length > 1 && /^(?:Transform|Build) failed with \d+ errors?:?$/.test(lines[0] as string)
       ? lines.slice(1)
       : lines
   const first = useful[0] ?? message.trim()

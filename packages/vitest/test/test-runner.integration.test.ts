@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -10,7 +9,6 @@ import {
   compact,
   createFixtureProject,
   normalizeRun,
-  REPO_VITEST,
   SOURCE_CONDITIONS,
   useRunners,
 } from './fixture-project.js'
@@ -529,19 +527,18 @@ describe('cancelling a run', () => {
       'quick.test.js': "import { it } from 'vitest'\nit('quick', () => {})\n",
       'slow.test.js': `
 import { it } from 'vitest'
-it('waits', async () => { await new Promise((resolve) => setTimeout(resolve, 30_000)) })
+it('waits', async () => { await new Promise((resolve) => setTimeout(resolve, 600_000)) })
 `,
     })
     const runner = await runnerFor(project)
     const controller = new AbortController()
-    const started = performance.now()
     const result = await runner.run([project.path('slow.test.js')], {
       signal: controller.signal,
       onEvent: (event) => {
         if (event.type === 'file-started') setTimeout(() => controller.abort(), 200)
       },
     })
-    expect(performance.now() - started).toBeLessThan(15_000)
+    // The test waits ten minutes: a run that was not cancelled outlasts this test's limit.
     expect(normalizeRun(result, project.root)).toMatchObject({
       cancelled: true,
       files: [],
@@ -555,19 +552,18 @@ it('waits', async () => { await new Promise((resolve) => setTimeout(resolve, 30_
     const project = createFixtureProject({
       'busy.test.js': `
 import { it } from 'vitest'
-it('spins', () => { const end = Date.now() + 30_000; while (Date.now() < end) {} })
+it('spins', () => { const end = Date.now() + 600_000; while (Date.now() < end) {} })
 `,
     })
     const runner = await runnerFor(project, { cancelGraceMs: 300 })
     const controller = new AbortController()
-    const started = performance.now()
     const result = await runner.run([project.path('busy.test.js')], {
       signal: controller.signal,
       onEvent: (event) => {
         if (event.type === 'file-started') setTimeout(() => controller.abort(), 100)
       },
     })
-    expect(performance.now() - started).toBeLessThan(15_000)
+    // It spins for ten minutes: only a kill ends the run within this test's limit.
     expect(result.cancelled).toBe(true)
   })
 
@@ -576,44 +572,5 @@ it('spins', () => { const end = Date.now() + 30_000; while (Date.now() < end) {}
     const runner = await runnerFor(project)
     const result = await runner.run([project.path('a.test.js')], { signal: AbortSignal.abort() })
     expect(normalizeRun(result, project.root).notRun).toEqual(['cancelled: <root>/a.test.js'])
-  })
-})
-
-describe('timing', () => {
-  it('measures a rerun of one trivial file on the warm instance against a fresh `vitest run`', async () => {
-    const project = createFixtureProject({
-      'trivial.test.js': "import { it } from 'vitest'\nit('ok', () => {})\n",
-    })
-    const file = project.path('trivial.test.js')
-    let started = performance.now()
-    const runner = await runnerFor(project)
-    const startup = performance.now() - started
-    started = performance.now()
-    await runner.run([file]) // the first run transforms and starts what later runs reuse
-    const firstRun = performance.now() - started
-    const warm: number[] = []
-    for (let i = 0; i < 5; i++) {
-      started = performance.now()
-      const result = await runner.run([file])
-      warm.push(performance.now() - started)
-      expect(result.files[0]?.state).toBe('passed')
-    }
-    const fresh: number[] = []
-    for (let i = 0; i < 3; i++) {
-      started = performance.now()
-      execFileSync(process.execPath, [path.join(REPO_VITEST, 'vitest.mjs'), 'run', 'trivial.test.js'], {
-        cwd: project.root,
-        env: { ...process.env, NO_COLOR: '1' },
-        stdio: 'ignore',
-      })
-      fresh.push(performance.now() - started)
-    }
-    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0
-    // Reported, not asserted: timings on a shared machine vary.
-    console.log(
-      `rerun of one trivial file: warm instance ${median(warm).toFixed(0)} ms (median of 5), ` +
-        `fresh \`vitest run\` ${median(fresh).toFixed(0)} ms (median of 3); ` +
-        `createTestRunner ${startup.toFixed(0)} ms, first run ${firstRun.toFixed(0)} ms`,
-    )
   })
 })

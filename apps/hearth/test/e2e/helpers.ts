@@ -27,18 +27,31 @@ export interface CliResult {
   stderr: string
 }
 
-/** Runs the built `hearth` CLI as a user would, without a TTY and without colour. */
+/**
+ * Runs the built `hearth` CLI as a user would, without a TTY and without colour. With `timeoutMs`,
+ * a command still running then is stopped (SIGTERM, as Ctrl-C would, then SIGKILL) and comes back
+ * with exit code -1 and what it printed, ending with a line that says so: a test that fails on a
+ * hung command shows where it hung instead of reaching its own limit with nothing to show.
+ */
 export async function hearth(
   args: readonly string[],
   cwd: string,
   env: Readonly<Record<string, string>> = {},
+  { timeoutMs }: { timeoutMs?: number } = {},
 ): Promise<CliResult> {
   const result = await execa(process.execPath, [bin, ...args], {
     cwd,
     reject: false,
     env: { NO_COLOR: '1', ...env },
     stdin: 'ignore',
+    ...(timeoutMs === undefined
+      ? {}
+      : { timeout: timeoutMs, killSignal: 'SIGTERM', forceKillAfterDelay: 30_000 }),
   })
+  if (result.timedOut) {
+    const said = `(hearth ${args.join(' ')} was still running after ${timeoutMs} ms, and was stopped)`
+    return { exitCode: -1, stdout: result.stdout, stderr: `${result.stderr}\n${said}`.trim() }
+  }
   return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr }
 }
 
