@@ -172,11 +172,11 @@ build(pnpmCommand)
 if (task === 'demo') await demo()
 else if (task === 'bench') {
   // Every benchmark in turn (`pnpm bench tui` runs the ones whose name matches).
-  const benches = ['environments', 'latency', 'tui', 'sharding'].filter(
+  const benches = ['environments', 'latency', 'tui', 'sharding', 'config'].filter(
     (name) => rest.length === 0 || rest.some((wanted) => name.includes(wanted)),
   )
   if (benches.length === 0)
-    fail(`no benchmark matches ${rest.join(' ')}: use environments, latency or tui`, 2)
+    fail(`no benchmark matches ${rest.join(' ')}: use environments, latency, tui, sharding or config`, 2)
   let status = 0
   for (const name of benches) {
     say(`bench: ${name}`)

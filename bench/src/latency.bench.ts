@@ -6,20 +6,11 @@
  * images of Postgres and Redis. Medians of BENCH_ROUNDS rounds (default 5).
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import {
-  cpSync,
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs'
-import os from 'node:os'
+import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { execa } from 'execa'
+import { demoCopy } from './demo-copy.js'
 import { fmt, median, spread } from './stats.js'
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
@@ -27,36 +18,6 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const cli = path.join(repo, 'apps/hearth/bin/hearth.js')
 const vitest = path.join(repo, 'node_modules/vitest/vitest.mjs')
 const EDITED = 'tests/invoices.test.ts'
-
-/** A copy of the demo using the test images (no registry here), its node_modules linked. */
-function demoCopy(): { root: string; cleanup(): void } {
-  const source = path.join(repo, 'examples/demo')
-  const root = mkdtempSync(path.join(os.tmpdir(), 'hearth-latency-'))
-  cpSync(source, root, {
-    recursive: true,
-    filter: (from) => !from.split(path.sep).some((part) => part === 'node_modules' || part === '.hearth'),
-  })
-  for (const dir of [
-    '.',
-    ...['apps', 'packages'].flatMap((group) =>
-      readdirSync(path.join(source, group)).map((name) => path.join(group, name)),
-    ),
-  ]) {
-    const modules = path.join(source, dir, 'node_modules')
-    if (existsSync(modules)) symlinkSync(modules, path.join(root, dir, 'node_modules'))
-  }
-  const environment = path.join(root, 'environments/backend.ts')
-  writeFileSync(
-    environment,
-    readFileSync(environment, 'utf8')
-      .replace(
-        "postgres({ database: 'invoices' })",
-        "postgres({ database: 'invoices', image: 'hearth-test/postgres:15', fallback: false })",
-      )
-      .replace('redis()', "redis({ image: 'hearth-test/redis:7', fallback: false })"),
-  )
-  return { root, cleanup: () => rmSync(root, { recursive: true, force: true }) }
-}
 
 const hearth = (root: string, ...args: string[]) =>
   execa(process.execPath, [cli, ...args], { cwd: root, env: { NO_COLOR: '1' }, reject: false })

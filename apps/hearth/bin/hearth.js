@@ -13,3 +13,13 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 
 process.exitCode = await main(process.argv.slice(2))
+
+// When main returns, the command is done: what it started is stopped or left running on purpose,
+// detached. A handle still open then (a socket the engine never closed, a stream never ended) must
+// not keep the shell waiting: after a second, hearth exits anyway. HEARTH_DEBUG=1 names the handles.
+setTimeout(() => {
+  if (process.env.HEARTH_DEBUG === '1') {
+    process.stderr.write(`hearth: still open at exit: ${process.getActiveResourcesInfo().join(', ')}\n`)
+  }
+  process.exit()
+}, 1000).unref()

@@ -14,9 +14,15 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
  * on every command).
  *
  * `null` when there is no `node_modules` folder beside the config (nothing could resolve its
- * packages from the cache) or it cannot be written: the caller loads the file another way.
+ * packages from the cache), it cannot be written, or HEARTH_CONFIG_CACHE=0: the caller loads the
+ * file another way.
  */
-export async function importCompiledConfig(file: string): Promise<{ namespace: unknown } | null> {
+export async function importCompiledConfig(
+  file: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ namespace: unknown } | null> {
+  // The way out, should the compiled config ever behave unlike the source: load it through tsx.
+  if (env.HEARTH_CONFIG_CACHE === '0') return null
   const root = path.dirname(file)
   const modules = path.join(root, 'node_modules')
   if (!existsSync(modules)) return null
