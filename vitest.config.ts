@@ -57,7 +57,9 @@ export default defineConfig({
           ],
           exclude: ['**/node_modules/**', '**/dist/**'],
           globalSetup: ['test/docker-setup.ts', 'apps/hearth/test/e2e/global-setup.ts'],
-          testTimeout: 60_000,
+          // Several real `hearth up`s a test, on machines that may run at load 12: a limit for a
+          // hang, not for slowness.
+          testTimeout: 180_000,
           hookTimeout: 300_000,
         },
       },
@@ -68,7 +70,7 @@ export default defineConfig({
           include: ['apps/*/test/e2e/**/*.test.ts'],
           exclude: ['**/node_modules/**', '**/*.docker.test.ts'],
           globalSetup: ['apps/hearth/test/e2e/global-setup.ts'],
-          testTimeout: 60_000,
+          testTimeout: 180_000, // as for docker: a limit for a hang, not for a loaded machine
           hookTimeout: 300_000, // cleanup hooks stop real environments, on machines that may be loaded
         },
       },
@@ -81,7 +83,7 @@ export default defineConfig({
           include: ['apps/*/test/faults/**/*.test.ts'],
           exclude: ['**/node_modules/**'],
           globalSetup: ['test/docker-setup.ts', 'apps/hearth/test/e2e/global-setup.ts'],
-          testTimeout: 120_000,
+          testTimeout: 180_000,
           hookTimeout: 300_000,
         },
       },

@@ -89,6 +89,8 @@ export interface DockerDriverOptions {
   docker?: DockerConnectionOptions
   /** The environment to read `DOCKER_HOST` and `PATH` from. Default `process.env`. */
   env?: Readonly<Record<string, string | undefined>>
+  /** How often `wait` looks at the container besides the engine's own wait. Default 2 s. */
+  waitLookEveryMs?: number
 }
 
 /** An image as prepared: its id, and the name it was pulled or built under. */
@@ -114,6 +116,7 @@ export class DockerDriver implements Driver {
   private readonly resolution: EndpointResolution
   private readonly connection: DockerConnectionOptions | undefined
   private readonly env: Readonly<Record<string, string | undefined>>
+  private readonly waitLookEveryMs: number
   private client: Docker | null = null
   /** Image ids that `prepare` resolved, per service definition, for `start` to use. */
   private readonly prepared = new Map<string, ResolvedImage>()
@@ -121,6 +124,7 @@ export class DockerDriver implements Driver {
   private readonly networkQueue = new Map<string, Promise<unknown>>()
 
   constructor(options: DockerDriverOptions = {}) {
+    this.waitLookEveryMs = options.waitLookEveryMs ?? WAIT_LOOK_EVERY_MS
     this.env = options.env ?? process.env
     this.connection = options.docker
     this.resolution = resolveDockerEndpoint(options.docker, this.env)
@@ -559,15 +563,16 @@ export class DockerDriver implements Driver {
   private async lookUntilStopped(instance: Instance, signal: AbortSignal): Promise<ExitStatus> {
     for (;;) {
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(resolve, WAIT_LOOK_EVERY_MS)
-        signal.addEventListener(
-          'abort',
-          () => {
-            clearTimeout(timer)
-            reject(signal.reason)
-          },
-          { once: true },
-        )
+        // Removed at each look: a watch lasts the whole session, one look every few seconds.
+        const onAbort = (): void => {
+          clearTimeout(timer)
+          reject(signal.reason)
+        }
+        const timer = setTimeout(() => {
+          signal.removeEventListener('abort', onAbort)
+          resolve()
+        }, this.waitLookEveryMs)
+        signal.addEventListener('abort', onAbort, { once: true })
       })
       const state = await this.inspect(instance)
       if (state.status === 'exited') return { exitCode: state.exitCode, signal: null }

@@ -416,6 +416,37 @@ describe('DockerDriver: start, readiness, exec and logs', () => {
   })
 })
 
+describe('DockerDriver: a wait that lasts', () => {
+  it('looks at the container again and again without gathering listeners, and still sees it exit', {
+    timeout: 180_000,
+  }, async () => {
+    // A wait lasts as long as the service is watched: a session. Looked at every 5 ms here, it
+    // looks hundreds of times in a second; every look once left a listener on the wait's signal.
+    const often = new DockerDriver({ waitLookEveryMs: 5 })
+    const instance = await start(container({ command: 'sleep 600' }, 'watched'))
+    const warnings: string[] = []
+    const onWarning = (warning: Error): void => {
+      warnings.push(`${warning.name}: ${warning.message}`)
+    }
+    process.on('warning', onWarning)
+    let looks = 0
+    const look = often.inspect.bind(often)
+    often.inspect = async (target) => {
+      looks += 1
+      return look(target)
+    }
+    try {
+      const waited = often.wait(instance, {})
+      await eventually('50 looks', async () => looks >= 50, 120_000)
+      docker('kill', instance.id)
+      expect(await waited).toEqual({ exitCode: 137, signal: null })
+    } finally {
+      process.off('warning', onWarning)
+    }
+    expect(warnings.filter((warning) => warning.includes('MaxListenersExceeded'))).toEqual([])
+  })
+})
+
 describe('DockerDriver: reaching the engine', () => {
   it('works through DOCKER_HOST=tcp://127.0.0.1:<port>', async () => {
     // A small TCP → unix socket relay stands in for an engine on a TCP port.

@@ -1,6 +1,15 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
-import { SourceMap } from 'node:module'
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
+import { isBuiltin, SourceMap } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
@@ -32,33 +41,36 @@ export async function importCompiledConfig(
 
   const cached = readManifest(manifestFile)
   if (cached !== null && inputsUnchanged(cached)) {
+    // These very files could not be served compiled last time: not worth compiling again.
+    if (cached.module === null) return null
     const imported = await importIfPresent(path.join(dir, cached.module))
     if (imported === 'fallback') return null
     if (imported !== 'missing') return imported
   }
 
-  const { code, map, inputs } = await bundle(file, root, dir)
-  const module = `${base}-${digest(code).slice(0, 16)}.mjs`
+  const compiled = await bundle(file, root, dir)
+  const module = compiled.code === null ? null : `${base}-${digest(compiled.code).slice(0, 16)}.mjs`
   try {
     mkdirSync(dir, { recursive: true })
-    writeAtomically(path.join(dir, `${module}.map`), map)
-    writeAtomically(path.join(dir, module), code)
-    writeAtomically(
-      manifestFile,
-      `${JSON.stringify({ format: FORMAT, module, inputs } satisfies Manifest)}\n`,
-    )
+    if (module !== null && compiled.code !== null) {
+      writeAtomically(path.join(dir, `${module}.map`), compiled.map)
+      writeAtomically(path.join(dir, module), compiled.code)
+    }
+    const manifest: Manifest = { format: FORMAT, module, inputs: compiled.inputs }
+    writeAtomically(manifestFile, `${JSON.stringify(manifest)}\n`)
   } catch {
     return null // a read-only or full disk: not worth failing the command for
   }
   // Older modules of this config: the ones another hearth might still be importing are read by now.
   for (const name of readdirSync(dir)) {
-    if (name.startsWith(`${base}-`) && !name.startsWith(module)) rmSync(path.join(dir, name), { force: true })
+    if (name.startsWith(`${base}-`) && (module === null || !name.startsWith(module))) {
+      rmSync(path.join(dir, name), { force: true })
+    }
   }
+  if (module === null) return null
   const imported = await importIfPresent(path.join(dir, module))
-  if (imported === 'fallback') return null
-  if (imported === 'missing')
-    throw new ConfigCompileError(`the compiled config ${module} vanished as it was written`)
-  return imported
+  // 'missing': a hearth compiling an edit of the same config at the same moment replaced it.
+  return imported === 'fallback' || imported === 'missing' ? null : imported
 }
 
 /**
@@ -104,8 +116,8 @@ const FORMAT = 1
 
 interface Manifest {
   format: number
-  /** The module's file name, in the cache folder. */
-  module: string
+  /** The module's file name, in the cache folder; null: these files load through tsx (see `bundle`). */
+  module: string | null
   /** Every file bundled, absolute, with the sha256 of the content that was bundled. */
   inputs: Array<[string, string]>
 }
@@ -134,16 +146,22 @@ async function bundle(
   file: string,
   root: string,
   dir: string,
-): Promise<{ code: string; map: string; inputs: Array<[string, string]> }> {
+): Promise<
+  | { code: string; map: string; inputs: Array<[string, string]> }
+  | { code: null; inputs: Array<[string, string]> }
+> {
   const { build } = await import('esbuild')
   const inputs: Array<[string, string]> = []
+  // A package that a file of the config imports and that Node would find elsewhere from the
+  // cache's folder (a workspace package's own dependency, under pnpm): served compiled, the import
+  // would fail or load another copy. Such a config loads through tsx, which resolves from each file.
+  let resolvesElsewhere = false
   let result: Awaited<ReturnType<typeof build>>
   try {
     result = await build({
       entryPoints: [file],
       absWorkingDir: root,
       bundle: true,
-      packages: 'external',
       platform: 'node',
       format: 'esm',
       target: 'node20',
@@ -171,6 +189,16 @@ async function bundle(
             plugin.onResolve({ filter: /^[a-z][a-z0-9+.-]*:/i }, (args) =>
               args.path.startsWith('node:') ? undefined : { path: args.path, external: true },
             )
+            // Packages stay imports, for Node to resolve (a tsconfig alias to project files, which
+            // no node_modules folder holds, is bundled like any file).
+            plugin.onResolve({ filter: /^[^./]/ }, (args) => {
+              if (isBuiltin(args.path)) return { path: args.path, external: true }
+              const name = packageName(args.path)
+              const here = packageDir(args.resolveDir, name)
+              if (here === null) return undefined // an alias, or nothing: esbuild resolves or says why
+              if (packageDir(root, name) !== here) resolvesElsewhere = true
+              return { path: args.path, external: true }
+            })
             // Every file bundled is read here: its hash is of exactly what went into the module.
             plugin.onLoad({ filter: /.*/, namespace: 'file' }, (args) => {
               const contents = readFileSync(args.path)
@@ -192,11 +220,27 @@ async function bundle(
     // esbuild's own report: "Build failed with 1 error:\nhearth.config.ts:2:0: ERROR: …".
     throw new ConfigCompileError((error as Error).message)
   }
+  if (resolvesElsewhere) return { code: null, inputs }
   const code = result.outputFiles?.find((output) => output.path.endsWith('.mjs'))
   const map = result.outputFiles?.find((output) => output.path.endsWith('.map'))
   if (code === undefined || map === undefined) throw new ConfigCompileError('esbuild wrote nothing')
   // The map's name as esbuild wrote it (config.mjs.map) changes with the module's: drop the comment.
   return { code: code.text.replace(/\n\/\/# sourceMappingURL=.*\n?$/, '\n'), map: map.text, inputs }
+}
+
+/** `@scope/name` or `name`, from an import of the package or of a file in it. */
+function packageName(specifier: string): string {
+  const parts = specifier.split('/')
+  return (specifier.startsWith('@') ? parts.slice(0, 2) : parts.slice(0, 1)).join('/')
+}
+
+/** The real folder of the package Node would find from `dir` (node_modules upwards), or null. */
+function packageDir(dir: string, name: string): string | null {
+  for (let current = dir; ; current = path.dirname(current)) {
+    const candidate = path.join(current, 'node_modules', name)
+    if (existsSync(candidate)) return realpathSync(candidate)
+    if (path.dirname(current) === current) return null
+  }
 }
 
 function readManifest(file: string): Manifest | null {

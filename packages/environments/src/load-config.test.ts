@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { ConfigError, isConfigError } from './issues.js'
 import {
   CONFIG_FILES,
@@ -11,6 +11,10 @@ import {
   findConfigFile,
   loadConfig,
 } from './load-config.js'
+
+// These load real configs through tsx (whose first load starts esbuild): seconds on a loaded
+// machine, so a limit for a hang rather than Vitest's 5 s.
+vi.setConfig({ testTimeout: 60_000 })
 
 /** The package's source entry, imported by the temporary configs (tsx compiles it; no build needed). */
 const ENTRY = pathToFileURL(fileURLToPath(new URL('./index.ts', import.meta.url))).href
@@ -272,6 +276,7 @@ export default defineConfig({ environments: [web, local] })
     const root = typed({
       'hearth.config.ts': `
 import { defineConfig } from '${ENTRY}'
+
 const api = { kind: 'process', command: 'node server.js' } as Record<string, unknown>
 Object.defineProperty(api, 'env', { enumerable: true, get: () => { throw new Error('DATABASE_URL is not set') } })
 export default defineConfig({ environments: [{ name: 'backend', services: { api } }] } as never)

@@ -2,10 +2,14 @@ import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSy
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it, vi } from 'vitest'
 import { isConfigError } from './issues.js'
 import { loadConfig } from './load-config.js'
 import { outputEnvName } from './names.js'
+
+// These load real configs through tsx (whose first load starts esbuild): seconds on a loaded
+// machine, so a limit for a hang rather than Vitest's 5 s.
+vi.setConfig({ testTimeout: 60_000 })
 
 // The README's examples are real: this loads its two files as a project and checks what it says.
 const README = readFileSync(fileURLToPath(new URL('../README.md', import.meta.url)), 'utf8')

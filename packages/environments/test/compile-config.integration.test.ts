@@ -100,7 +100,8 @@ const local = defineEnvironment({ name: 'local', services: { sh: { kind: 'job', 
 export default defineConfig({ environments: [backend, local] })
 `
 
-describe('the compiled config', () => {
+// Each test runs Node two or three times: generous on a loaded machine.
+describe('the compiled config', { timeout: 120_000 }, () => {
   it('loads as the source says: each environment attributed to its file, which sees its own location', () => {
     const root = project({ 'hearth.config.ts': CONFIG, 'environments/backend.ts': BACKEND('hello') })
     expect(load(root)).toEqual({
@@ -158,15 +159,48 @@ describe('the compiled config', () => {
     })
   })
 
-  it('names the config, not the cached module, when a package it imports is missing', () => {
+  it('names the file and the line of an import that resolves nowhere', () => {
     const root = project({
       'hearth.config.ts': `import { postgres } from '@acme/hearth-presets'\nexport default { environments: [postgres()] }\n`,
     })
-    const loaded = load(root)
-    expect(loaded.issues).toHaveLength(1)
-    expect(loaded.issues?.[0]?.message).toMatch(
-      /^could not load the file: Cannot find package '@acme\/hearth-presets' imported from hearth\.config\.ts$/,
-    )
+    expect(load(root)).toEqual({
+      issues: [
+        {
+          file: 'hearth.config.ts',
+          path: '(file)',
+          message:
+            'could not load the file: hearth.config.ts:1:25: ERROR: Could not resolve "@acme/hearth-presets"',
+        },
+      ],
+    })
+  })
+
+  it('loads through tsx a config whose workspace package imports its own dependency, as pnpm installs it', () => {
+    // packages/db has its own node_modules (pnpm's strict layout): `db-names` is found from there,
+    // not from the root, so a module compiled into the root's cache could not import it.
+    const root = project({
+      'hearth.config.ts': `
+import { defineConfig, defineEnvironment } from '@hearth/environments'
+import { databaseName } from './packages/db/src/names.ts'
+export default defineConfig({
+  environments: [defineEnvironment({ name: 'backend', services: { api: { kind: 'process', command: 'node server.js', env: { DB: databaseName } } } })],
+})
+`,
+      'package.json': JSON.stringify({ name: 'shop', private: true, type: 'module' }),
+      'packages/db/package.json': JSON.stringify({ name: '@shop/db', type: 'module' }),
+      'packages/db/src/names.ts': "export { name as databaseName } from 'db-names'\n",
+      'packages/db/node_modules/db-names/package.json': JSON.stringify({
+        name: 'db-names',
+        type: 'module',
+        exports: { '.': { import: './index.js' } },
+      }),
+      'packages/db/node_modules/db-names/index.js': "export const name = 'invoices'\n",
+    })
+    for (let round = 0; round < 2; round++) {
+      expect(load(root).environments?.backend).toEqual({ file: 'hearth.config.ts', env: { DB: 'invoices' } })
+      // Nothing compiled; the manifest remembers that these files load through tsx.
+      expect(cached(root)).toEqual([expect.stringMatching(/^config-[0-9a-f]{12}\.json$/)])
+    }
   })
 
   it('loads uncompiled where the cache cannot be written', () => {

@@ -309,7 +309,7 @@ describe('hearth init, then hearth ci', () => {
 })
 
 describe('hearth init and an existing config', () => {
-  it('refuses to replace one unless --force', { timeout: 120_000 }, async () => {
+  it('refuses to replace one unless --force', async () => {
     const root = copyFixture('single-package')
     const file = path.join(root, 'hearth.config.ts')
     writeFileSync(file, '// mine\n')
@@ -327,9 +327,7 @@ describe('hearth init and an existing config', () => {
     expect(readFileSync(file, 'utf8')).toMatch(/^\/\/ Written by `hearth init`/)
   })
 
-  it('--dry-run prints the config on stdout, what it found on stderr, and writes nothing', {
-    timeout: 120_000,
-  }, async () => {
+  it('--dry-run prints the config on stdout, what it found on stderr, and writes nothing', async () => {
     const root = copyFixture('single-package')
     const dry = await hearth(['init', '--dry-run'], root, noEngine)
     expect(dry.exitCode, dry.stderr).toBe(0)
@@ -342,9 +340,7 @@ describe('hearth init and an existing config', () => {
     expect(readFileSync(path.join(root, 'hearth.config.ts'), 'utf8')).toBe(`${dry.stdout}\n`)
   })
 
-  it('refuses a --config outside the project root, whose paths would not match', {
-    timeout: 60_000,
-  }, async () => {
+  it('refuses a --config outside the project root, whose paths would not match', async () => {
     const root = copyFixture('single-package')
     const result = await hearth(['init', '--config', 'config/hearth.config.ts'], root, noEngine)
     expect(result.exitCode).toBe(2)
@@ -362,7 +358,7 @@ describe('hearth init and an existing config', () => {
     )
   })
 
-  it('without Vitest in the project, says how to add it', { timeout: 60_000 }, async () => {
+  it('without Vitest in the project, says how to add it', async () => {
     const root = mkdtempSync(path.join(os.tmpdir(), 'hearth-init-bare-'))
     copies.push(root)
     writeFileSync(path.join(root, 'package.json'), '{ "name": "bare", "private": true }\n')

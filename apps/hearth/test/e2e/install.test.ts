@@ -246,7 +246,7 @@ it('places an order in the database the suite is given', async () => {
     expect(version.all).toBe('0.1.0')
   })
 
-  it('hearth init writes a config from the suite', { timeout: 120_000 }, async () => {
+  it('hearth init writes a config from the suite', async () => {
     const init = await hearthIn(project, ['init'])
     expect(init.exitCode, init.all).toBe(0)
     const config = readFileSync(path.join(project, 'hearth.config.ts'), 'utf8')
