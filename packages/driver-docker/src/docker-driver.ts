@@ -562,6 +562,10 @@ export class DockerDriver implements Driver {
 
   private async lookUntilStopped(instance: Instance, signal: AbortSignal): Promise<ExitStatus> {
     for (;;) {
+      // Aborted while a look was under way: the abort event has come and gone, and a listener
+      // added now would never hear it. Without this check the looks went on for ever, and kept
+      // the process alive after its work was done (`hearth up` said ready and never exited).
+      signal.throwIfAborted()
       await new Promise<void>((resolve, reject) => {
         // Removed at each look: a watch lasts the whole session, one look every few seconds.
         const onAbort = (): void => {

@@ -29,9 +29,8 @@ describe('probeTcpThroughProxy', () => {
 
   it('passes at once when the service speaks first', async () => {
     const port = await listen((socket) => socket.end('220 ready\r\n'))
-    const begin = Date.now()
-    expect((await probeTcpThroughProxy(HOST, port, 1000, undefined, 5000)).ok).toBe(true)
-    expect(Date.now() - begin).toBeLessThan(1000)
+    // Held for ten minutes otherwise: only the greeting ends the probe within the test's limit.
+    expect((await probeTcpThroughProxy(HOST, port, 600_000, undefined, 600_000)).ok).toBe(true)
   })
 
   it('fails when the other side closes at once without a word (the proxy found no listener)', async () => {

@@ -134,12 +134,11 @@ describe('probeHttp', () => {
   })
 
   it('fails when no answer comes within the timeout', async () => {
-    const begin = Date.now()
+    // The server never answers: only the probe's own timeout ends this.
     expect(await probeHttp(`${base}/hang`, null, 200)).toEqual({
       ok: false,
       detail: `GET ${base}/hang: no answer within 200 ms`,
     })
-    expect(Date.now() - begin).toBeLessThan(1500)
   })
 
   it('fails as aborted when its signal aborts', async () => {
