@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process'
-import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs'
+import { cpSync, mkdtempSync, rmSync } from 'node:fs'
 import { connect } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { StatusJson } from '../src/reporters/status-table.js'
-import { hearth, repoRoot } from './e2e/helpers.js'
+import { hearth, linkDemoModules, repoRoot } from './e2e/helpers.js'
 
 /**
  * The three Compose fixtures (apps/hearth/test/fixtures/compose/*), each converted by the built
@@ -41,7 +41,7 @@ function copyFixture(name: string): string {
   const root = mkdtempSync(path.join(os.tmpdir(), `hearth-compose-up-${name}-`))
   roots.push(root)
   cpSync(path.join(fixtures, name), root, { recursive: true })
-  symlinkSync(path.join(repoRoot, 'examples/demo/node_modules'), path.join(root, 'node_modules'))
+  linkDemoModules(root)
   return root
 }
 

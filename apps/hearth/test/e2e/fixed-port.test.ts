@@ -1,8 +1,7 @@
-import { symlinkSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { freePort, hearth, repoRoot, writeProject } from './helpers.js'
+import { freePort, hearth, linkDemoModules, writeProject } from './helpers.js'
 
 /**
  * An older project whose tests hard-code where Redis is (`127.0.0.1:<port>`, as many suites hard-code
@@ -84,7 +83,7 @@ it('reads the url under the name the project uses', () => {
 `,
     )
     // The project's dependencies: the demo's install (Vitest, hearth's presets).
-    symlinkSync(path.join(repoRoot, 'examples/demo/node_modules'), path.join(project.root, 'node_modules'))
+    linkDemoModules(project.root)
     return project.root
   }
 

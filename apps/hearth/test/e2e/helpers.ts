@@ -69,6 +69,19 @@ export function spawnHearth(
 }
 
 /**
+ * Gives a throwaway project the demo's dependencies: its own `node_modules` folder whose entries
+ * link to the demo's, so that what hearth writes there (its compiled config, in
+ * `node_modules/.cache/hearth`) stays in the throwaway project instead of the demo's install.
+ */
+export function linkDemoModules(root: string): void {
+  const modules = path.join(repoRoot, 'examples/demo/node_modules')
+  mkdirSync(path.join(root, 'node_modules'), { recursive: true })
+  for (const entry of readdirSync(modules)) {
+    if (entry !== '.cache') symlinkSync(path.join(modules, entry), path.join(root, 'node_modules', entry))
+  }
+}
+
+/**
  * A throwaway copy of `examples/<name>` (so tests never touch an example someone has running), with
  * a real `node_modules` folder in each of its packages (the root and every folder its workspace
  * globs list) whose entries are symlinks: a dependency on another package of the example points at

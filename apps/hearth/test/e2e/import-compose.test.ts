@@ -1,19 +1,10 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the Compose files and configs under test hold `${VAR}`
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { loadConfig } from '@hearth/environments'
 import { afterAll, describe, expect, it } from 'vitest'
-import { hearth, repoRoot } from './helpers.js'
+import { hearth, linkDemoModules, repoRoot } from './helpers.js'
 
 /**
  * `hearth import-compose` on three Compose files of different shapes (apps/hearth/test/fixtures/
@@ -33,7 +24,7 @@ function copyFixture(name: string): string {
   const root = mkdtempSync(path.join(os.tmpdir(), `hearth-e2e-compose-${name}-`))
   projects.push(root)
   cpSync(path.join(fixtures, name), root, { recursive: true })
-  symlinkSync(path.join(repoRoot, 'examples/demo/node_modules'), path.join(root, 'node_modules'))
+  linkDemoModules(root)
   return root
 }
 

@@ -5,7 +5,6 @@ import {
   readFileSync,
   readlinkSync,
   realpathSync,
-  symlinkSync,
   writeFileSync,
 } from 'node:fs'
 
@@ -13,7 +12,7 @@ import path from 'node:path'
 import { execa } from 'execa'
 import { afterAll, describe, expect, it } from 'vitest'
 import { REPEAT_WINDOW_MS } from '../../src/interrupts.js'
-import { hearth, processesOf, repoRoot, spawnHearth, writeProject } from './helpers.js'
+import { hearth, linkDemoModules, processesOf, repoRoot, spawnHearth, writeProject } from './helpers.js'
 
 /**
  * Ctrl-C as a terminal sends it: SIGINT to the whole foreground process group, so under `pnpm exec`
@@ -65,7 +64,7 @@ describe('Ctrl-C under a package manager', () => {
     projects.push(created)
     const root = created.root
     // vitest and the hearth bin, from the demo's install (the launchers look in node_modules/.bin).
-    symlinkSync(path.join(repoRoot, 'examples/demo/node_modules'), path.join(root, 'node_modules'))
+    linkDemoModules(root)
     mkdirSync(path.join(root, 'tests'))
     writeFileSync(path.join(root, 'tests/slow.test.ts'), SLOW_TEST)
     return root
