@@ -3,15 +3,10 @@ import { adminDatabaseOf, quoteIdent, quoteLiteral, templateOf, workerPatternOf 
 /**
  * Shell scripts that run inside the postgres container (`/bin/sh -c`), with the container's env
  * (POSTGRES_USER, POSTGRES_PASSWORD). They connect over TCP to 127.0.0.1 inside the container, like a
- * test would from outside: the official image's first start runs a temporary server on the Unix
- * socket only, which must not count as ready.
+ * test would from outside (the official image's first start runs a temporary server on the Unix
+ * socket only). Readiness is no script: hearth asks the published port from the host.
  */
 const CONNECT = 'export PGHOST=127.0.0.1 PGUSER="$POSTGRES_USER" PGPASSWORD="$POSTGRES_PASSWORD"'
-
-/** Readiness: a real query on the database the tests use. */
-export function readinessScript(): string {
-  return `${CONNECT}; exec psql -X -q -d "$POSTGRES_DB" -c 'SELECT 1' >/dev/null`
-}
 
 /**
  * The reset (the psql twin of `resetDatabase` in bin/lib/databases.mjs): worker databases dropped;

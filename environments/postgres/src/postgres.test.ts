@@ -64,20 +64,19 @@ describe('postgres()', () => {
     expect(db.outputs.password).toBe('p@ss:w/rd')
   })
 
-  it('is ready when a query answers, inside the container over TCP', () => {
+  it('is ready when the server accepts connections to its database, asked from the host (no docker exec)', () => {
     const db = validate({ db: postgres() }).services.db as NormalizedContainerService
     expect(db.readiness).toEqual({
-      type: 'command',
-      command: {
-        argv: [
-          '/bin/sh',
-          '-c',
-          `export PGHOST=127.0.0.1 PGUSER="$POSTGRES_USER" PGPASSWORD="$POSTGRES_PASSWORD"; exec psql -X -q -d "$POSTGRES_DB" -c 'SELECT 1' >/dev/null`,
-        ],
-      },
+      type: 'postgres',
+      port: 'pg',
+      user: 'postgres',
+      database: 'app',
       timeoutMs: 60_000,
-      intervalMs: 250,
+      intervalMs: 100,
     })
+    const shop = validate({ db: postgres({ user: 'shop', database: 'orders', readinessTimeoutMs: 5_000 }) })
+      .services.db as NormalizedContainerService
+    expect(shop.readiness).toMatchObject({ user: 'shop', database: 'orders', timeoutMs: 5_000 })
   })
 
   it('resets inside the container with a psql script', () => {

@@ -78,12 +78,10 @@ describe('redis()', () => {
         ],
         "pull": "missing",
         "readiness": {
-          "command": {
-            "shell": "reply=$(redis-cli ping 2>&1); [ "$reply" = PONG ] || { echo "$reply"; exit 1; }",
-          },
-          "intervalMs": 1000,
+          "intervalMs": 100,
+          "port": "redis",
           "timeoutMs": 60000,
-          "type": "command",
+          "type": "redis",
         },
         "reset": {
           "command": {
@@ -111,8 +109,11 @@ describe('redis()', () => {
     expect([service.image, service.pull]).toEqual(['hearth-test/redis:7', 'never'])
   })
 
-  it('never readies on a bare TCP connect (Docker’s proxy accepts before Redis listens)', () => {
-    expect(normalized(redis()).readiness.type).toBe('command')
+  it('never readies on a bare TCP connect (Docker’s proxy accepts before Redis listens): it asks PING from the host', () => {
+    const service = normalized(redis())
+    expect(service.readiness).toMatchObject({ type: 'redis', port: 'redis' })
+    // Where no engine answers, the process fallback is asked the same question.
+    expect(service.fallback?.readiness).toMatchObject({ type: 'redis', port: 'redis' })
   })
 
   it('has no fallback with fallback: false', () => {
@@ -154,13 +155,10 @@ describe('redis()', () => {
           },
         ],
         "readiness": {
-          "intervalMs": 1000,
-          "pattern": {
-            "flags": "",
-            "source": "^redis-stand-in: ready to accept connections",
-          },
+          "intervalMs": 100,
+          "port": "redis",
           "timeoutMs": 60000,
-          "type": "log",
+          "type": "redis",
         },
         "reset": {
           "command": {

@@ -25,6 +25,8 @@ import {
   type ProbeOptions,
   type ProbeResult,
   probeHttp,
+  probePostgres,
+  probeRedis,
   type ServiceIdentity,
 } from '@hearth/driver'
 import {
@@ -334,6 +336,15 @@ export class DockerDriver implements Driver {
           options.timeoutMs,
           options.signal,
         )
+      // Spoken through the port proxy, these see it hang up when nothing listens inside yet.
+      case 'postgres':
+        return probePostgres(LOOPBACK, portOf(instance, check.port), {
+          user: check.user,
+          database: check.database,
+          ...options,
+        })
+      case 'redis':
+        return probeRedis(LOOPBACK, portOf(instance, check.port), options)
       case 'log': {
         const pattern = compileLogPattern(check.pattern)
         for await (const line of this.logs(instance, options.signal ? { signal: options.signal } : {})) {

@@ -28,6 +28,8 @@ import {
   type ProbeOptions,
   type ProbeResult,
   probeHttp,
+  probePostgres,
+  probeRedis,
   probeTcp,
   type ServiceIdentity,
   writeJsonAtomic,
@@ -324,6 +326,14 @@ export class ProcessDriver implements Driver {
           options.timeoutMs,
           options.signal,
         )
+      case 'postgres':
+        return probePostgres(HOST, this.portOf(instance, check.port), {
+          user: check.user,
+          database: check.database,
+          ...options,
+        })
+      case 'redis':
+        return probeRedis(HOST, this.portOf(instance, check.port), options)
       case 'log': {
         const pattern = compileLogPattern(check.pattern)
         for await (const line of this.logs(instance)) {

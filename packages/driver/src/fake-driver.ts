@@ -53,8 +53,9 @@ export interface FakeBehaviour {
   exec?: (command: NormalizedCommand, env: Readonly<Record<string, string>>) => ExecResult
   /**
    * Listens for real: an HTTP server on 127.0.0.1 per port (answering 200), on the fixed `host`
-   * port or one the kernel picks, closed when the instance exits or stops. Its `tcp` and `http`
-   * probes then connect for real. Off by default: core's unit tests need no sockets.
+   * port or one the kernel picks, closed when the instance exits or stops. Its `tcp`, `http`,
+   * `postgres` and `redis` probes then connect for real (the last two as `tcp` does: the listener
+   * speaks HTTP only). Off by default: core's unit tests need no sockets.
    */
   listen?: boolean
   /**
@@ -294,19 +295,16 @@ export class FakeDriver implements Driver {
       ok = record.logs.some((line) => pattern.test(line))
       detail = ok ? 'pattern seen' : `no line matches /${check.pattern.source}/`
     }
-    if (ok && behaviour.listen && (check.type === 'tcp' || check.type === 'http')) {
+    if (
+      ok &&
+      behaviour.listen &&
+      (check.type === 'tcp' || check.type === 'http' || check.type === 'postgres' || check.type === 'redis')
+    ) {
       const port = instance.ports[check.port]
       const result =
         port === undefined
           ? { ok: false, detail: `${instance.identity.service} has no port named ${check.port}` }
-          : check.type === 'tcp'
-            ? await probeTcp(HOST, port, options.timeoutMs, options.signal)
-            : await probeHttp(
-                `http://${HOST}:${port}${check.path}`,
-                check.status,
-                options.timeoutMs,
-                options.signal,
-              )
+          : await this.probePort(check, port, options)
       ok = result.ok
       detail = result.detail
     }
@@ -317,6 +315,28 @@ export class FakeDriver implements Driver {
     }
     this.runtime.events.push({ type: 'probe', service: instance.identity.service, at: this.clock(), ok })
     return { ok, detail }
+  }
+
+  /** A port check against what listens there for real (`listen`), as the real drivers probe it. */
+  private probePort(
+    check: Extract<AtomicReadiness, { type: 'tcp' | 'http' | 'postgres' | 'redis' }>,
+    port: number,
+    options: ProbeOptions,
+  ): Promise<ProbeResult> {
+    switch (check.type) {
+      // Its listeners speak HTTP only: a protocol check is a connect to the port, as `tcp` is.
+      case 'tcp':
+      case 'postgres':
+      case 'redis':
+        return probeTcp(HOST, port, options.timeoutMs, options.signal)
+      case 'http':
+        return probeHttp(
+          `http://${HOST}:${port}${check.path}`,
+          check.status,
+          options.timeoutMs,
+          options.signal,
+        )
+    }
   }
 
   async *logs(instance: Instance, options: LogOptions = {}): AsyncIterable<LogLine> {

@@ -15,6 +15,8 @@ export { FakeDriver, FakeRuntime } from './fake-driver.js'
 export type { LabelKey, Labels } from './labels.js'
 export { LABELS, labelEnvName, labelFromEnvName } from './labels.js'
 export { compileLogPattern, probeHttp, probeTcp } from './probes.js'
+export type { PostgresProbeOptions, ProtocolProbeOptions } from './protocol-probes.js'
+export { probePostgres, probeRedis } from './protocol-probes.js'
 export type {
   AtomicReadiness,
   Driver,

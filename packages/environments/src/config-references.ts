@@ -251,7 +251,7 @@ function checkReadinessPorts(
   if (check === null) return
   const port = check.port
   if (
-    (check.type === 'tcp' || check.type === 'http') &&
+    (check.type === 'tcp' || check.type === 'http' || check.type === 'postgres' || check.type === 'redis') &&
     typeof port === 'string' &&
     port.trim() !== '' &&
     !portNames.includes(port)

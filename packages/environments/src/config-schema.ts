@@ -299,8 +299,37 @@ const envName = key(
 
 const ALL_FIX = 'list at least one check: ready.all(ready.tcp("pg"), ready.log(/ready/))'
 
+/**
+ * A readiness check as written: a Postgres check's `user` and `database` are null until the
+ * service's env fills them in (`resolveReadiness`).
+ */
+type ReadinessDraft =
+  | Exclude<NormalizedReadiness, { type: 'postgres' } | { type: 'all' }>
+  | (Omit<Extract<NormalizedReadiness, { type: 'postgres' }>, 'user' | 'database'> & {
+      user: string | null
+      database: string | null
+    })
+  | (Omit<Extract<NormalizedReadiness, { type: 'all' }>, 'checks'> & { checks: readonly ReadinessDraft[] })
+
+/**
+ * Fills in what a check leaves to the service: a Postgres check's user and database, as the
+ * official image (`POSTGRES_USER`, `POSTGRES_DB`) and libpq (`PGUSER`, `PGDATABASE`) name them,
+ * else libpq's defaults. A value that is still a template is not a name the server knows.
+ */
+function resolveReadiness(check: ReadinessDraft, env: Readonly<Record<string, string>>): NormalizedReadiness {
+  if (check.type === 'all')
+    return { ...check, checks: check.checks.map((item) => resolveReadiness(item, env)) }
+  if (check.type !== 'postgres') return check
+  const fromEnv = (...names: string[]): string | null =>
+    names
+      .map((name) => env[name])
+      .find((value) => value !== undefined && value !== '' && !value.includes('{{')) ?? null
+  const user = check.user ?? fromEnv('POSTGRES_USER', 'PGUSER') ?? 'postgres'
+  return { ...check, user, database: check.database ?? fromEnv('POSTGRES_DB', 'PGDATABASE') ?? user }
+}
+
 /** Readiness checks; only containers have an engine healthcheck. */
-function readiness(containers: boolean): z.ZodType<NormalizedReadiness> {
+function readiness(containers: boolean): z.ZodType<ReadinessDraft> {
   const timing = {
     timeoutMs: positiveWhole().default(DEFAULTS.readinessTimeoutMs),
     intervalMs: positiveWhole().default(DEFAULTS.readinessIntervalMs),
@@ -363,13 +392,24 @@ function readiness(containers: boolean): z.ZodType<NormalizedReadiness> {
     : z.literal('healthcheck').refine(() => false, {
         error: say(
           'only containers have an engine healthcheck',
-          'use ready.tcp, ready.http, ready.log or ready.command',
+          'use ready.tcp, ready.http, ready.postgres, ready.redis, ready.log or ready.command',
         ),
       })
-  const check: z.ZodType<NormalizedReadiness> = z.discriminatedUnion(
+  const check: z.ZodType<ReadinessDraft> = z.discriminatedUnion(
     'type',
     [
       strict({ type: z.literal('tcp'), port: portName, ...timing }, what),
+      strict(
+        {
+          type: z.literal('postgres'),
+          port: portName,
+          user: orNull(nonEmpty()),
+          database: orNull(nonEmpty()),
+          ...timing,
+        },
+        what,
+      ),
+      strict({ type: z.literal('redis'), port: portName, ...timing }, what),
       strict(
         {
           type: z.literal('http'),
@@ -421,7 +461,7 @@ function readiness(containers: boolean): z.ZodType<NormalizedReadiness> {
     {
       error: tagged(
         'type',
-        ['tcp', 'http', 'log', 'command', 'healthcheck', 'all'],
+        ['tcp', 'http', 'postgres', 'redis', 'log', 'command', 'healthcheck', 'all'],
         what,
         'use a helper such as ready.http("http", "/health")',
       ),
@@ -567,11 +607,15 @@ const processFields = {
 
 /** A process with ports is ready when the first accepts a connection. */
 function withProcessReadiness<
-  T extends { readiness?: NormalizedReadiness | undefined; ports: NormalizedPort[] },
->(service: T) {
+  T extends {
+    readiness?: ReadinessDraft | undefined
+    env: Readonly<Record<string, string>>
+    ports: NormalizedPort[]
+  },
+>(service: T): Omit<T, 'readiness'> & { readiness: NormalizedReadiness } {
   const first = service.ports[0]
   const readiness: NormalizedReadiness =
-    service.readiness ??
+    (service.readiness && resolveReadiness(service.readiness, service.env)) ??
     (first === undefined
       ? NONE
       : { type: 'tcp', port: first.name, timeoutMs: NONE.timeoutMs, intervalMs: NONE.intervalMs })
@@ -682,7 +726,8 @@ const containerService = strict(
       // A TCP connect through Docker's port proxy succeeds before the service listens, so
       // containers get no implicit TCP check.
       readiness:
-        service.readiness ?? (service.healthcheck === null ? NONE : { ...NONE, type: 'healthcheck' }),
+        (service.readiness && resolveReadiness(service.readiness, service.env)) ??
+        (service.healthcheck === null ? NONE : { ...NONE, type: 'healthcheck' }),
       fallback: service.fallback === null ? null : { ...service.fallback, dependsOn: service.dependsOn },
     }),
   )

@@ -864,6 +864,9 @@ const badConfigs: BadCase[] = [
       k: proc({ readiness: 'tcp' }),
       l: proc({ ports: { http: {} }, readiness: { type: 'http', port: 'http', status: [] } }),
       m: proc({ readiness: { type: 'all', checks: ready.tcp('http') } }),
+      n: proc({ ports: { pg: {} }, readiness: { type: 'postgres', port: 'db', user: '' } }),
+      o: proc({ ports: { redis: {} }, readiness: ready.redis('cache') }),
+      p: proc({ ports: { pg: {} }, readiness: { type: 'postgres', port: 'pg', password: 'secret' } }),
     }),
     issues: [
       issue(`${S}.a.readiness.port`, 'unknown port "htp"', 'use one of "http"'),
@@ -879,7 +882,7 @@ const badConfigs: BadCase[] = [
       issue(
         `${S}.e.readiness.type`,
         'only containers have an engine healthcheck',
-        'use ready.tcp, ready.http, ready.log or ready.command',
+        'use ready.tcp, ready.http, ready.postgres, ready.redis, ready.log or ready.command',
       ),
       issue(
         `${S}.f.readiness.checks`,
@@ -888,7 +891,7 @@ const badConfigs: BadCase[] = [
       ),
       issue(
         `${S}.g.readiness.type`,
-        'expected one of "tcp", "http", "log", "command", "healthcheck", "all", got "htp"',
+        'expected one of "tcp", "http", "postgres", "redis", "log", "command", "healthcheck", "all", got "htp"',
         'did you mean "http"?',
       ),
       issue(
@@ -926,6 +929,18 @@ const badConfigs: BadCase[] = [
         `${S}.m.readiness.checks`,
         'expected an array of checks, got an object',
         'list at least one check: ready.all(ready.tcp("pg"), ready.log(/ready/))',
+      ),
+      issue(
+        `${S}.n.readiness.user`,
+        'must not be empty',
+        'give environments.backend.services.n.readiness.user a value',
+      ),
+      issue(`${S}.n.readiness.port`, 'unknown port "db"', 'use one of "pg"'),
+      issue(`${S}.o.readiness.port`, 'unknown port "cache"', 'use one of "redis"'),
+      issue(
+        `${S}.p.readiness.password`,
+        'unknown field "password"',
+        'remove it; the fields here are type, port, user, database, timeoutMs, intervalMs',
       ),
     ],
   },
@@ -1459,6 +1474,55 @@ describe('validateConfig: good configs', () => {
         { type: 'command', command: { shell: 'true' }, ...timing },
       ],
       ...timing,
+    })
+    expect(readinessOf(ready.redis('http', { intervalMs: 100 }))).toEqual({
+      type: 'redis',
+      port: 'http',
+      timeoutMs: 60_000,
+      intervalMs: 100,
+    })
+  })
+
+  it("takes a Postgres check's user and database from the check, else the service's env, else libpq's defaults", () => {
+    const timing = { timeoutMs: 60_000, intervalMs: 1000 }
+    const readinessOf = (readiness: unknown, env: Record<string, string> = {}) =>
+      serviceOf(cfg({ svc: pg({ ports: { pg: 5432 }, env, readiness }) })).readiness
+    expect(
+      readinessOf(ready.postgres('pg', { user: 'shop', database: 'orders' }), { POSTGRES_USER: 'x' }),
+    ).toEqual({ type: 'postgres', port: 'pg', user: 'shop', database: 'orders', ...timing })
+    expect(readinessOf(ready.postgres('pg'), { POSTGRES_USER: 'shop', POSTGRES_DB: 'orders' })).toMatchObject(
+      {
+        user: 'shop',
+        database: 'orders',
+      },
+    )
+    expect(readinessOf(ready.postgres('pg'), { PGUSER: 'reader', PGDATABASE: 'reports' })).toMatchObject({
+      user: 'reader',
+      database: 'reports',
+    })
+    // libpq's defaults: the database is named after the user. A template is no name the server knows.
+    expect(readinessOf(ready.postgres('pg'), { POSTGRES_USER: '{{host}}' })).toMatchObject({
+      user: 'postgres',
+      database: 'postgres',
+    })
+    expect(readinessOf(ready.postgres('pg'), { POSTGRES_USER: 'shop' })).toMatchObject({
+      user: 'shop',
+      database: 'shop',
+    })
+    // Also inside `all`, and for a process.
+    expect(
+      serviceOf(
+        cfg({
+          svc: proc({
+            ports: { pg: {} },
+            env: { PGUSER: 'app' },
+            readiness: ready.all(ready.postgres('pg'), ready.log(/ready/)),
+          }),
+        }),
+      ).readiness,
+    ).toMatchObject({
+      type: 'all',
+      checks: [{ type: 'postgres', user: 'app', database: 'app' }, { type: 'log' }],
     })
   })
 

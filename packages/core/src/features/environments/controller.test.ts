@@ -152,9 +152,9 @@ describe('EnvironmentController', () => {
       true,
     ])
     expect(state.services['backend/api']?.status).toBe('ready')
-    // 50 + 75 + 112 ms of backoff between api's probes: well under the 1 s a fixed interval would
+    // 10 + 15 + 22.5 ms of backoff between api's probes: well under the 1 s a fixed interval would
     // take. (The long sleeps are the job's timeout, raced against its exit.)
-    expect(sleeps.filter((ms) => ms < 1_000)).toEqual([50, 75, 112.5])
+    expect(sleeps.filter((ms) => ms < 1_000)).toEqual([10, 15, 22.5])
     await session.close()
   })
 

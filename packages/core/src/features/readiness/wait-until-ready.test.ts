@@ -80,8 +80,8 @@ describe('waitUntilReady', () => {
     expect(clock.sleeps).toEqual([])
   })
 
-  it('backs off from 50 ms by half each time, up to intervalMs', async () => {
-    const { driver, probe, clock, options } = setup(new FakeDriver().behave('db', { failingProbes: 10 }))
+  it('backs off from 10 ms by half each time, up to intervalMs', async () => {
+    const { driver, probe, clock, options } = setup(new FakeDriver().behave('db', { failingProbes: 13 }))
     const instance = await started(driver)
     const outcome = await waitUntilReady(
       driver,
@@ -89,24 +89,25 @@ describe('waitUntilReady', () => {
       tcp({ timeoutMs: 60_000, intervalMs: 1_000 }),
       options,
     )
-    expect(outcome).toEqual({ ready: true, attempts: 11 })
-    expect(FIRST_PROBE_INTERVAL_MS).toBe(50)
+    expect(outcome).toEqual({ ready: true, attempts: 14 })
+    expect(FIRST_PROBE_INTERVAL_MS).toBe(10)
     expect(clock.sleeps).toEqual([
-      50, 75, 112.5, 168.75, 253.125, 379.6875, 569.53125, 854.296875, 1_000, 1_000,
+      10, 15, 22.5, 33.75, 50.625, 75.9375, 113.90625, 170.859375, 256.2890625, 384.43359375, 576.650390625,
+      864.9755859375, 1_000,
     ])
     // One attempt never waits longer than 5 s, whatever time is left.
     expect(probe.mock.calls.map(([, , probeOptions]) => probeOptions.timeoutMs)).toEqual(
-      Array(11).fill(5_000),
+      Array(14).fill(5_000),
     )
   })
 
   it('caps the backoff at a small intervalMs', async () => {
-    const { driver, clock, options } = setup(new FakeDriver().behave('db', { failingProbes: 4 }))
+    const { driver, clock, options } = setup(new FakeDriver().behave('db', { failingProbes: 8 }))
     const instance = await started(driver)
     expect(
       await waitUntilReady(driver, instance, tcp({ timeoutMs: 10_000, intervalMs: 100 }), options),
-    ).toEqual({ ready: true, attempts: 5 })
-    expect(clock.sleeps).toEqual([50, 75, 100, 100])
+    ).toEqual({ ready: true, attempts: 9 })
+    expect(clock.sleeps).toEqual([10, 15, 22.5, 33.75, 50.625, 75.9375, 100, 100])
   })
 
   it('makes its last probe at the deadline, then gives up with the last detail', async () => {
@@ -118,13 +119,14 @@ describe('waitUntilReady', () => {
       tcp({ timeoutMs: 300, intervalMs: 1_000 }),
       options,
     )
-    expect(outcome).toEqual({ ready: false, attempts: 5, detail: 'tcp check failed (attempt 5)' })
-    // Probes at 0, 50, 125 and 237.5 ms, and a last one at the 300 ms deadline (not at 406.25 ms).
-    expect(clock.sleeps).toEqual([50, 75, 112.5, 62.5])
+    expect(outcome).toEqual({ ready: false, attempts: 8, detail: 'tcp check failed (attempt 8)' })
+    // Probes at 0, 10, 25, 47.5, 81.25, 131.875 and 207.8125 ms, and a last one at the 300 ms
+    // deadline (not at 321.71875 ms).
+    expect(clock.sleeps).toEqual([10, 15, 22.5, 33.75, 50.625, 75.9375, 92.1875])
     expect(clock.now()).toBe(300)
     // Each attempt may take what is left of the timeout, but at least 100 ms.
     expect(probe.mock.calls.map(([, , probeOptions]) => probeOptions.timeoutMs)).toEqual([
-      300, 250, 175, 100, 100,
+      300, 290, 275, 252.5, 218.75, 168.125, 100, 100,
     ])
   })
 
@@ -169,7 +171,7 @@ describe('waitUntilReady', () => {
       ...options,
       onAttempt,
     })
-    expect(onAttempt.mock.calls.map(([attempts]) => attempts)).toEqual([1, 2, 3, 4, 5])
+    expect(onAttempt.mock.calls.map(([attempts]) => attempts)).toEqual([1, 2, 3, 4, 5, 6, 7, 8])
   })
 
   it("does not probe again a check of 'all' that passed", async () => {
@@ -197,7 +199,7 @@ describe('waitUntilReady', () => {
     const outcome = await waitUntilReady(driver, instance, readiness, options)
     expect(outcome).toEqual({ ready: true, attempts: 2 })
     expect(probe.mock.calls.map(([, check]) => check.type)).toEqual(['tcp', 'log', 'tcp'])
-    expect(clock.sleeps).toEqual([50])
+    expect(clock.sleeps).toEqual([10])
   })
 
   it("reports the failing check's detail for 'all'", async () => {
@@ -213,10 +215,10 @@ describe('waitUntilReady', () => {
         { type: 'log', pattern: { source: 'never printed', flags: '' }, timeoutMs: 100, intervalMs: 1_000 },
       ],
     }
-    // Probes at 0 and 50 ms, and the last at the 100 ms deadline.
+    // Probes at 0, 10, 25, 47.5 and 81.25 ms, and the last at the 100 ms deadline.
     expect(await waitUntilReady(driver, instance, readiness, options)).toEqual({
       ready: false,
-      attempts: 3,
+      attempts: 6,
       detail: 'no line matches /never printed/',
     })
   })
