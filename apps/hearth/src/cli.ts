@@ -1,19 +1,4 @@
-import { isDriverError } from '@hearth/driver'
-import { isConfigError, maskUrlPasswords } from '@hearth/environments'
 import { type CommandSpec, formatCommandHelp, type ParsedArgs, parseCommandArgs, UsageError } from './args.js'
-import { affectedSpec, runAffected } from './commands/affected.js'
-import { ciSpec, runCi } from './commands/ci.js'
-import { devSpec, runDev } from './commands/dev.js'
-import { downSpec, runDown } from './commands/down.js'
-import { gcSpec, runGc } from './commands/gc.js'
-import { importComposeSpec, runImportCompose } from './commands/import-compose.js'
-import { initSpec, runInit } from './commands/init.js'
-import { mergeReportsSpec, runMergeReports } from './commands/merge-reports.js'
-import { planSpec, runPlan } from './commands/plan.js'
-import { runStatus, statusSpec } from './commands/status.js'
-import { runTimings, timingsSpec } from './commands/timings.js'
-import { runUp, upSpec } from './commands/up.js'
-import { failureOf } from './failures.js'
 import { type Interrupts, listenForInterrupts } from './interrupts.js'
 import { errStyle, type Io, println, processIo } from './io.js'
 import { VERSION } from './version.js'
@@ -23,25 +8,72 @@ interface Command {
   run(args: ParsedArgs, io: Io, interrupts: Interrupts): Promise<number>
 }
 
-const COMMANDS: Readonly<Record<string, Command>> = {
-  init: { spec: initSpec, run: runInit },
-  'import-compose': { spec: importComposeSpec, run: runImportCompose },
-  up: { spec: upSpec, run: runUp },
-  down: { spec: downSpec, run: runDown },
-  status: { spec: statusSpec, run: runStatus },
-  gc: { spec: gcSpec, run: runGc },
-  dev: { spec: devSpec, run: runDev },
-  ci: { spec: ciSpec, run: runCi },
-  affected: { spec: affectedSpec, run: runAffected },
-  plan: { spec: planSpec, run: runPlan },
-  'merge-reports': { spec: mergeReportsSpec, run: runMergeReports },
-  timings: { spec: timingsSpec, run: runTimings },
+/**
+ * Each command's module, loaded when that command runs: `hearth status` never loads the test
+ * runner, the reporters, the sharding planner or the Compose converter of the others.
+ */
+const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
+  init: async () => {
+    const { initSpec: spec, runInit: run } = await import('./commands/init.js')
+    return { spec, run }
+  },
+  'import-compose': async () => {
+    const { importComposeSpec: spec, runImportCompose: run } = await import('./commands/import-compose.js')
+    return { spec, run }
+  },
+  up: async () => {
+    const { upSpec: spec, runUp: run } = await import('./commands/up.js')
+    return { spec, run }
+  },
+  down: async () => {
+    const { downSpec: spec, runDown: run } = await import('./commands/down.js')
+    return { spec, run }
+  },
+  status: async () => {
+    const { statusSpec: spec, runStatus: run } = await import('./commands/status.js')
+    return { spec, run }
+  },
+  gc: async () => {
+    const { gcSpec: spec, runGc: run } = await import('./commands/gc.js')
+    return { spec, run }
+  },
+  dev: async () => {
+    const { devSpec: spec, runDev: run } = await import('./commands/dev.js')
+    return { spec, run }
+  },
+  ci: async () => {
+    const { ciSpec: spec, runCi: run } = await import('./commands/ci.js')
+    return { spec, run }
+  },
+  affected: async () => {
+    const { affectedSpec: spec, runAffected: run } = await import('./commands/affected.js')
+    return { spec, run }
+  },
+  plan: async () => {
+    const { planSpec: spec, runPlan: run } = await import('./commands/plan.js')
+    return { spec, run }
+  },
+  'merge-reports': async () => {
+    const { mergeReportsSpec: spec, runMergeReports: run } = await import('./commands/merge-reports.js')
+    return { spec, run }
+  },
+  timings: async () => {
+    const { timingsSpec: spec, runTimings: run } = await import('./commands/timings.js')
+    return { spec, run }
+  },
+}
+
+/** The loader of the command called `name` (`hearth toString` is no command either). */
+function loaderOf(name: string): (() => Promise<Command>) | undefined {
+  return Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined
 }
 
 /** Exit code for a failure inside hearth itself (a bug), apart from the documented ones. */
 export const EXIT_INTERNAL = 70
 
-export function generalHelp(): string {
+/** The general help: every command's summary (the one place that loads them all). */
+export async function generalHelp(): Promise<string> {
+  const commands = await Promise.all(Object.values(COMMANDS).map((load) => load()))
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length)) + 2
   return [
     'hearth keeps test environments warm and reruns only the integration tests a change affects.',
@@ -49,7 +81,7 @@ export function generalHelp(): string {
     'Usage: hearth <command> [options]',
     '',
     'Commands:',
-    ...Object.values(COMMANDS).map(({ spec }) => `  ${spec.name.padEnd(width)}${spec.summary}`),
+    ...commands.map(({ spec }) => `  ${spec.name.padEnd(width)}${spec.summary}`),
     '',
     'Options:',
     '  -h, --help     Show help (also `hearth <command> --help`)',
@@ -70,16 +102,16 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       return 0
     }
     if (name === '--help' || name === '-h' || name === 'help') {
-      const topic = name === 'help' && rest[0] !== undefined ? COMMANDS[rest[0]] : undefined
-      io.stdout.write(topic === undefined ? generalHelp() : formatCommandHelp(topic.spec))
+      const topic = name === 'help' && rest[0] !== undefined ? loaderOf(rest[0]) : undefined
+      io.stdout.write(topic === undefined ? await generalHelp() : formatCommandHelp((await topic()).spec))
       return 0
     }
     if (name === undefined) {
-      io.stderr.write(generalHelp())
+      io.stderr.write(await generalHelp())
       return 2
     }
-    const command = COMMANDS[name]
-    if (command === undefined) {
+    const load = loaderOf(name)
+    if (load === undefined) {
       const known = Object.keys(COMMANDS)
       const guess = known.find((candidate) => candidate.startsWith(name.slice(0, 2)))
       throw new UsageError(
@@ -89,6 +121,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
           : `did you mean \`hearth ${guess}\`? Commands: ${known.join(', ')}`,
       )
     }
+    const command = await load()
     const args = parseCommandArgs(command.spec, rest)
     if (args.values.help === true) {
       io.stdout.write(formatCommandHelp(command.spec))
@@ -103,11 +136,17 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       interrupts.close()
     }
   } catch (error) {
-    return reportError(error, io, verbose)
+    return await reportError(error, io, verbose)
   }
 }
 
-function reportError(error: unknown, io: Io, verbose: boolean): number {
+async function reportError(error: unknown, io: Io, verbose: boolean): Promise<number> {
+  // Loaded for errors only: `hearth --version` and a command's --help load no package of hearth's.
+  const [{ failureOf }, { isDriverError }, { isConfigError, maskUrlPasswords }] = await Promise.all([
+    import('./failures.js'),
+    import('@hearth/driver'),
+    import('@hearth/environments'),
+  ])
   const style = errStyle(io)
   const failed = failureOf(error)
   // No session to know the secrets by: a URL's password, at least, is never printed.

@@ -74,11 +74,13 @@ export interface TestOptions {
 
 /**
  * Loads the config and opens a session on it with the real drivers and, when asked, the project's
- * own Vitest as its test runner (close it with the session's `close`).
+ * own Vitest as its test runner (close it with the session's `close`). A command that only reads
+ * the workspace (`affected`, `plan`) asks for no drivers: it never loads dockerode.
  */
 export async function openSession(
   options: GlobalOptions,
   tests?: TestOptions,
+  { drivers: wantDrivers = true }: { drivers?: boolean } = {},
 ): Promise<{
   config: NormalizedConfig
   session: Session
@@ -95,7 +97,7 @@ export async function openSession(
   let graphOf: Session['importGraph'] = () => Promise.reject(new Error('the session is not open yet'))
   let drivers: Driver[]
   try {
-    drivers = await createDrivers(stateDir)
+    drivers = wantDrivers ? await createDrivers(stateDir) : []
   } catch (error) {
     await runner?.close()
     throw error

@@ -1,5 +1,3 @@
-export type { MatchedFiles, ReportedFile } from './junit.js'
-export { matchReportedFiles, parseJunitTimings } from './junit.js'
 export type {
   PlanFile,
   PlannedEnvironment,

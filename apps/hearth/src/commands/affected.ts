@@ -37,7 +37,11 @@ export async function runAffected(args: ParsedArgs, io: Io): Promise<number> {
   if (since !== null && args.operands.length > 0) {
     throw new UsageError('give changed files or --since, not both', 'drop the files, or drop --since')
   }
-  const { config, session, close } = await openSession(globalOptions(args), { mode: 'once' })
+  const { config, session, close } = await openSession(
+    globalOptions(args),
+    { mode: 'once' },
+    { drivers: false },
+  )
   try {
     const files = await session.discoverTests()
     const changed =

@@ -90,7 +90,11 @@ export async function runPlan(args: ParsedArgs, io: Io): Promise<number> {
   const format = parseFormat(args.values.format)
   const since = typeof args.values.since === 'string' ? args.values.since : null
   const include = typeof args.values.include === 'string' ? args.values.include : GITLAB_INCLUDE
-  const { config, session, close } = await openSession(globalOptions(args), { mode: 'once' })
+  const { config, session, close } = await openSession(
+    globalOptions(args),
+    { mode: 'once' },
+    { drivers: false },
+  )
   let planFile: PlanFile
   let fits = true
   try {

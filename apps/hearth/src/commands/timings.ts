@@ -2,13 +2,8 @@ import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { writeFileAtomic } from '@hearth/driver'
 import { formatDuration } from '@hearth/environments'
-import {
-  matchReportedFiles,
-  parseJunitTimings,
-  recordTimings,
-  serializeTimingHistory,
-  type TimingHistory,
-} from '@hearth/sharding'
+import { recordTimings, serializeTimingHistory, type TimingHistory } from '@hearth/sharding'
+import { matchReportedFiles, parseJunitTimings } from '@hearth/sharding/junit'
 import { type CommandSpec, type ParsedArgs, UsageError } from '../args.js'
 import { displayPath, type Io, outStyle, println } from '../io.js'
 import { readTimingHistory, timingsFile } from '../shards.js'

@@ -90,6 +90,35 @@ function traced(
   })
 }
 
+/** The command modules of hearth's CLI a process loaded, by name. */
+function commandsIn(modules: readonly string[]): string[] {
+  const names = modules.flatMap(
+    (url) => /\/apps\/hearth\/dist\/commands\/([a-z-]+)\.js$/.exec(url)?.[1] ?? [],
+  )
+  return [...new Set(names)].filter((name) => COMMANDS.includes(name)).sort()
+}
+
+const COMMANDS = [
+  'init',
+  'import-compose',
+  'up',
+  'down',
+  'status',
+  'gc',
+  'dev',
+  'ci',
+  'affected',
+  'plan',
+  'merge-reports',
+  'timings',
+]
+
+/** A package of node_modules, hoisted or in pnpm's store: `/node_modules/<name>/`. */
+function fromPackage(name: string): RegExp {
+  const escaped = name.replace(/[/.]/g, (char) => `\\${char}`)
+  return new RegExp(`/node_modules/(?:\\.pnpm/[^/]+/node_modules/)?${escaped}/`)
+}
+
 const UI =
   /\/node_modules\/(?:\.pnpm\/[^/]+\/node_modules\/)?(?:ink|react|react-reconciler|@inkjs\/[^/]+)\/|\/dist\/tui\//
 
@@ -108,16 +137,25 @@ describe('the headless commands', () => {
   })
 
   it.each([
-    ['ci --help', ['ci', '--help']],
-    ['up --help', ['up', '--help']],
-    ['status --help', ['status', '--help']],
-    ['dev --help', ['dev', '--help']],
-  ])('`hearth %s` loads no React nor Ink', async (_name, args) => {
+    ['ci --help', ['ci', '--help'], 'ci'],
+    ['up --help', ['up', '--help'], 'up'],
+    ['status --help', ['status', '--help'], 'status'],
+    ['dev --help', ['dev', '--help'], 'dev'],
+  ])('`hearth %s` loads its own command alone, and no React nor Ink', async (_name, args, command) => {
     const { code, modules } = await traced([bin, ...args], work)
     expect(code).toBe(0)
     expect(modules.some((url) => url.endsWith('/apps/hearth/dist/cli.js'))).toBe(true)
-    expect(modules.some((url) => url.endsWith('/apps/hearth/dist/commands/dev.js'))).toBe(true)
+    expect(commandsIn(modules)).toEqual([command])
     expect(modules.filter((url) => UI.test(url))).toEqual([])
+  })
+
+  it('`hearth --version` loads none of the commands nor any package', async () => {
+    const { code, modules, stdout } = await traced([bin, '--version'], work)
+    expect(code).toBe(0)
+    expect(stdout).toMatch(/^\d+\.\d+\.\d+/)
+    expect(modules.some((url) => url.endsWith('/apps/hearth/dist/cli.js'))).toBe(true)
+    expect(commandsIn(modules)).toEqual([])
+    expect(modules.filter((url) => /\/node_modules\/|\/packages\//.test(url))).toEqual([])
   })
 
   it('`hearth status` on a project loads no React nor Ink', async () => {
@@ -132,6 +170,59 @@ describe('the headless commands', () => {
     expect(modules.some((url) => url.includes('/dist/commands/status.js'))).toBe(true)
     expect(modules.filter((url) => UI.test(url))).toEqual([])
   }, 60_000)
+
+  it('`hearth affected` and `hearth plan` load no Docker client, no watcher and no UI; `status` no test runner', async () => {
+    const project = path.join(work, 'workspace-project')
+    mkdirSync(path.join(project, 'src'), { recursive: true })
+    mkdirSync(path.join(project, 'node_modules'))
+    symlinkSync(
+      realpathSync(path.join(repoRoot, 'node_modules/vitest')),
+      path.join(project, 'node_modules/vitest'),
+    )
+    writeFileSync(path.join(project, 'package.json'), '{ "name": "quiet", "type": "module" }\n')
+    writeFileSync(
+      path.join(project, 'hearth.config.mjs'),
+      "export default { project: 'quiet', environments: [], tests: [{ name: 'unit', include: ['src/**/*.test.js'] }] }\n",
+    )
+    writeFileSync(
+      path.join(project, 'vitest.config.js'),
+      "export default { test: { include: ['src/**/*.test.js'] } }\n",
+    )
+    writeFileSync(path.join(project, 'src/sum.js'), 'export const sum = (a, b) => a + b\n')
+    writeFileSync(
+      path.join(project, 'src/sum.test.js'),
+      "import { expect, it } from 'vitest'\nimport { sum } from './sum.js'\nit('adds', () => expect(sum(1, 2)).toBe(3))\n",
+    )
+    const unused = [
+      fromPackage('dockerode'),
+      fromPackage('docker-modem'),
+      /\/packages\/driver-docker\//,
+      fromPackage('chokidar'),
+      fromPackage('fast-xml-parser'),
+    ]
+    const affected = await traced([bin, 'affected', 'src/sum.js'], project)
+    expect(affected.code).toBe(0)
+    expect(affected.stdout).toContain('src/sum.test.js')
+    const plan = await traced([bin, 'plan', '--shards', '2'], project)
+    expect(plan.code).toBe(0)
+    for (const run of [affected, plan]) {
+      expect(run.modules.some((url) => url.includes('/packages/affected/'))).toBe(true)
+      expect(
+        run.modules.filter((url) => unused.some((pattern) => pattern.test(url)) || UI.test(url)),
+      ).toEqual([])
+    }
+    const status = await traced([bin, 'status'], project)
+    expect(status.code).toBe(0)
+    expect(commandsIn(status.modules)).toEqual(['status'])
+    const notForStatus = [
+      fromPackage('vitest'),
+      /\/packages\/vitest\/dist\/test-runner\.js$/,
+      ...unused.slice(3),
+    ]
+    expect(
+      status.modules.filter((url) => notForStatus.some((pattern) => pattern.test(url)) || UI.test(url)),
+    ).toEqual([])
+  }, 120_000)
 
   it('`hearth dev` off a terminal (the line view) loads no React nor Ink', async () => {
     const project = path.join(work, 'dev-project')

@@ -1,6 +1,6 @@
 import path from 'node:path'
 import { lookupIn, type NormalizedConfig, renderTemplate } from '@hearth/environments'
-import { testEnvironment } from '@hearth/vitest'
+import { testEnvironment } from '@hearth/vitest/test-environment'
 import picomatch from 'picomatch'
 import { relativePath } from '../../paths.js'
 import type { HearthState } from '../../store/state.js'

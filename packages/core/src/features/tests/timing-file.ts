@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { writeFileAtomic } from '@hearth/driver'
-import { parseTimingHistory, recordTimings, serializeTimingHistory } from '@hearth/sharding'
+import { parseTimingHistory, recordTimings, serializeTimingHistory } from '@hearth/sharding/timing-history'
 import type { TimingRecorder } from './controller.js'
 
 function expectations(files: Readonly<Record<string, { estimateMs: number }>>): Record<string, number> {

@@ -1,7 +1,7 @@
 import path from 'node:path'
 import type { ImportGraph } from '@hearth/affected'
 import type { NormalizedConfig } from '@hearth/environments'
-import { type FSWatcher, watch } from 'chokidar'
+import type { FSWatcher } from 'chokidar'
 import picomatch from 'picomatch'
 import type { Clock } from '../../clock.js'
 import { relativePath } from '../../paths.js'
@@ -97,6 +97,8 @@ export class WatchController implements Controller {
       const relative = path.relative(root, file)
       return relative.split(path.sep).some((part) => WATCH_IGNORED.includes(part))
     }
+    // Loaded here: only `hearth dev` watches, and the other commands need not load chokidar.
+    const { watch } = await import('chokidar')
     const watcher = watch(root, { ignored, ignoreInitial: true, persistent: true })
     this.watcher = watcher
     for (const event of ['add', 'change', 'unlink'] as const) {
