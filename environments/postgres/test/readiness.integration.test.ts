@@ -11,7 +11,8 @@ import { probeUntilReady, specOf } from './probing.js'
  * `ready.postgres` under the process driver, against a real server: the embedded PostgreSQL that
  * the preset falls back to, started by its own script. No Docker.
  */
-describe('ready.postgres against the embedded PostgreSQL (process driver)', () => {
+// initdb and a server start on a machine that may run at load 12: a limit for a hang, not a timing.
+describe('ready.postgres against the embedded PostgreSQL (process driver)', { timeout: 180_000 }, () => {
   const projectId = `env-postgres-probe-${process.pid}`
   let root = ''
   let driver: ProcessDriver

@@ -28,7 +28,8 @@ async function ping(port: number, password?: string): Promise<string> {
   }
 }
 
-describe('ready.redis against real servers (process driver)', () => {
+// Real servers on a machine that may run at load 12: a limit for a hang, not a timing.
+describe('ready.redis against real servers (process driver)', { timeout: 180_000 }, () => {
   const cleanups: Array<() => Promise<void>> = []
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup()

@@ -818,7 +818,7 @@ volumes: { pgdata: {} }
       'db.volumes[0] — the preset keeps its database in the container and resets it between test runs; nothing persists across `hearth down`',
     ])
     expect(conversion.notes).toContain(
-      'db: the postgres preset is ready when a real query answers, so its Compose healthcheck is not needed',
+      'db: the postgres preset is ready when PostgreSQL accepts connections on its port, so its Compose healthcheck is not needed',
     )
   })
 

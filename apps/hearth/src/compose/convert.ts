@@ -506,7 +506,7 @@ class Converter {
     }
     if (raw.healthcheck !== undefined)
       this.notes.push(
-        `${composeName}: the ${preset} preset is ready when ${preset === 'postgres' ? 'a real query answers' : 'redis-cli ping answers PONG'}, so its Compose healthcheck is not needed`,
+        `${composeName}: the ${preset} preset is ready when ${preset === 'postgres' ? 'PostgreSQL accepts connections on its port' : 'PING on its port answers PONG'}, so its Compose healthcheck is not needed`,
       )
     if (raw.pull_policy !== undefined) {
       const pull = preset === 'redis' ? pullPolicy(raw.pull_policy) : null

@@ -4,10 +4,10 @@ import type { ComposeMount } from './volumes.js'
 
 /**
  * Compose services that hearth's presets can stand in for: `postgres(…)` (@hearth/env-postgres) and
- * `redis(…)` (@hearth/env-redis). A preset is ready when a real query answers, resets between test
- * runs, outputs a `url`, and runs without Docker (embedded Postgres, a local redis-server). It is
- * chosen only when it keeps what the Compose service does; anything the preset cannot take (init
- * scripts, extra env, a custom command) keeps the service a plain container.
+ * `redis(…)` (@hearth/env-redis). A preset is ready when its server answers on its port, resets
+ * between test runs, outputs a `url`, and runs without Docker (embedded Postgres, a local
+ * redis-server). It is chosen only when it keeps what the Compose service does; anything the
+ * preset cannot take (init scripts, extra env, a custom command) keeps the service a plain container.
  */
 export type PresetName = 'postgres' | 'redis'
 

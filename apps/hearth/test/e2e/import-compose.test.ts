@@ -44,7 +44,7 @@ describe('hearth import-compose', () => {
         migrate  job in hearth-test/postgres:15, after db
         api      container built from api, host port 8080, after db, cache, migrate
       notes:
-        - db: the postgres preset is ready when a real query answers, so its Compose healthcheck is not needed
+        - db: the postgres preset is ready when PostgreSQL accepts connections on its port, so its Compose healthcheck is not needed
         - kept the host ports Compose published (db 5432, cache 6379, api 8080), for tests that expect them there; with \`--free-ports\` (or without host in the config) the engine picks free ones, so two checkouts run side by side, and tests read the addresses from HEARTH_<SERVICE>_<OUTPUT>
         - hearth publishes ports on 127.0.0.1 only, where Compose publishes them on every interface unless given an address
         - depends_on service_started became dependsOn, and hearth starts a service once its dependencies are ready, not merely started: api → cache
@@ -68,7 +68,7 @@ describe('hearth import-compose', () => {
       env: { POSTGRES_USER: 'shop', POSTGRES_PASSWORD: 'shop-secret', POSTGRES_DB: 'shop' },
       ports: [{ name: 'pg', container: 5432, host: 5432 }],
       testEnv: { DATABASE_URL: '{{url}}' },
-      readiness: { type: 'command' },
+      readiness: { type: 'postgres', port: 'pg', user: 'shop', database: 'shop' },
     })
     expect(db?.kind === 'container' && db.fallback?.kind).toBe('process')
     expect(cache).toMatchObject({ image: 'hearth-test/redis:7', ports: [{ name: 'redis', host: 6379 }] })

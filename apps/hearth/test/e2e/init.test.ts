@@ -87,8 +87,8 @@ describe('hearth init, then hearth ci', () => {
         cache  1 file   packages/cache/vitest.config.ts  REDIS_URL → compose
         util   2 files  packages/util/vitest.config.ts   no service variables: no environment
       Compose: docker-compose.yml → environment compose: postgres (postgres preset), redis (redis preset)
-        postgres: the postgres preset is ready when a real query answers, so its Compose healthcheck is not needed
-        redis: the redis preset is ready when redis-cli ping answers PONG, so its Compose healthcheck is not needed
+        postgres: the postgres preset is ready when PostgreSQL accepts connections on its port, so its Compose healthcheck is not needed
+        redis: the redis preset is ready when PING on its port answers PONG, so its Compose healthcheck is not needed
         hearth publishes ports on 127.0.0.1 only, where Compose publishes them on every interface unless given an address
       services for the variables the tests read:
         compose.postgres (from Compose): DATABASE_URL = url
