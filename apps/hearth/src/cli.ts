@@ -1,6 +1,7 @@
 import { type CommandSpec, formatCommandHelp, type ParsedArgs, parseCommandArgs, UsageError } from './args.js'
 import { type Interrupts, listenForInterrupts } from './interrupts.js'
 import { errStyle, type Io, println, processIo } from './io.js'
+import { mark, profileLine } from './profile.js'
 import { VERSION } from './version.js'
 
 interface Command {
@@ -94,6 +95,16 @@ export async function generalHelp(): Promise<string> {
 
 /** Runs the CLI; resolves with the exit code. Errors print their cause and fix, not a stack trace. */
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+  mark('start')
+  try {
+    return await runCommand(argv, io)
+  } finally {
+    const profile = profileLine()
+    if (profile !== null) println(io.stderr, profile)
+  }
+}
+
+async function runCommand(argv: readonly string[], io: Io): Promise<number> {
   const verbose = argv.includes('--verbose')
   try {
     const [name, ...rest] = argv
@@ -122,6 +133,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       )
     }
     const command = await load()
+    mark('command')
     const args = parseCommandArgs(command.spec, rest)
     if (args.values.help === true) {
       io.stdout.write(formatCommandHelp(command.spec))

@@ -13,6 +13,7 @@ import type { Driver } from '@hearth/driver'
 import { loadConfig, type NormalizedConfig } from '@hearth/environments'
 import { UsageError } from './args.js'
 import { createPackageBuilder } from './package-builder.js'
+import { mark } from './profile.js'
 import { ensureStateDir } from './state-dir.js'
 import { VERSION } from './version.js'
 
@@ -90,14 +91,18 @@ export async function openSession(
   const cwd = path.resolve(options.cwd ?? process.cwd())
   if (!existsSync(cwd)) throw new UsageError(`--cwd ${cwd} does not exist`, 'pass an existing folder')
   const config = await loadConfig(options.config === undefined ? { cwd } : { cwd, file: options.config })
+  mark('config')
   const stateDir = path.join(config.root, '.hearth')
   await ensureStateDir(stateDir)
+  mark('state')
   const runner = tests === undefined ? null : await openTestRunner(config.root, tests.mode)
+  if (runner !== null) mark('test runner')
   // The builder reads the session's import graph, which exists once the session does.
   let graphOf: Session['importGraph'] = () => Promise.reject(new Error('the session is not open yet'))
   let drivers: Driver[]
   try {
     drivers = wantDrivers ? await createDrivers(stateDir) : []
+    if (wantDrivers) mark('drivers')
   } catch (error) {
     await runner?.close()
     throw error
@@ -125,6 +130,7 @@ export async function openSession(
         }),
   })
   graphOf = () => session.importGraph()
+  mark('session')
   return {
     config,
     session,

@@ -3,6 +3,7 @@ import { formatDuration } from '@hearth/environments'
 import type { CommandSpec, ParsedArgs } from '../args.js'
 import type { Interrupts } from '../interrupts.js'
 import { type Io, outStyle, println } from '../io.js'
+import { mark, note } from '../profile.js'
 import { attachLineReporter } from '../reporters/line-reporter.js'
 import { openSession, pickEnvironments } from '../wiring.js'
 import { globalOptions, withInterrupts } from './shared.js'
@@ -37,7 +38,10 @@ export async function runUp(args: ParsedArgs, io: Io, interrupts: Interrupts): P
     await withInterrupts(interrupts, session, async () => {
       // Environments unused past the idle TTL go first (the ones asked for then start afresh).
       await session.gc()
+      mark('gc')
       const state = await session.up(environments)
+      mark('up')
+      note('services', attachTimes(state))
       if (selectFailures(state).length > 0 && state.session.interrupted === null) {
         const started = Object.values(state.services).some(
           (service) => service.instance !== null && !service.instance.reused,
@@ -50,6 +54,7 @@ export async function runUp(args: ParsedArgs, io: Io, interrupts: Interrupts): P
   } finally {
     detach()
     await session.close()
+    mark('close')
   }
   const state = session.store.getState()
   for (const name of environments) println(io.stdout, summarize(state, name, style))
@@ -57,6 +62,16 @@ export async function runUp(args: ParsedArgs, io: Io, interrupts: Interrupts): P
     println(io.stdout, style.dim('They stay up: `hearth status` shows them, `hearth down` stops them.'))
   }
   return session.exitCode()
+}
+
+/** Each service's time from asked for to ready, in ms, for the profile (HEARTH_PROFILE=1). */
+function attachTimes(state: HearthState): Record<string, number> {
+  const times: Record<string, number> = {}
+  for (const [key, service] of Object.entries(state.services)) {
+    if (service.requestedAt !== null && service.readyAt !== null)
+      times[key] = Math.round(service.readyAt - service.requestedAt)
+  }
+  return times
 }
 
 function summarize(state: HearthState, environment: string, style: ReturnType<typeof outStyle>): string {
