@@ -14,54 +14,24 @@ interface Command {
  * runner, the reporters, the sharding planner or the Compose converter of the others.
  */
 const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
-  init: async () => {
-    const { initSpec: spec, runInit: run } = await import('./commands/init.js')
-    return { spec, run }
-  },
-  'import-compose': async () => {
-    const { importComposeSpec: spec, runImportCompose: run } = await import('./commands/import-compose.js')
-    return { spec, run }
-  },
-  up: async () => {
-    const { upSpec: spec, runUp: run } = await import('./commands/up.js')
-    return { spec, run }
-  },
-  down: async () => {
-    const { downSpec: spec, runDown: run } = await import('./commands/down.js')
-    return { spec, run }
-  },
-  status: async () => {
-    const { statusSpec: spec, runStatus: run } = await import('./commands/status.js')
-    return { spec, run }
-  },
-  gc: async () => {
-    const { gcSpec: spec, runGc: run } = await import('./commands/gc.js')
-    return { spec, run }
-  },
-  dev: async () => {
-    const { devSpec: spec, runDev: run } = await import('./commands/dev.js')
-    return { spec, run }
-  },
-  ci: async () => {
-    const { ciSpec: spec, runCi: run } = await import('./commands/ci.js')
-    return { spec, run }
-  },
-  affected: async () => {
-    const { affectedSpec: spec, runAffected: run } = await import('./commands/affected.js')
-    return { spec, run }
-  },
-  plan: async () => {
-    const { planSpec: spec, runPlan: run } = await import('./commands/plan.js')
-    return { spec, run }
-  },
-  'merge-reports': async () => {
-    const { mergeReportsSpec: spec, runMergeReports: run } = await import('./commands/merge-reports.js')
-    return { spec, run }
-  },
-  timings: async () => {
-    const { timingsSpec: spec, runTimings: run } = await import('./commands/timings.js')
-    return { spec, run }
-  },
+  init: () => import('./commands/init.js').then((m) => ({ spec: m.initSpec, run: m.runInit })),
+  'import-compose': () =>
+    import('./commands/import-compose.js').then((m) => ({
+      spec: m.importComposeSpec,
+      run: m.runImportCompose,
+    })),
+  up: () => import('./commands/up.js').then((m) => ({ spec: m.upSpec, run: m.runUp })),
+  down: () => import('./commands/down.js').then((m) => ({ spec: m.downSpec, run: m.runDown })),
+  status: () => import('./commands/status.js').then((m) => ({ spec: m.statusSpec, run: m.runStatus })),
+  gc: () => import('./commands/gc.js').then((m) => ({ spec: m.gcSpec, run: m.runGc })),
+  dev: () => import('./commands/dev.js').then((m) => ({ spec: m.devSpec, run: m.runDev })),
+  ci: () => import('./commands/ci.js').then((m) => ({ spec: m.ciSpec, run: m.runCi })),
+  affected: () =>
+    import('./commands/affected.js').then((m) => ({ spec: m.affectedSpec, run: m.runAffected })),
+  plan: () => import('./commands/plan.js').then((m) => ({ spec: m.planSpec, run: m.runPlan })),
+  'merge-reports': () =>
+    import('./commands/merge-reports.js').then((m) => ({ spec: m.mergeReportsSpec, run: m.runMergeReports })),
+  timings: () => import('./commands/timings.js').then((m) => ({ spec: m.timingsSpec, run: m.runTimings })),
 }
 
 /** The loader of the command called `name` (`hearth toString` is no command either). */

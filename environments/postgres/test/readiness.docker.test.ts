@@ -2,11 +2,11 @@ import { execFileSync } from 'node:child_process'
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { type Instance, LABELS } from '@hearth/driver'
+import { probeUntilReady, specOf } from '@hearth/driver/testing'
 import { DockerDriver } from '@hearth/driver-docker'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { postgres } from '../src/index.js'
-import { configOf, createProject, query, removeProject, TEST_IMAGE } from './helpers.js'
-import { probeUntilReady, specOf } from './probing.js'
+import { configOf, createProject, ENVIRONMENT, query, removeProject, TEST_IMAGE } from './helpers.js'
 
 /**
  * The preset's readiness (`ready.postgres`, from the host through the published port) against the
@@ -54,7 +54,7 @@ describe('ready.postgres against hearth-test/postgres:15 (Docker driver)', () =>
       volumes: ['./initdb:/docker-entrypoint-initdb.d:ro'],
     }
     const config = configOf(root, { db: service })
-    const spec = specOf(config, 'db', projectId)
+    const spec = specOf(config, { environment: ENVIRONMENT, service: 'db' }, projectId)
     const check = spec.service.readiness
     expect(check).toMatchObject({ type: 'postgres', port: 'pg', user: 'shop', database: 'orders' })
     if (check.type !== 'postgres') throw new Error('the preset probes PostgreSQL')

@@ -1,11 +1,11 @@
 import path from 'node:path'
 import type { Instance } from '@hearth/driver'
+import { probeUntilReady, specOf } from '@hearth/driver/testing'
 import { ProcessDriver } from '@hearth/driver-process'
 import { ready } from '@hearth/environments'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { postgres } from '../src/index.js'
-import { configOf, createProject, processesOf, query, removeProject } from './helpers.js'
-import { probeUntilReady, specOf } from './probing.js'
+import { configOf, createProject, ENVIRONMENT, processesOf, query, removeProject } from './helpers.js'
 
 /**
  * `ready.postgres` under the process driver, against a real server: the embedded PostgreSQL that
@@ -43,7 +43,7 @@ describe('ready.postgres against the embedded PostgreSQL (process driver)', { ti
     const config = configOf(root, {
       db: { ...embedded, readiness: ready.postgres('pg', { database: 'postgres' }) },
     })
-    instance = await driver.start(specOf(config, 'db', projectId))
+    instance = await driver.start(specOf(config, { environment: ENVIRONMENT, service: 'db' }, projectId))
     const port = instance.ports.pg as number
 
     const { failures, detail } = await probeUntilReady(driver, instance, check)

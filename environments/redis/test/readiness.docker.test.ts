@@ -1,10 +1,10 @@
 import path from 'node:path'
 import { type Instance, LABELS } from '@hearth/driver'
+import { probeUntilReady, specOf } from '@hearth/driver/testing'
 import { DockerDriver } from '@hearth/driver-docker'
 import { Redis } from 'ioredis'
 import { afterAll, describe, expect, it } from 'vitest'
 import { redis } from '../src/index.js'
-import { probeUntilReady, specOf } from './probing.js'
 import { docker, TEST_IMAGE } from './servers.js'
 import { cacheProject } from './sessions.js'
 
@@ -35,7 +35,7 @@ afterAll(async () => {
 
 describe('ready.redis against hearth-test/redis:7 (Docker driver)', () => {
   it('is not ready while nothing listens behind the published port, then PONG, and a real PING answers right after', async () => {
-    const spec = specOf(project.config, projectId)
+    const spec = specOf(project.config, { environment: 'cache', service: 'redis' }, projectId)
     const check = spec.service.readiness
     expect(check).toMatchObject({ type: 'redis', port: 'redis' })
     if (check.type !== 'redis') throw new Error('the preset asks PING')

@@ -1,11 +1,11 @@
 import path from 'node:path'
 import type { Instance } from '@hearth/driver'
+import { probeUntilReady, specOf } from '@hearth/driver/testing'
 import { ProcessDriver } from '@hearth/driver-process'
 import type { ProcessServiceDefinition } from '@hearth/environments'
 import { Redis } from 'ioredis'
 import { afterEach, describe, expect, it } from 'vitest'
 import { findRedisServer, redisLocal, redisStandIn } from '../src/index.js'
-import { probeUntilReady, specOf } from './probing.js'
 import { processesOf } from './servers.js'
 import { cacheProject } from './sessions.js'
 
@@ -43,7 +43,9 @@ describe('ready.redis against real servers (process driver)', { timeout: 180_000
     const projectId = `env-redis-probe-${name}-${process.pid}`
     const project = cacheProject(service, projectId)
     const driver = new ProcessDriver({ stateDir: path.join(project.config.root, '.hearth') })
-    const instance = await driver.start(specOf(project.config, projectId))
+    const instance = await driver.start(
+      specOf(project.config, { environment: 'cache', service: 'redis' }, projectId),
+    )
     cleanups.push(async () => {
       await driver.stop(instance, { timeoutMs: 5_000 })
       expect(processesOf(projectId)).toEqual([])

@@ -90,6 +90,29 @@ function traced(
   })
 }
 
+/**
+ * A project with no environments and one test group, run by the repository's Vitest: a config for
+ * each, and `files` (relative path → content) under it.
+ */
+function vitestProject(name: string, files: Record<string, string>): string {
+  const project = path.join(work, name)
+  mkdirSync(path.join(project, 'src'), { recursive: true })
+  mkdirSync(path.join(project, 'node_modules'))
+  symlinkSync(
+    realpathSync(path.join(repoRoot, 'node_modules/vitest')),
+    path.join(project, 'node_modules/vitest'),
+  )
+  const all = {
+    'package.json': '{ "name": "quiet", "type": "module" }\n',
+    'hearth.config.mjs':
+      "export default { project: 'quiet', environments: [], tests: [{ name: 'unit', include: ['src/**/*.test.js'] }] }\n",
+    'vitest.config.js': "export default { test: { include: ['src/**/*.test.js'] } }\n",
+    ...files,
+  }
+  for (const [file, text] of Object.entries(all)) writeFileSync(path.join(project, file), text)
+  return project
+}
+
 /** The command modules of hearth's CLI a process loaded, by name. */
 function commandsIn(modules: readonly string[]): string[] {
   const names = modules.flatMap(
@@ -172,27 +195,11 @@ describe('the headless commands', () => {
   }, 60_000)
 
   it('`hearth affected` and `hearth plan` load no Docker client, no watcher and no UI; `status` no test runner', async () => {
-    const project = path.join(work, 'workspace-project')
-    mkdirSync(path.join(project, 'src'), { recursive: true })
-    mkdirSync(path.join(project, 'node_modules'))
-    symlinkSync(
-      realpathSync(path.join(repoRoot, 'node_modules/vitest')),
-      path.join(project, 'node_modules/vitest'),
-    )
-    writeFileSync(path.join(project, 'package.json'), '{ "name": "quiet", "type": "module" }\n')
-    writeFileSync(
-      path.join(project, 'hearth.config.mjs'),
-      "export default { project: 'quiet', environments: [], tests: [{ name: 'unit', include: ['src/**/*.test.js'] }] }\n",
-    )
-    writeFileSync(
-      path.join(project, 'vitest.config.js'),
-      "export default { test: { include: ['src/**/*.test.js'] } }\n",
-    )
-    writeFileSync(path.join(project, 'src/sum.js'), 'export const sum = (a, b) => a + b\n')
-    writeFileSync(
-      path.join(project, 'src/sum.test.js'),
-      "import { expect, it } from 'vitest'\nimport { sum } from './sum.js'\nit('adds', () => expect(sum(1, 2)).toBe(3))\n",
-    )
+    const project = vitestProject('workspace-project', {
+      'src/sum.js': 'export const sum = (a, b) => a + b\n',
+      'src/sum.test.js':
+        "import { expect, it } from 'vitest'\nimport { sum } from './sum.js'\nit('adds', () => expect(sum(1, 2)).toBe(3))\n",
+    })
     const unused = [
       fromPackage('dockerode'),
       fromPackage('docker-modem'),
@@ -225,23 +232,9 @@ describe('the headless commands', () => {
   }, 120_000)
 
   it('`hearth dev` off a terminal (the line view) loads no React nor Ink', async () => {
-    const project = path.join(work, 'dev-project')
-    mkdirSync(path.join(project, 'src'), { recursive: true })
-    mkdirSync(path.join(project, 'node_modules'))
-    symlinkSync(
-      realpathSync(path.join(repoRoot, 'node_modules/vitest')),
-      path.join(project, 'node_modules/vitest'),
-    )
-    writeFileSync(path.join(project, 'package.json'), '{ "name": "quiet", "type": "module" }\n')
-    writeFileSync(
-      path.join(project, 'hearth.config.mjs'),
-      "export default { project: 'quiet', environments: [], tests: [{ name: 'unit', include: ['src/**/*.test.js'] }] }\n",
-    )
-    writeFileSync(
-      path.join(project, 'vitest.config.js'),
-      "export default { test: { include: ['src/**/*.test.js'] } }\n",
-    )
-    writeFileSync(path.join(project, 'src/a.test.js'), "import { it } from 'vitest'\nit('runs', () => {})\n")
+    const project = vitestProject('dev-project', {
+      'src/a.test.js': "import { it } from 'vitest'\nit('runs', () => {})\n",
+    })
     const { code, modules, stdout } = await traced([bin, 'dev', '--no-initial'], project, {
       until: /^watching /m,
     })

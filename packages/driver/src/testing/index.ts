@@ -1,2 +1,3 @@
 export type { ConformanceCommands, ConformanceFixtures, ConformanceOptions } from './conformance.js'
 export { describeDriverConformance } from './conformance.js'
+export { probeUntilReady, specOf } from './probing.js'

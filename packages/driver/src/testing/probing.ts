@@ -1,17 +1,16 @@
-import {
-  type AtomicReadiness,
-  createLabels,
-  type Driver,
-  type Instance,
-  type InstanceSpec,
-} from '@hearth/driver'
 import { computeSpecHash, type NormalizedConfig, type NormalizedService } from '@hearth/environments'
+import { createLabels } from '../create-labels.js'
+import type { AtomicReadiness, Driver, Instance, InstanceSpec } from '../types.js'
 
-/** What core would hand a driver's `start` for the `redis` service of a `cacheProject` config. */
-export function specOf(config: NormalizedConfig, projectId: string): InstanceSpec {
-  const service = config.environments.cache?.services.redis as NormalizedService
+/** What core would hand a driver's `start` for `environment`'s `service` of the config. */
+export function specOf(
+  config: NormalizedConfig,
+  where: { environment: string; service: string },
+  projectId: string,
+): InstanceSpec {
+  const service = config.environments[where.environment]?.services[where.service] as NormalizedService
   const specHash = computeSpecHash(service)
-  const identity = { project: config.project, projectId, environment: 'cache', service: 'redis' }
+  const identity = { project: config.project, projectId, ...where }
   return {
     identity,
     specHash,
