@@ -113,7 +113,11 @@ function reduceTests(tests: TestsState, action: TestsAction): TestsState {
       }))
     case 'run/test-finished':
       if (tests.run?.id !== action.id) return tests
-      return updateFiles(tests, [action.file], (file) => ({ ...file, tests: [...file.tests, action.test] }))
+      // A test's result that arrives after its file's (the runner's messages may cross on a loaded
+      // machine) is in the file's outcome already: counting it again would add a test.
+      return updateFiles(tests, [action.file], (file) =>
+        file.status === 'running' ? { ...file, tests: [...file.tests, action.test] } : file,
+      )
     case 'run/file-finished': {
       // A late result of an earlier run must not land on this run's files.
       if (tests.run?.id !== action.id) return tests
