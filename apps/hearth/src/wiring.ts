@@ -121,6 +121,8 @@ export async function openSession(
             timings: timingRecorder(path.join(stateDir, 'timings.json'), tests.history ?? 'record'),
             retries: tests.retries ?? 0,
             whenBusy: tests.whenBusy ?? 'queue',
+            // Watching, the next save finds its data reset already: the reset runs after a run.
+            resetAhead: tests.mode === 'watch',
             builder: createPackageBuilder({ root: config.root, graph: () => graphOf() }),
             skipBuilds: tests.builds === 'skip',
             // Independent environments' batches at once only where cores are plenty: each batch's

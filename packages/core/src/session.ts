@@ -66,6 +66,8 @@ export interface SessionOptions {
     timings?: TimingRecorder
     retries?: number
     whenBusy?: 'cancel' | 'queue'
+    /** Reset the environments a run used once it finishes, not before the next (`hearth dev`). */
+    resetAhead?: boolean
   }
 }
 
@@ -176,6 +178,7 @@ export function createSession(options: SessionOptions): Session {
           concurrency: testsOptions.concurrency ?? 1,
           retries: testsOptions.retries ?? 0,
           whenBusy: testsOptions.whenBusy ?? 'queue',
+          resetAhead: testsOptions.resetAhead ?? false,
         })
   // Each service's output into the state, for every view (the TUI's log pane, NDJSON `log` events).
   const logs = new LogFollower({ store, clock, handleOf: (key) => environments.handleOf(key) })

@@ -66,6 +66,7 @@ function setup(
     driver?: FakeDriver
     builds?: BuildScript
     concurrency?: number
+    resetAhead?: boolean
     /** The timing history before the session (relative path → expected ms). */
     history?: Record<string, number>
   } = {},
@@ -117,6 +118,7 @@ function setup(
       },
       skipBuilds: builds.skip ?? false,
       concurrency: options.concurrency ?? 1,
+      resetAhead: options.resetAhead ?? false,
     },
   })
   const actions: Action[] = []
@@ -625,5 +627,65 @@ describe('TestController', () => {
     expect(runner.calls).toEqual([])
     expect(selectExitCode(state)).toBe(130)
     await session.close()
+  })
+  describe('resetting ahead (hearth dev)', () => {
+    const resetsOf = (driver: FakeDriver) => driver.events.filter((event) => event.type === 'exec').length
+    /** The actions of run `id`, from its start to its end. */
+    const actionsOfRun = (actions: readonly Action[], id: number): Action[] => {
+      const start = actions.findIndex((action) => action.type === 'run/started' && action.id === id)
+      const end = actions.findIndex((action) => action.type === 'run/finished' && action.id === id)
+      return actions.slice(start, end + 1)
+    }
+
+    it('resets once a run is done, and the next run starts on that clean data without a reset', async () => {
+      const { session, driver, actions } = setup(
+        { 'tests/api/invoices.test.ts': { results: ['passed'] } },
+        { resetAhead: true },
+      )
+      await session.discoverTests()
+      await session.runTests('change', all('tests/api/invoices.test.ts'))
+      // The wait for the run includes the reset after it: one before the first run, one after it.
+      expect(resetsOf(driver)).toBe(2)
+      const first = actionsOfRun(actions, 1)
+      expect(first.some((action) => action.type === 'environment/reset-requested')).toBe(true)
+      const after = actions.slice(actions.findIndex((action) => action.type === 'run/finished'))
+      expect(after.some((action) => action.type === 'environment/reset-requested')).toBe(true)
+
+      const state = await session.runTests('change', all('tests/api/invoices.test.ts'))
+      const second = actionsOfRun(actions, 2)
+      expect(second.length).toBeGreaterThan(0)
+      expect(second.some((action) => action.type === 'environment/reset-requested')).toBe(false)
+      expect(second.some((action) => action.type === 'run/phase' && action.phase === 'resetting')).toBe(false)
+      expect(state.tests.files[file('tests/api/invoices.test.ts')]?.status).toBe('passed')
+      expect(resetsOf(driver)).toBe(3)
+      await session.close()
+    })
+
+    it('resets before the run an environment whose instances changed since the reset after the last run', async () => {
+      const { session, driver, actions } = setup(
+        { 'tests/api/invoices.test.ts': { results: ['passed'] } },
+        { resetAhead: true },
+      )
+      await session.discoverTests()
+      await session.runTests('change', all('tests/api/invoices.test.ts'))
+      const before = session.store.getState().services['backend/db']?.instance?.id
+      await session.down(['backend'])
+      await session.runTests('change', all('tests/api/invoices.test.ts'))
+      expect(session.store.getState().services['backend/db']?.instance?.id).not.toBe(before)
+      const second = actionsOfRun(actions, 2)
+      expect(second.some((action) => action.type === 'run/phase' && action.phase === 'resetting')).toBe(true)
+      // Before the second run, and after each run.
+      expect(resetsOf(driver)).toBe(4)
+      await session.close()
+    })
+
+    it('is off by default: one reset, before the run', async () => {
+      const { session, driver } = setup({ 'tests/api/invoices.test.ts': { results: ['passed'] } })
+      await session.discoverTests()
+      await session.runTests('change', all('tests/api/invoices.test.ts'))
+      await session.runTests('change', all('tests/api/invoices.test.ts'))
+      expect(resetsOf(driver)).toBe(2)
+      await session.close()
+    })
   })
 })

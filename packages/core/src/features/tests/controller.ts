@@ -4,7 +4,7 @@ import type { ChangeSummary, Controller } from '../../store/controller.js'
 import type { HearthStore } from '../../store/create-store.js'
 import type { HearthState } from '../../store/state.js'
 import { waitForState } from '../../store/wait-for-state.js'
-import { selectEnvironmentStatus } from '../environments/selectors.js'
+import { selectEnvironmentStatus, selectServices } from '../environments/selectors.js'
 import type { BuildReason, RunBlock, TestFileState } from './state.js'
 import { isTestSetupError, type TestFileOutcome, type TestRunner } from './test-runner.js'
 
@@ -74,6 +74,12 @@ export interface TestControllerOptions {
   retries?: number
   /** A run asked for while one is under way: cancel the current one (dev) or queue (ci). */
   whenBusy?: 'cancel' | 'queue'
+  /**
+   * Reset an environment right after a run that used it finishes (`hearth dev`), so that the next
+   * run finds its data clean and starts at once, instead of resetting before it. An environment
+   * whose instances changed since, or that no reset served yet, is still reset before the run.
+   */
+  resetAhead?: boolean
 }
 
 interface Task {
@@ -95,6 +101,14 @@ export class TestController implements Controller {
   private task: Task | null = null
   private nextId = 1
   private stopped = false
+  /** The resets after the last run (resetAhead), while under way. */
+  private ahead: Promise<void> | null = null
+  private readonly aheadController = new AbortController()
+  /**
+   * Environments whose data was reset after their last use, by the instances the reset served
+   * (`instancesOf`): still clean while those are the ones running.
+   */
+  private readonly clean = new Map<string, string>()
 
   constructor(private readonly options: TestControllerOptions) {}
 
@@ -139,19 +153,23 @@ export class TestController implements Controller {
     })
   }
 
-  /** Cancels the run under way and starts no other: the session is closing. */
+  /** Cancels the run under way (and any reset ahead) and starts no other: the session is closing. */
   shutdown(): void {
     this.stopped = true
     this.task?.controller.abort(new Error('hearth is quitting'))
+    this.aheadController.abort(new Error('hearth is quitting'))
   }
 
-  /** Resolves when no run is under way. */
+  /** Resolves when no run, and no reset ahead of the next run, is under way. */
   async idle(): Promise<void> {
-    while (this.task !== null) await this.task.done
+    while (this.task !== null || this.ahead !== null) {
+      await this.task?.done
+      await this.ahead
+    }
   }
 
   isIdle(): boolean {
-    return this.task === null
+    return this.task === null && this.ahead === null
   }
 
   private async execute(id: number, signal: AbortSignal): Promise<void> {
@@ -175,12 +193,17 @@ export class TestController implements Controller {
     if (signal.aborted) return this.finish(id, true)
     if (blocked !== null) return this.block(id, { kind: 'environment', name: blocked })
 
-    if (environments.length > 0) {
+    // A reset after the last run may still be under way: it serves this run once it ends.
+    if (this.ahead !== null) await abortable(this.ahead, signal)
+    if (signal.aborted) return this.finish(id, true)
+    const dirty = environments.filter((name) => this.clean.get(name) !== instancesOf(store.getState(), name))
+    for (const name of environments) this.clean.delete(name)
+    if (dirty.length > 0) {
       store.dispatch({ type: 'run/phase', at: clock.now(), id, phase: 'resetting' })
       // Asked of the environment controller by action; a reset by restart ends once they are ready again.
-      const resets = await requestResets(store, environments, clock.now(), signal)
+      const resets = await requestResets(store, dirty, clock.now(), signal)
       if (signal.aborted) return this.finish(id, true)
-      const unreset = environments.find((name) => resets[name] !== null)
+      const unreset = dirty.find((name) => resets[name] !== null)
       if (unreset !== undefined) {
         // The environment still answers, but its data was not reset: the tests must not run on it.
         if (selectEnvironmentStatus(store.getState(), unreset) !== 'failed')
@@ -216,7 +239,35 @@ export class TestController implements Controller {
     }
 
     if (!signal.aborted) await this.recordTimings(run.files)
-    this.finish(id, signal.aborted)
+    const cancelled = signal.aborted
+    this.finish(id, cancelled)
+    // A cancelled run's environments are reset by the run that follows it, before it starts.
+    if (!cancelled && this.options.resetAhead === true && environments.length > 0)
+      this.resetAhead(environments)
+  }
+
+  /**
+   * Resets the environments a run used, now that it has finished, and remembers which instances
+   * each reset served: the next run that needs them starts without a reset of its own.
+   */
+  private resetAhead(environments: readonly string[]): void {
+    const { store, clock } = this.options
+    const signal = this.aheadController.signal
+    if (signal.aborted) return
+    const ahead = (async () => {
+      const resets = await requestResets(store, environments, clock.now(), signal)
+      const state = store.getState()
+      for (const name of environments) {
+        // One that failed, or whose instances are not ready, is reset (and reported) before the next run.
+        if (resets[name] === null && selectEnvironmentStatus(state, name) === 'ready')
+          this.clean.set(name, instancesOf(state, name))
+      }
+    })()
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.ahead === ahead) this.ahead = null
+      })
+    this.ahead = ahead
   }
 
   /**
@@ -442,6 +493,25 @@ export class TestController implements Controller {
     if (this.task?.id === id) this.task = null
     this.options.store.dispatch({ type: 'run/finished', at: this.options.clock.now(), id, cancelled })
   }
+}
+
+/** Which instances run an environment's services: the same string while none was replaced. */
+function instancesOf(state: HearthState, environment: string): string {
+  return selectServices(state, environment)
+    .map((service) => `${service.key}=${service.instance?.id ?? ''}`)
+    .join(' ')
+}
+
+/** Waits for `work`, or for `signal` to abort, whichever comes first (never rejects). */
+async function abortable(work: Promise<void>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return
+  let onAbort: () => void = () => undefined
+  const aborted = new Promise<void>((resolve) => {
+    onAbort = resolve
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+  await Promise.race([work.catch(() => undefined), aborted])
+  signal.removeEventListener('abort', onAbort)
 }
 
 function relativeTo(root: string, dir: string): string {
