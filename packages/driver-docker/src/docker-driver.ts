@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { accessSync, constants, existsSync, statSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import path from 'node:path'
 import { Readable } from 'node:stream'
 import {
@@ -37,8 +38,7 @@ import {
   type ServiceKind,
   stableStringify,
 } from '@hearth/environments'
-import Docker from 'dockerode'
-import { pack } from 'tar-fs'
+import type Docker from 'dockerode'
 import { buildKey, buildTag, readBuildContext } from './build-context.js'
 import {
   containerName,
@@ -59,6 +59,7 @@ import {
   type EndpointResolution,
   resolveDockerEndpoint,
 } from './docker-host.js'
+import { createEngineApi, type EngineApi, listQuery } from './engine-api.js'
 import {
   classifyEngineError,
   engineMessage,
@@ -120,6 +121,8 @@ export class DockerDriver implements Driver {
   private readonly env: Readonly<Record<string, string | undefined>>
   private readonly waitLookEveryMs: number
   private client: Docker | null = null
+  /** The plain reads (ping, list, inspect) without dockerode, where the endpoint allows; see engine-api.ts. */
+  private engineApi: EngineApi | null | undefined
   /** Image ids that `prepare` resolved, per service definition, for `start` to use. */
   private readonly prepared = new Map<string, ResolvedImage>()
   /** Serializes creating a network and attaching to it with removing it, per network, in this process. */
@@ -142,13 +145,17 @@ export class DockerDriver implements Driver {
   }
 
   async check(): Promise<void> {
-    const docker = this.docker()
+    const api = this.api()
     const timeout = AbortSignal.timeout(PING_TIMEOUT_MS)
     try {
-      // dockerode takes an abort signal here; its types do not say so yet.
-      await (docker.ping as (options: { abortSignal: AbortSignal }) => Promise<unknown>).call(docker, {
-        abortSignal: timeout,
-      })
+      if (api !== null) await api.get('/_ping', { signal: timeout })
+      else {
+        const docker = this.docker()
+        // dockerode takes an abort signal here; its types do not say so yet.
+        await (docker.ping as (options: { abortSignal: AbortSignal }) => Promise<unknown>).call(docker, {
+          abortSignal: timeout,
+        })
+      }
     } catch (error) {
       if (timeout.aborted) throw this.classify({ code: 'ETIMEDOUT' })
       throw this.classify(error)
@@ -171,16 +178,14 @@ export class DockerDriver implements Driver {
   }
 
   async list(selector: InstanceSelector): Promise<Instance[]> {
-    const docker = this.docker()
-    const summaries = await docker
-      .listContainers({ all: true, filters: { label: selectorFilters(selector) } })
-      .catch((error: unknown) => this.fail(error))
+    const summaries = await this.listContainers(selectorFilters(selector)).catch((error: unknown) =>
+      this.fail(error),
+    )
     const infos = await Promise.all(
       summaries.map((summary) =>
-        docker
-          .getContainer(summary.Id)
-          .inspect()
-          .catch((error: unknown) => (isNotFound(error) ? null : this.fail(error))),
+        this.inspectContainer(summary.Id).catch((error: unknown) =>
+          isNotFound(error) ? null : this.fail(error),
+        ),
       ),
     )
     const instances: Instance[] = []
@@ -316,10 +321,9 @@ export class DockerDriver implements Driver {
   }
 
   async inspect(instance: Instance): Promise<InstanceState> {
-    const info = await this.docker()
-      .getContainer(instance.id)
-      .inspect()
-      .catch((error: unknown) => (isNotFound(error) ? null : this.fail(error)))
+    const info = await this.inspectContainer(instance.id).catch((error: unknown) =>
+      isNotFound(error) ? null : this.fail(error),
+    )
     return info === null ? { status: 'missing' } : stateOf(info.State)
   }
 
@@ -438,7 +442,7 @@ export class DockerDriver implements Driver {
   /** The container's port map label (`{"http":"8080/tcp"}`). */
   private async portMapOf(instance: Instance): Promise<string | undefined> {
     try {
-      const info = await this.docker().getContainer(instance.id).inspect()
+      const info = await this.inspectContainer(instance.id)
       return info.Config.Labels?.[DOCKER_LABELS.ports]
     } catch (error) {
       if (isNotFound(error)) {
@@ -596,7 +600,9 @@ export class DockerDriver implements Driver {
   }
 
   async close(): Promise<void> {
-    // dockerode keeps no connection open between requests: nothing to release.
+    // dockerode keeps no connection open between requests; the plain reads keep one.
+    this.engineApi?.close()
+    this.engineApi = undefined
   }
 
   /**
@@ -760,6 +766,7 @@ export class DockerDriver implements Driver {
     }
     let builtId: string | null = null
     try {
+      const { pack } = requireModule('tar-fs') as typeof import('tar-fs')
       const stream = (await this.docker().buildImage(pack(dir, { entries: context.files }), {
         t: tag,
         dockerfile: build.dockerfile,
@@ -910,7 +917,9 @@ export class DockerDriver implements Driver {
     if (!this.resolution.ok) throw this.resolution.error
     if (this.client !== null) return this.client
     try {
-      this.client = new Docker(dockerodeOptions(this.connection, this.resolution.endpoint))
+      // Loaded on first use: a command that only reads (status, a warm up's list) never needs it.
+      const Dockerode = requireModule('dockerode') as typeof Docker
+      this.client = new Dockerode(dockerodeOptions(this.connection, this.resolution.endpoint))
     } catch (error) {
       // dockerode reads process.env.DOCKER_HOST itself, and throws on one it cannot parse.
       throw new DriverError(
@@ -921,6 +930,27 @@ export class DockerDriver implements Driver {
       )
     }
     return this.client
+  }
+
+  /** The plain reads' client, or null where only dockerode reaches the engine (TLS, ssh, given options). */
+  private api(): EngineApi | null {
+    if (!this.resolution.ok) throw this.resolution.error
+    if (this.engineApi === undefined)
+      this.engineApi = this.connection === undefined ? createEngineApi(this.resolution.endpoint) : null
+    return this.engineApi
+  }
+
+  private listContainers(labels: readonly string[]): Promise<Docker.ContainerInfo[]> {
+    const api = this.api()
+    if (api !== null) return api.get<Docker.ContainerInfo[]>(`/containers/json?${listQuery(labels)}`)
+    return this.docker().listContainers({ all: true, filters: { label: [...labels] } })
+  }
+
+  private inspectContainer(id: string): Promise<Docker.ContainerInspectInfo> {
+    const api = this.api()
+    if (api !== null)
+      return api.get<Docker.ContainerInspectInfo>(`/containers/${encodeURIComponent(id)}/json`)
+    return this.docker().getContainer(id).inspect()
   }
 
   private classify(error: unknown): DriverError {
@@ -956,6 +986,9 @@ export class DockerDriver implements Driver {
 }
 
 // ── helpers ─────────────────────────────────────────────────────────────────────────────────────
+
+/** dockerode and tar-fs are CommonJS: required when first needed, synchronously. */
+const requireModule = createRequire(import.meta.url)
 
 function dockerodeOptions(
   connection: DockerConnectionOptions | undefined,

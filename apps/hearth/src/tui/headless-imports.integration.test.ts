@@ -1,17 +1,10 @@
-import { execFileSync, spawn } from 'node:child_process'
-import {
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  realpathSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTracer, fromPackage, type Tracer } from '../../test/trace-imports.js'
 
 /**
  * The headless commands never load React or Ink: only `hearth dev` on a terminal imports the UI.
@@ -25,7 +18,7 @@ const bin = path.join(repoRoot, 'apps/hearth/bin/hearth.js')
 const dist = path.join(repoRoot, 'apps/hearth/dist')
 
 let work: string
-let register: string
+let traced: Tracer['traced']
 
 beforeAll(() => {
   // The CLI runs compiled: build it (incremental, quick when nothing changed), as the e2e setup does.
@@ -38,57 +31,12 @@ beforeAll(() => {
     },
   )
   work = mkdtempSync(path.join(tmpdir(), 'hearth-headless-'))
-  writeFileSync(
-    path.join(work, 'hook.mjs'),
-    [
-      "import { appendFileSync } from 'node:fs'",
-      'export async function resolve(specifier, context, next) {',
-      '  const result = await next(specifier, context)',
-      "  appendFileSync(process.env.HEARTH_IMPORT_LOG, result.url + '\\n')",
-      '  return result',
-      '}',
-    ].join('\n'),
-  )
-  register = path.join(work, 'register.mjs')
-  writeFileSync(register, "import { register } from 'node:module'\nregister('./hook.mjs', import.meta.url)\n")
+  ;({ traced } = createTracer(work))
 }, 180_000)
 
 afterAll(() => {
   rmSync(work, { recursive: true, force: true })
 })
-
-/** Runs `node --import <hook> …args` in `cwd`; resolves with the exit code and the modules it resolved. */
-function traced(
-  args: readonly string[],
-  cwd: string,
-  options: { env?: Record<string, string>; until?: RegExp } = {},
-): Promise<{ code: number | null; modules: string[]; stdout: string }> {
-  const log = path.join(work, `imports-${Math.random().toString(36).slice(2)}.log`)
-  writeFileSync(log, '')
-  const child = spawn(process.execPath, ['--import', register, ...args], {
-    cwd,
-    env: { ...process.env, CI: 'true', NO_COLOR: '1', HEARTH_IMPORT_LOG: log, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let stdout = ''
-  let stopped = false
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString()
-    // A long-running command (dev) is stopped as a user would, once it has shown `until`: one
-    // signal. (Another on each later chunk of output, a second later on a loaded machine, would be
-    // the "stop at once" of a second Ctrl-C, and a different exit.)
-    if (!stopped && options.until?.test(stdout)) {
-      stopped = true
-      child.kill('SIGTERM')
-    }
-  })
-  child.stderr.resume()
-  return new Promise((resolve) => {
-    child.on('exit', (code) =>
-      resolve({ code, modules: readFileSync(log, 'utf8').split('\n').filter(Boolean), stdout }),
-    )
-  })
-}
 
 /**
  * A project with no environments and one test group, run by the repository's Vitest: a config for
@@ -135,12 +83,6 @@ const COMMANDS = [
   'merge-reports',
   'timings',
 ]
-
-/** A package of node_modules, hoisted or in pnpm's store: `/node_modules/<name>/`. */
-function fromPackage(name: string): RegExp {
-  const escaped = name.replace(/[/.]/g, (char) => `\\${char}`)
-  return new RegExp(`/node_modules/(?:\\.pnpm/[^/]+/node_modules/)?${escaped}/`)
-}
 
 const UI =
   /\/node_modules\/(?:\.pnpm\/[^/]+\/node_modules\/)?(?:ink|react|react-reconciler|@inkjs\/[^/]+)\/|\/dist\/tui\//
