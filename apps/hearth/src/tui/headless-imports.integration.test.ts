@@ -147,6 +147,7 @@ describe('the headless commands', () => {
       fromPackage('docker-modem'),
       /\/packages\/driver-docker\//,
       fromPackage('chokidar'),
+      fromPackage('@parcel/watcher'),
       fromPackage('fast-xml-parser'),
     ]
     const affected = await traced([bin, 'affected', 'src/sum.js'], project)

@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs'
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { FakeDriver } from '@hearth/driver'
@@ -13,7 +14,7 @@ import { createMemoryLocks } from '../environments/environment-locks.js'
 import { createMemoryUsageRecords } from '../environments/usage-records.js'
 
 /**
- * The watch loop as an attached controller, on a real folder with real chokidar and the real import
+ * The watch loop as an attached controller, on a real folder with the real watcher and the real import
  * graph: saves become runs of what they affect; paused, they are held and run together on resume.
  */
 let root: string
@@ -64,6 +65,44 @@ function runsOf(actions: readonly Action[], base: string): string[][] {
     .map((action) => Object.keys(action.files).map((file) => path.relative(base, file)))
 }
 
+/** Resolves once the `watch/changed` actions so far name every one of `paths`; returns them all. */
+function changedUntil(
+  session: Session,
+  actions: readonly Action[],
+  paths: readonly string[],
+): Promise<string[]> {
+  const seen = () => actions.flatMap((action) => (action.type === 'watch/changed' ? action.paths : []))
+  return new Promise((resolve) => {
+    const check = () => {
+      if (!paths.every((file) => seen().includes(file))) return false
+      unsubscribe()
+      resolve(seen())
+      return true
+    }
+    const unsubscribe = session.store.subscribeActions(() => {
+      check()
+    })
+    check()
+  })
+}
+
+/** The inotify watches this process holds, by file descriptor (Linux: /proc/self/fdinfo). */
+function inotifyWatches(): Map<string, number> {
+  const watches = new Map<string, number>()
+  for (const fd of readdirSync('/proc/self/fd')) {
+    let target: string
+    try {
+      target = readlinkSync(`/proc/self/fd/${fd}`)
+    } catch {
+      continue
+    }
+    if (target !== 'anon_inode:inotify') continue
+    const info = readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8')
+    watches.set(fd, info.split('\n').filter((line) => line.startsWith('inotify wd:')).length)
+  }
+  return watches
+}
+
 const finishedRuns = (count: number) => (state: HearthState) =>
   state.tests.finishedRuns >= count && state.tests.pending === null
 
@@ -102,5 +141,78 @@ describe('the watch controller', () => {
 
     await stop()
     expect(session.store.getState().watch.status).toBe('stopped')
+  })
+
+  it('never descends into node_modules, dist or .git: no watch there, no event from there', async () => {
+    const { session, actions } = await project()
+    // A dependency tree deep enough that watching it would show: 40 folders.
+    for (let index = 0; index < 40; index++)
+      await mkdir(path.join(root, 'node_modules', `dep-${index}`, 'lib'), { recursive: true })
+    await mkdir(path.join(root, 'packages/lib/dist'), { recursive: true })
+    await mkdir(path.join(root, '.git/objects'), { recursive: true })
+    const before = inotifyWatches()
+    const stop = await session.watch({ debounceMs: 50 })
+
+    // Its own watches: one per watched folder (root, src, packages, packages/lib), none below.
+    const added = [...inotifyWatches()].filter(([fd]) => !before.has(fd)).map(([, count]) => count)
+    expect(added.reduce((sum, count) => sum + count, 0)).toBeLessThanOrEqual(4)
+
+    await writeFile(path.join(root, 'node_modules/dep-3/lib/index.js'), 'module.exports = 1\n')
+    await writeFile(path.join(root, 'packages/lib/dist/index.js'), 'export {}\n')
+    await writeFile(path.join(root, '.git/objects/ab'), 'x')
+    // A new folder is no change by itself; the file in it is, and so is an ignored folder made in it.
+    await mkdir(path.join(root, 'src/extra/node_modules'), { recursive: true })
+    await writeFile(path.join(root, 'src/extra/notes.md'), '# notes\n')
+    await writeFile(path.join(root, 'src/extra/node_modules/x.js'), 'x\n')
+    await writeFile(path.join(root, 'src/money.ts'), 'export const cents = (n: number) => n * 100 + 1\n')
+
+    const changed = await changedUntil(session, actions, ['src/extra/notes.md', 'src/money.ts'])
+    await waitForState(session.store, finishedRuns(1))
+    expect(changed.filter((file) => !['src/extra/notes.md', 'src/money.ts'].includes(file))).toEqual([])
+    await stop()
+  })
+
+  it('takes a folder moved in or out as the files in it', async () => {
+    const { session, actions } = await project()
+    // names.ts uses a helper in a folder that is about to be moved away.
+    await mkdir(path.join(root, 'src/gone'))
+    await writeFile(path.join(root, 'src/gone/helper.ts'), 'export const trim = (s: string) => s.trim()\n')
+    await writeFile(
+      path.join(root, 'src/names.ts'),
+      "import { trim } from './gone/helper.js'\nexport const upper = (s: string) => trim(s).toUpperCase()\n",
+    )
+    const elsewhere = await mkdtemp(path.join(tmpdir(), 'hearth-watch-elsewhere-'))
+    try {
+      await mkdir(path.join(elsewhere, 'moved/deep'), { recursive: true })
+      await mkdir(path.join(elsewhere, 'moved/node_modules/dep'), { recursive: true })
+      await writeFile(path.join(elsewhere, 'moved/a.ts'), 'export const a = 1\n')
+      await writeFile(path.join(elsewhere, 'moved/deep/b.ts'), 'export const b = 2\n')
+      await writeFile(path.join(elsewhere, 'moved/node_modules/dep/index.js'), 'module.exports = 3\n')
+      const stop = await session.watch({ debounceMs: 50 })
+
+      // In: one event for the folder, reported as the files in it (not those in its node_modules).
+      await rename(path.join(elsewhere, 'moved'), path.join(root, 'src/moved'))
+      const moved = await changedUntil(session, actions, ['src/moved/a.ts', 'src/moved/deep/b.ts'])
+      expect(moved.filter((file) => file.includes('node_modules'))).toEqual([])
+
+      // Out: the helper the graph knew is gone, and the test that reached it reruns.
+      await rename(path.join(root, 'src/gone'), path.join(elsewhere, 'gone'))
+      await changedUntil(session, actions, ['src/gone/helper.ts'])
+      await waitForState(session.store, () =>
+        runsOf(actions, root).some((files) => files.includes('src/names.test.ts')),
+      )
+      await stop()
+    } finally {
+      await rm(elsewhere, { recursive: true, force: true })
+    }
+  })
+
+  it('says which folder it could not watch and why', async () => {
+    const { session } = await project()
+    await rm(root, { recursive: true, force: true })
+    await session.watch({ debounceMs: 50 }).catch(() => undefined)
+    const state = await waitForState(session.store, (current) => current.watch.status === 'failed')
+    expect(state.watch).toMatchObject({ status: 'failed' })
+    expect(JSON.stringify(state.watch)).toContain(`could not watch ${root}: no such folder`)
   })
 })

@@ -1,7 +1,8 @@
+import { readdirSync, statSync } from 'node:fs'
 import path from 'node:path'
 import type { ImportGraph } from '@hearth/affected'
 import type { NormalizedConfig } from '@hearth/environments'
-import type { FSWatcher } from 'chokidar'
+import type { AsyncSubscription, Event as WatcherEvent } from '@parcel/watcher'
 import picomatch from 'picomatch'
 import type { Clock } from '../../clock.js'
 import { relativePath } from '../../paths.js'
@@ -12,7 +13,10 @@ import type { AffectedSelection } from '../tests/selection.js'
 import { type ClassifiedTestFile, classifiedFiles } from '../tests/test-files.js'
 import type { TestRunner } from '../tests/test-runner.js'
 
-/** Folders never watched: one inotify watch per file adds up fast (facts: ~192k shared per machine). */
+/**
+ * Folders never watched, at any depth: they are left out before the watcher descends into them, so
+ * a workspace's node_modules costs no inotify watch (facts: ~192k shared per machine) and no scan.
+ */
 export const WATCH_IGNORED = [
   '.git',
   'node_modules',
@@ -39,8 +43,8 @@ export interface WatchControllerOptions {
 }
 
 /**
- * The watch loop, as a controller: `watch/starting` in state starts chokidar on the project (not its
- * .git, node_modules, dist or hearth's state) and `watch/ready` says it scanned; saves are batched
+ * The watch loop, as a controller: `watch/starting` in state starts watching the project (not its
+ * .git, node_modules, dist or hearth's state) and `watch/ready` says the watches are set; saves are batched
  * over a short debounce, then for the batch: the import graph updated, the test runner told what
  * changed, the services whose watch globs match restarted, and a run asked for with the affected
  * tests and why. While `paused` the batches are held (`watch/held`) and run as one on
@@ -48,7 +52,7 @@ export interface WatchControllerOptions {
  */
 export class WatchController implements Controller {
   readonly name = 'watch'
-  private watcher: FSWatcher | null = null
+  private watcher: AsyncSubscription | null = null
   private starting: Promise<void> | null = null
   private pending = new Map<string, 'add' | 'change' | 'unlink'>()
   private held = new Map<string, 'add' | 'change' | 'unlink'>()
@@ -86,45 +90,70 @@ export class WatchController implements Controller {
     if (this.timer !== null) clearTimeout(this.timer)
     this.timer = null
     await this.starting?.catch(() => undefined)
-    await this.watcher?.close()
+    const watcher = this.watcher
     this.watcher = null
+    await watcher?.unsubscribe()
     await this.processing
   }
 
   private async start(): Promise<void> {
     const { root } = this.options.config
-    const ignored = (file: string): boolean => {
-      const relative = path.relative(root, file)
-      return relative.split(path.sep).some((part) => WATCH_IGNORED.includes(part))
-    }
-    // Loaded here: only `hearth dev` watches, and the other commands need not load chokidar.
-    const { watch } = await import('chokidar')
-    const watcher = watch(root, { ignored, ignoreInitial: true, persistent: true })
-    this.watcher = watcher
-    for (const event of ['add', 'change', 'unlink'] as const) {
-      watcher.on(event, (file: string) => this.queue(path.resolve(root, file), event))
-    }
-    await new Promise<void>((resolve, reject) => {
-      watcher.once('ready', () => resolve())
-      watcher.once('error', reject)
-    })
-    // Problems later on (a folder that cannot be read) are reported; the watcher goes on.
-    watcher.on('error', (error: unknown) =>
-      this.options.store.dispatch({
-        type: 'watch/error',
-        at: this.options.clock.now(),
-        message: (error as Error).message ?? String(error),
-      }),
+    // @parcel/watcher watches folders (one inotify watch each, not one per file) and applies the
+    // ignores while it walks, so an ignored folder is never read. Loaded here: only `hearth dev`
+    // watches, and the other commands need not load it.
+    const { subscribe } = await import('@parcel/watcher')
+    // Its error for a missing folder is "Bad file descriptor": say what is wrong instead.
+    if (!statSync(root, { throwIfNoEntry: false })?.isDirectory())
+      throw Object.assign(new Error('no such folder'), { code: 'ENOENT' })
+    this.watcher = await subscribe(
+      root,
+      (error, events) => {
+        if (error !== null) this.problem(error)
+        else this.received(events)
+      },
+      { ignore: WATCH_IGNORED.map((name) => `**/${name}`) },
     )
     this.options.store.dispatch({ type: 'watch/ready', at: this.options.clock.now() })
+  }
+
+  /** Problems once watching (a folder that cannot be read) are reported; the watcher goes on. */
+  private problem(error: Error): void {
+    this.options.store.dispatch({
+      type: 'watch/error',
+      at: this.options.clock.now(),
+      message: error.message ?? String(error),
+    })
+  }
+
+  private received(events: readonly WatcherEvent[]): void {
+    for (const event of events) {
+      if (event.type === 'update') this.queue(event.path, 'change')
+      else if (event.type === 'delete') {
+        // A folder moved or deleted comes as one event: the files the graph knew in it go too.
+        this.queue(event.path, 'unlink')
+        const inside = event.path + path.sep
+        for (const file of this.options.graph.files()) if (file.startsWith(inside)) this.queue(file, 'unlink')
+      } else if (statSync(event.path, { throwIfNoEntry: false })?.isDirectory()) {
+        // A folder moved in comes as one event too, without its files (those written into a new
+        // folder come as their own events as well: queued twice, they count once).
+        for (const file of filesUnder(event.path)) this.queue(file, 'add')
+      } else this.queue(event.path, 'add')
+    }
   }
 
   private async failed(error: unknown): Promise<void> {
     const watcher = this.watcher
     this.watcher = null
-    await watcher?.close().catch(() => undefined)
+    await watcher?.unsubscribe().catch(() => undefined)
     const message = (error as Error).message ?? String(error)
-    const code = (error as NodeJS.ErrnoException).code
+    // The watcher's native errors carry no code, only the system's words.
+    const code =
+      (error as NodeJS.ErrnoException).code ??
+      (/No space left on device/i.test(message)
+        ? 'ENOSPC'
+        : /Too many open files/i.test(message)
+          ? 'EMFILE'
+          : null)
     this.options.store.dispatch({
       type: 'watch/failed',
       at: this.options.clock.now(),
@@ -199,4 +228,23 @@ export class WatchController implements Controller {
       store.dispatch({ type: 'run/requested', at: clock.now(), trigger: 'change', files: selection.files })
     }
   }
+}
+
+/** The files in a folder and its subfolders, leaving out the folders never watched. */
+function filesUnder(folder: string): string[] {
+  const files: string[] = []
+  const entries = (() => {
+    try {
+      return readdirSync(folder, { withFileTypes: true })
+    } catch {
+      return [] // gone again, or unreadable: its events, if any, say so
+    }
+  })()
+  for (const entry of entries) {
+    const full = path.join(folder, entry.name)
+    if (entry.isDirectory()) {
+      if (!WATCH_IGNORED.includes(entry.name)) files.push(...filesUnder(full))
+    } else files.push(full)
+  }
+  return files
 }
