@@ -59,7 +59,7 @@ import {
   type EndpointResolution,
   resolveDockerEndpoint,
 } from './docker-host.js'
-import { createEngineApi, type EngineApi, listQuery } from './engine-api.js'
+import { createEngineApi, demuxStream, type EngineApi, listQuery } from './engine-api.js'
 import {
   classifyEngineError,
   engineMessage,
@@ -210,7 +210,6 @@ export class DockerDriver implements Driver {
       )
     }
     signal?.throwIfAborted()
-    const docker = this.docker()
     const resolved =
       this.prepared.get(preparedKey(service, root)) ??
       (await this.resolveImage(service, { root, ...(signal ? { signal } : {}) }))
@@ -239,14 +238,23 @@ export class DockerDriver implements Driver {
       service,
     })
 
-    const container = await this.serialized(network, async () => {
+    const id = await this.serialized(network, async () => {
       await this.ensureNetwork(network, spec.labels)
       for (const volume of namedVolumes(service, identity, root)) {
-        await docker
-          .createVolume({ Name: volume, Labels: sharedResourceLabels(spec.labels, true) })
-          .catch((error: unknown) => this.fail(error))
+        const body = { Name: volume, Labels: sharedResourceLabels(spec.labels, true) }
+        await this.via(
+          (api) => api.post('/volumes/create', { body }),
+          (docker) => docker.createVolume(body),
+        ).catch((error: unknown) => this.fail(error))
       }
-      return docker.createContainer(createOptions).catch((error: unknown) => {
+      // The engine takes the name in the query and the rest as the body (as dockerode splits them).
+      const { name = '', ...body } = createOptions
+      return this.via(
+        async (api) =>
+          (await api.post<{ Id: string }>(`/containers/create?name=${encodeURIComponent(name)}`, { body }))
+            .Id,
+        async (docker) => (await docker.createContainer(createOptions)).id,
+      ).catch((error: unknown) => {
         if (isMissingImage(error)) {
           throw new DriverError(
             'image-missing',
@@ -260,7 +268,10 @@ export class DockerDriver implements Driver {
     })
 
     const discard = (): Promise<void> =>
-      container.remove({ force: true, v: true }).then(
+      this.via(
+        (api) => api.delete(`/containers/${id}?force=1&v=1`),
+        (docker) => docker.getContainer(id).remove({ force: true, v: true }),
+      ).then(
         () => undefined,
         () => undefined,
       )
@@ -269,13 +280,16 @@ export class DockerDriver implements Driver {
       signal.throwIfAborted()
     }
     try {
-      await container.start()
+      await this.via(
+        (api) => api.post(`/containers/${id}/start`),
+        (docker) => docker.getContainer(id).start(),
+      )
     } catch (error) {
       await discard()
       if (isPortConflict(error)) throw portConflict(error, service, identity)
       throw this.classifyStart(error, identity)
     }
-    const info = await container.inspect().catch((error: unknown) => this.fail(error))
+    const info = await this.inspectContainer(id).catch((error: unknown) => this.fail(error))
     const instance = toInstance(info)
     if (instance === null) throw new Error(`container ${info.Id} lost its labels`)
     return instance
@@ -289,11 +303,10 @@ export class DockerDriver implements Driver {
    * environment is left. Stopping a container that is gone succeeds.
    */
   async stop(instance: Instance, options: { timeoutMs?: number } = {}): Promise<void> {
-    const docker = this.docker()
-    const container = docker.getContainer(instance.id)
-    const info = await container
-      .inspect()
-      .catch((error: unknown) => (isNotFound(error) ? null : this.fail(error)))
+    const { id } = instance
+    const info = await this.inspectContainer(id).catch((error: unknown) =>
+      isNotFound(error) ? null : this.fail(error),
+    )
     if (info !== null) {
       if (info.Config.Labels?.[LABELS.managed] !== 'true') {
         throw new DriverError(
@@ -304,15 +317,19 @@ export class DockerDriver implements Driver {
       }
       if (info.State.Running) {
         const timeoutMs = options.timeoutMs ?? DEFAULT_STOP_TIMEOUT_MS
-        await container
-          .kill({ signal: (info.Config as { StopSignal?: string }).StopSignal ?? 'SIGTERM' })
-          .catch((error: unknown) => {
-            // 409: it stopped meanwhile; 404: it is gone.
-            if (statusOf(error) !== 409 && !isNotFound(error)) this.fail(error)
-          })
-        await container
-          .wait({ condition: 'not-running', abortSignal: AbortSignal.timeout(timeoutMs) })
-          .catch(() => undefined)
+        const stopSignal = (info.Config as { StopSignal?: string }).StopSignal ?? 'SIGTERM'
+        await this.via(
+          (api) => api.post(`/containers/${id}/kill?signal=${encodeURIComponent(stopSignal)}`),
+          (docker) => docker.getContainer(id).kill({ signal: stopSignal }),
+        ).catch((error: unknown) => {
+          // 409: it stopped meanwhile; 404: it is gone.
+          if (statusOf(error) !== 409 && !isNotFound(error)) this.fail(error)
+        })
+        const timeout = AbortSignal.timeout(timeoutMs)
+        await this.via(
+          (api) => api.post(`/containers/${id}/wait?condition=not-running`, { signal: timeout }),
+          (docker) => docker.getContainer(id).wait({ condition: 'not-running', abortSignal: timeout }),
+        ).catch(() => undefined)
       }
       await this.removeContainer(instance.id)
     }
@@ -374,10 +391,9 @@ export class DockerDriver implements Driver {
         }
       }
       case 'healthcheck': {
-        const info = await this.docker()
-          .getContainer(instance.id)
-          .inspect()
-          .catch((error: unknown) => (isNotFound(error) ? null : this.fail(error)))
+        const info = await this.inspectContainer(instance.id).catch((error: unknown) =>
+          isNotFound(error) ? null : this.fail(error),
+        )
         if (info === null) return { ok: false, detail: `${instance.identity.service} is gone` }
         const health = info.State.Health
         if (health === undefined || health.Status === 'none' || health.Status === '') {
@@ -398,27 +414,17 @@ export class DockerDriver implements Driver {
   }
 
   async *logs(instance: Instance, options: LogOptions = {}): AsyncIterable<LogLine> {
-    const docker = this.docker()
-    const container = docker.getContainer(instance.id)
-    const demux = (
-      stream: NodeJS.ReadableStream,
-      stdout: NodeJS.WritableStream,
-      stderr: NodeJS.WritableStream,
-    ) => docker.modem.demuxStream(stream, stdout, stderr)
     const { signal } = options
+    const demux =
+      this.api() === null ? this.docker().modem.demuxStream.bind(this.docker().modem) : demuxStream
     if (options.follow !== true) {
-      const output = await this.readLogs(container)
+      const output = await this.readLogs(instance.id)
       if (output !== null) yield* demuxedLines(Readable.from([output]), demux)
       return
     }
     let source: NodeJS.ReadableStream
     try {
-      source = (await container.logs({
-        follow: true,
-        stdout: true,
-        stderr: true,
-        ...(signal ? { abortSignal: signal } : {}),
-      })) as NodeJS.ReadableStream
+      source = await this.followLogs(instance.id, signal)
     } catch (error) {
       if (isNotFound(error) || signal?.aborted) return
       this.fail(error)
@@ -431,12 +437,30 @@ export class DockerDriver implements Driver {
     if (signal?.aborted) return
     // Docker 20.10 ends a follow as the container exits, before the last line when that line has no
     // newline: read the whole log once more and give out what the follow did not.
-    const output = await this.readLogs(container)
+    const output = await this.readLogs(instance.id)
     if (output === null) return
     let index = 0
     for await (const line of demuxedLines(Readable.from([output]), demux)) {
       if (index++ >= given) yield line
     }
+  }
+
+  /** The container's log from its start on, followed (multiplexed). */
+  private followLogs(id: string, signal: AbortSignal | undefined): Promise<NodeJS.ReadableStream> {
+    const api = this.api()
+    if (api !== null)
+      return api.stream(
+        `/containers/${encodeURIComponent(id)}/logs?follow=1&stdout=1&stderr=1`,
+        signal ? { signal } : {},
+      )
+    return this.docker()
+      .getContainer(id)
+      .logs({
+        follow: true,
+        stdout: true,
+        stderr: true,
+        ...(signal ? { abortSignal: signal } : {}),
+      }) as Promise<NodeJS.ReadableStream>
   }
 
   /** The container's port map label (`{"http":"8080/tcp"}`). */
@@ -457,9 +481,18 @@ export class DockerDriver implements Driver {
   }
 
   /** The container's whole log so far (multiplexed), or null when the container is gone. */
-  private async readLogs(container: Docker.Container): Promise<Buffer | null> {
+  private async readLogs(id: string): Promise<Buffer | null> {
     try {
-      const output = (await container.logs({ follow: false, stdout: true, stderr: true })) as unknown
+      const api = this.api()
+      if (api !== null) {
+        const chunks: Buffer[] = []
+        const stream = await api.stream(`/containers/${encodeURIComponent(id)}/logs?stdout=1&stderr=1`)
+        for await (const chunk of stream) chunks.push(chunk as Buffer)
+        return Buffer.concat(chunks)
+      }
+      const output = (await this.docker()
+        .getContainer(id)
+        .logs({ follow: false, stdout: true, stderr: true })) as unknown
       return Buffer.isBuffer(output) ? output : Buffer.from(String(output ?? ''))
     } catch (error) {
       if (isNotFound(error)) return null
@@ -550,15 +583,22 @@ export class DockerDriver implements Driver {
     const onAbort = (): void => request.abort()
     signal?.addEventListener('abort', onAbort, { once: true })
     try {
-      const waited = this.docker()
-        .getContainer(instance.id)
-        .wait({ condition: 'not-running', abortSignal: request.signal })
-        .then((result: { StatusCode?: number }) => ({
-          exitCode: typeof result.StatusCode === 'number' ? result.StatusCode : null,
-          signal: null,
-        }))
+      const api = this.api()
+      const waited = (
+        api !== null
+          ? api.post<{ StatusCode?: number }>(
+              `/containers/${encodeURIComponent(instance.id)}/wait?condition=not-running`,
+              { signal: request.signal },
+            )
+          : this.docker()
+              .getContainer(instance.id)
+              .wait({ condition: 'not-running', abortSignal: request.signal })
+      ).then((result: { StatusCode?: number }) => ({
+        exitCode: typeof result.StatusCode === 'number' ? result.StatusCode : null,
+        signal: null,
+      }))
       // A connection to the engine cut while it waits (the daemon stopped, a proxy restarted) ends
-      // the engine's answer without a word, and dockerode's wait then never settles: a look at
+      // the engine's answer without a word, and the wait may then never settle: a look at
       // the container every few seconds notices it exited, went, or the engine is gone.
       const looked = this.lookUntilStopped(instance, request.signal)
       waited.catch(() => undefined)
@@ -620,32 +660,25 @@ export class DockerDriver implements Driver {
    * marker and the project's id are touched. For `hearth down --all` and test cleanup.
    */
   async removeProjectResources(projectId: string): Promise<RemovedResources> {
-    const docker = this.docker()
     const label = selectorFilters({ projectId })
     const removed: RemovedResources = { containers: [], networks: [], volumes: [] }
-    const containers = await docker
-      .listContainers({ all: true, filters: { label } })
-      .catch((error: unknown) => this.fail(error))
+    const containers = await this.listContainers(label).catch((error: unknown) => this.fail(error))
     await Promise.all(
       containers.map(async (summary) => {
         await this.removeContainer(summary.Id)
         removed.containers.push((summary.Names[0] ?? summary.Id).replace(/^\//, ''))
       }),
     )
-    const networks = await docker
-      .listNetworks({ filters: { label } })
-      .catch((error: unknown) => this.fail(error))
+    const networks = await this.listNetworks({ label }).catch((error: unknown) => this.fail(error))
     for (const network of networks) {
       if (network.Labels?.[LABELS.projectId] !== projectId) continue
-      await this.serialized(network.Name, () => removeIgnoringGone(docker.getNetwork(network.Id)))
+      await this.serialized(network.Name, () => removeIgnoringGone(() => this.removeNetwork(network.Id)))
       removed.networks.push(network.Name)
     }
-    const volumes = await docker
-      .listVolumes({ filters: { label } })
-      .catch((error: unknown) => this.fail(error))
-    for (const volume of volumes.Volumes ?? []) {
+    const volumes = await this.listVolumes({ label }).catch((error: unknown) => this.fail(error))
+    for (const volume of volumes) {
       if (volume.Labels?.[LABELS.projectId] !== projectId) continue
-      await removeIgnoringGone(docker.getVolume(volume.Name))
+      await removeIgnoringGone(() => this.removeVolume(volume.Name))
       removed.volumes.push(volume.Name)
     }
     return removed
@@ -815,6 +848,9 @@ export class DockerDriver implements Driver {
   /** The image's id, or null when the engine does not have it. */
   private async imageId(reference: string): Promise<string | null> {
     try {
+      const api = this.api()
+      // The reference goes in the path as it is (`/images/hearth-test/redis:7/json`), as dockerode sends it.
+      if (api !== null) return (await api.get<{ Id: string }>(`/images/${reference}/json`)).Id
       return (await this.docker().getImage(reference).inspect()).Id
     } catch (error) {
       if (isNotFound(error)) return null
@@ -825,31 +861,32 @@ export class DockerDriver implements Driver {
   // ── networks, volumes, containers ─────────────────────────────────────────────────────────────
 
   private async ensureNetwork(name: string, labels: Labels): Promise<void> {
-    const docker = this.docker()
-    const found = await docker
-      .listNetworks({ filters: { name: [name] } })
-      .catch((error: unknown) => this.fail(error))
+    const found = await this.listNetworks({ name: [name] }).catch((error: unknown) => this.fail(error))
     // The name filter matches substrings: only an exact match counts.
     if (found.some((network) => network.Name === name)) return
-    await docker
-      .createNetwork({
-        Name: name,
-        CheckDuplicate: true,
-        Driver: 'bridge',
-        Labels: sharedResourceLabels(labels, false),
-      })
-      .catch((error: unknown) => {
-        // Another hearth created it meanwhile.
-        if (statusOf(error) === 409) return
-        this.fail(error)
-      })
+    const body = {
+      Name: name,
+      CheckDuplicate: true,
+      Driver: 'bridge',
+      Labels: sharedResourceLabels(labels, false),
+    }
+    await this.via(
+      (api) => api.post('/networks/create', { body }),
+      (docker) => docker.createNetwork(body),
+    ).catch((error: unknown) => {
+      // Another hearth created it meanwhile.
+      if (statusOf(error) === 409) return
+      this.fail(error)
+    })
   }
 
   private async removeContainer(id: string): Promise<void> {
-    const container = this.docker().getContainer(id)
     for (let attempt = 0; ; attempt++) {
       try {
-        await container.remove({ force: true, v: true })
+        await this.via(
+          (api) => api.delete(`/containers/${id}?force=1&v=1`),
+          (docker) => docker.getContainer(id).remove({ force: true, v: true }),
+        )
         return
       } catch (error) {
         if (isNotFound(error)) return
@@ -861,37 +898,29 @@ export class DockerDriver implements Driver {
   }
 
   private async removeServiceVolumes(identity: ServiceIdentity): Promise<void> {
-    const docker = this.docker()
     const filters = selectorFilters({
       projectId: identity.projectId,
       environment: identity.environment,
       service: identity.service,
     })
-    const volumes = await docker
-      .listVolumes({ filters: { label: filters } })
-      .catch((error: unknown) => this.fail(error))
-    for (const volume of volumes.Volumes ?? []) {
+    const volumes = await this.listVolumes({ label: filters }).catch((error: unknown) => this.fail(error))
+    for (const volume of volumes) {
       // In use by another container of the service (a duplicate): it stays until that one stops.
-      await removeIgnoringGone(docker.getVolume(volume.Name), [409])
+      await removeIgnoringGone(() => this.removeVolume(volume.Name), [409])
     }
   }
 
   private async removeNetworkIfUnused(projectId: string, environment: string): Promise<void> {
-    const docker = this.docker()
     const name = networkName(projectId, environment)
     await this.serialized(name, async () => {
       const label = selectorFilters({ projectId, environment })
-      const left = await docker
-        .listContainers({ all: true, filters: { label } })
-        .catch((error: unknown) => this.fail(error))
+      const left = await this.listContainers(label).catch((error: unknown) => this.fail(error))
       if (left.length > 0) return
-      const networks = await docker
-        .listNetworks({ filters: { label } })
-        .catch((error: unknown) => this.fail(error))
+      const networks = await this.listNetworks({ label }).catch((error: unknown) => this.fail(error))
       for (const network of networks) {
         if (network.Labels?.[LABELS.projectId] !== projectId) continue
         // 403/409: something joined it meanwhile.
-        await removeIgnoringGone(docker.getNetwork(network.Id), [403, 409])
+        await removeIgnoringGone(() => this.removeNetwork(network.Id), [403, 409])
       }
     })
   }
@@ -947,10 +976,54 @@ export class DockerDriver implements Driver {
   }
 
   private inspectContainer(id: string): Promise<Docker.ContainerInspectInfo> {
+    return this.via(
+      (api) => api.get<Docker.ContainerInspectInfo>(`/containers/${encodeURIComponent(id)}/json`),
+      (docker) => docker.getContainer(id).inspect(),
+    )
+  }
+
+  /**
+   * One engine call, over the plain API where it reaches the engine (no dockerode to load: a cold
+   * `up` creates networks, volumes and containers without it), else through dockerode.
+   */
+  private via<T>(
+    plain: (api: EngineApi) => Promise<T>,
+    dockerode: (docker: Docker) => Promise<T>,
+  ): Promise<T> {
     const api = this.api()
-    if (api !== null)
-      return api.get<Docker.ContainerInspectInfo>(`/containers/${encodeURIComponent(id)}/json`)
-    return this.docker().getContainer(id).inspect()
+    return api !== null ? plain(api) : dockerode(this.docker())
+  }
+
+  private listNetworks(filters: Record<string, string[]>): Promise<Docker.NetworkInspectInfo[]> {
+    return this.via(
+      (api) => api.get(`/networks?filters=${encodeURIComponent(JSON.stringify(filters))}`),
+      (docker) => docker.listNetworks({ filters }),
+    )
+  }
+
+  private removeNetwork(id: string): Promise<unknown> {
+    return this.via(
+      (api) => api.delete(`/networks/${encodeURIComponent(id)}`),
+      (docker) => docker.getNetwork(id).remove(),
+    )
+  }
+
+  private async listVolumes(filters: Record<string, string[]>): Promise<Docker.VolumeInspectInfo[]> {
+    const answer = await this.via(
+      (api) =>
+        api.get<{ Volumes: Docker.VolumeInspectInfo[] | null }>(
+          `/volumes?filters=${encodeURIComponent(JSON.stringify(filters))}`,
+        ),
+      (docker) => docker.listVolumes({ filters }),
+    )
+    return answer.Volumes ?? []
+  }
+
+  private removeVolume(name: string): Promise<unknown> {
+    return this.via(
+      (api) => api.delete(`/volumes/${encodeURIComponent(name)}`),
+      (docker) => docker.getVolume(name).remove(),
+    )
   }
 
   private classify(error: unknown): DriverError {
@@ -1123,12 +1196,9 @@ function portConflict(error: unknown, service: NormalizedService, identity: Serv
   )
 }
 
-async function removeIgnoringGone(
-  resource: { remove(): Promise<unknown> },
-  alsoIgnore: number[] = [],
-): Promise<void> {
+async function removeIgnoringGone(remove: () => Promise<unknown>, alsoIgnore: number[] = []): Promise<void> {
   try {
-    await resource.remove()
+    await remove()
   } catch (error) {
     const status = statusOf(error)
     if (status === 404 || (status !== null && alsoIgnore.includes(status))) return

@@ -3,8 +3,9 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { PassThrough } from 'node:stream'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
-import { createEngineApi, type EngineApi, listQuery } from './engine-api.js'
+import { createEngineApi, demuxStream, type EngineApi, listQuery } from './engine-api.js'
 import { engineMessage, isNotFound, statusOf } from './engine-errors.js'
 
 /** The plain reads against a small HTTP server that answers as the engine does, on a socket and on TCP. */
@@ -90,5 +91,66 @@ describe('createEngineApi', () => {
     expect(createEngineApi({ kind: 'tcp', host: 'engine', port: 2376, protocol: 'https' })).toBeNull()
     expect(createEngineApi({ kind: 'ssh', url: 'ssh://me@engine' })).toBeNull()
     expect(createEngineApi({ kind: 'npipe', path: '//./pipe/docker_engine' })).toBeNull()
+  })
+
+  it('streams an answer (a log follow) and posts (a wait), each on its own connection', async () => {
+    const { api, asked } = await engine('unix', (url) =>
+      url.startsWith('/containers/c1/wait')
+        ? { status: 200, body: '{"StatusCode":3}' }
+        : url.startsWith('/containers/c1/logs')
+          ? { status: 200, body: 'line one\nline two\n' }
+          : { status: 404, body: '{"message":"No such container: c2"}' },
+    )
+    const chunks: Buffer[] = []
+    for await (const chunk of await api.stream('/containers/c1/logs?follow=1&stdout=1&stderr=1'))
+      chunks.push(chunk as Buffer)
+    expect(Buffer.concat(chunks).toString()).toBe('line one\nline two\n')
+    expect(await api.post('/containers/c1/wait?condition=not-running')).toEqual({ StatusCode: 3 })
+    const refused = await api.stream('/containers/c2/logs?follow=1').catch((caught: unknown) => caught)
+    expect(isNotFound(refused)).toBe(true)
+    expect(asked).toContain('POST /containers/c1/wait?condition=not-running')
+  })
+
+  it('keeps reading while follows hold more connections than the pool has', async () => {
+    // Never answered: ten follows open at once, as ten containers' logs in a session.
+    const { api } = await engine('tcp', (url) =>
+      url.includes('follow=1') ? null : { status: 200, body: '"OK"' },
+    )
+    const stop = new AbortController()
+    const follows = Array.from({ length: 10 }, (_, index) =>
+      api.stream(`/containers/c${index}/logs?follow=1`, { signal: stop.signal }).catch(() => undefined),
+    )
+    expect(await api.get('/_ping')).toBe('OK')
+    stop.abort()
+    await Promise.all(follows)
+  })
+})
+
+describe('demuxStream', () => {
+  const frame = (stream: 1 | 2, text: string): Buffer => {
+    const payload = Buffer.from(text)
+    const header = Buffer.alloc(8)
+    header[0] = stream
+    header.writeUInt32BE(payload.length, 4)
+    return Buffer.concat([header, payload])
+  }
+
+  it('splits stdout from stderr, frames cut anywhere across chunks', () => {
+    const whole = Buffer.concat([frame(1, 'out one\n'), frame(2, 'err one\n'), frame(1, 'out two\n')])
+    for (const cut of [1, 5, 8, 9, 17, 20, whole.length - 1]) {
+      const source = new PassThrough()
+      const stdout: string[] = []
+      const stderr: string[] = []
+      const sink = (into: string[]) => {
+        const sinkStream = new PassThrough()
+        sinkStream.on('data', (chunk: Buffer) => into.push(chunk.toString()))
+        return sinkStream
+      }
+      demuxStream(source, sink(stdout), sink(stderr))
+      source.write(whole.subarray(0, cut))
+      source.write(whole.subarray(cut))
+      expect(stdout.join('')).toBe('out one\nout two\n')
+      expect(stderr.join('')).toBe('err one\n')
+    }
   })
 })

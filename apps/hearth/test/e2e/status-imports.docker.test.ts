@@ -6,9 +6,9 @@ import { createTracer, fromPackage } from '../trace-imports.js'
 import { hearth, repoRoot, writeProject } from './helpers.js'
 
 /**
- * `hearth status` reads what runs through a few plain Engine API calls and never loads dockerode
- * (~0.4 s of every command before); the `hearth up` that created the container did load it, which
- * shows the record would name it.
+ * `hearth up` (cold and warm) and `hearth status` speak to the engine over plain HTTP and never
+ * load dockerode (~0.4 s of every command before); an exec does load it, which shows the record
+ * would name it.
  */
 const bin = path.join(repoRoot, 'apps/hearth/bin/hearth.js')
 const work = mkdtempSync(path.join(tmpdir(), 'hearth-traced-'))
@@ -29,6 +29,18 @@ const project = writeProject({
         },
       },
     },
+    {
+      name: 'checked',
+      services: {
+        redis: {
+          kind: 'container',
+          image: 'hearth-test/redis:7',
+          pull: 'never',
+          ports: { redis: 6379 },
+          readiness: { type: 'command', command: ['redis-cli', 'ping'] },
+        },
+      },
+    },
   ],
 }
 `,
@@ -41,16 +53,29 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true })
 })
 
-describe('hearth status on running containers', () => {
-  it('lists them through the plain reads, without loading dockerode', async () => {
-    const up = await traced([bin, 'up'], project.root)
+describe('the engine without dockerode', () => {
+  it('start, list and attach them through the plain API, without loading dockerode', async () => {
+    const up = await traced([bin, 'up', 'cache'], project.root)
     expect(up.code, up.stdout).toBe(0)
-    expect(up.modules.filter((url) => DOCKERODE[0]?.test(url)).length).toBeGreaterThan(0)
+    expect(up.modules.some((url) => url.includes('/packages/driver-docker/'))).toBe(true)
+    expect(up.modules.filter((url) => DOCKERODE.some((pattern) => pattern.test(url)))).toEqual([])
 
     const status = await traced([bin, 'status'], project.root)
     expect(status.code, status.stdout).toBe(0)
     expect(status.stdout).toMatch(/cache\s+redis\s+container\s+running/)
-    expect(status.modules.some((url) => url.includes('/packages/driver-docker/'))).toBe(true)
     expect(status.modules.filter((url) => DOCKERODE.some((pattern) => pattern.test(url)))).toEqual([])
+
+    // Up again, warm: the container is attached, its log followed and its exit watched, all over
+    // the plain API.
+    const warm = await traced([bin, 'up', 'cache'], project.root)
+    expect(warm.code, warm.stdout).toBe(0)
+    expect(warm.stdout).toMatch(/attached/)
+    expect(warm.modules.filter((url) => DOCKERODE.some((pattern) => pattern.test(url)))).toEqual([])
+  })
+
+  it('loads dockerode for an exec (a command check), which shows the record would name it', async () => {
+    const up = await traced([bin, 'up', 'checked'], project.root)
+    expect(up.code, up.stdout).toBe(0)
+    expect(up.modules.filter((url) => DOCKERODE[0]?.test(url)).length).toBeGreaterThan(0)
   })
 })
