@@ -1,5 +1,4 @@
-import path from 'node:path'
-import ts from 'typescript'
+import { parseSync } from 'oxc-parser'
 import { isRecord } from './tsconfig.js'
 
 /** The bundlers whose entry config is read: each names its outputs after its entries. */
@@ -66,24 +65,31 @@ export function parseBuildConfig(text: string, file: string, tool: BuildTool): B
     }
     return buildConfigsFromJson(value, file, tool)
   }
-  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, false, scriptKind(file))
-  const constants = new Map<string, ts.Expression>()
-  let exported: ts.Expression | undefined
-  for (const statement of source.statements) {
-    if (ts.isVariableStatement(statement)) {
-      for (const declaration of statement.declarationList.declarations) {
-        if (ts.isIdentifier(declaration.name) && declaration.initializer)
-          constants.set(declaration.name.text, declaration.initializer)
+  const { program } = parseSync(file, text, { lang: /\.[cm]?js$/.test(file) ? 'js' : 'ts' })
+  const constants = new Map<string, Node>()
+  let exported: Node | undefined
+  for (const statement of nodes(program.body)) {
+    // `export const` is a top-level `const` too.
+    const declaration = statement.type === 'ExportNamedDeclaration' ? statement.declaration : statement
+    if (isNode(declaration) && declaration.type === 'VariableDeclaration') {
+      for (const declarator of declaration.declarations as Node[]) {
+        const { id, init } = declarator
+        if (isNode(id) && id.type === 'Identifier' && isNode(init)) constants.set(id.name as string, init)
       }
-    } else if (ts.isExportAssignment(statement) && !statement.isExportEquals) {
-      exported = statement.expression
-    } else if (
-      ts.isExpressionStatement(statement) &&
-      ts.isBinaryExpression(statement.expression) &&
-      statement.expression.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
-      isModuleExports(statement.expression.left)
-    ) {
-      exported ??= statement.expression.right
+    } else if (statement.type === 'ExportDefaultDeclaration') {
+      // `export default function () {}` declares a function: a config is an expression.
+      const value = statement.declaration
+      if (isNode(value) && !/Declaration$/.test(value.type)) exported = value
+    } else if (statement.type === 'ExpressionStatement') {
+      const expression = statement.expression
+      if (
+        isNode(expression) &&
+        expression.type === 'AssignmentExpression' &&
+        expression.operator === '=' &&
+        isModuleExports(expression.left)
+      ) {
+        exported ??= expression.right as Node
+      }
     }
   }
   if (!exported) return []
@@ -130,41 +136,60 @@ function entriesFromValue(value: unknown): EntryLiteral[] | undefined {
 /** Configs are small: deeper than this is a `const` naming itself, not a config. */
 const MAX_DEPTH = 64
 
+/** A node of oxc's ESTree AST, as far as reading literals needs. */
+interface Node {
+  type: string
+  [key: string]: unknown
+}
+
+/** Wrappers that leave the value as it is: parentheses, `as`, `satisfies`, `!`, `<T>x`. */
+const TRANSPARENT = new Set([
+  'ParenthesizedExpression',
+  'TSAsExpression',
+  'TSSatisfiesExpression',
+  'TSNonNullExpression',
+  'TSTypeAssertion',
+])
+
 /** Turns the literal parts of a config's syntax into plain values; what is not literal is `undefined`. */
 class LiteralReader {
-  readonly #constants: Map<string, ts.Expression>
+  readonly #constants: Map<string, Node>
   /** How deep the reading is: `const a = [a]` must end, not loop. */
   #depth = 0
 
-  constructor(constants: Map<string, ts.Expression>) {
+  constructor(constants: Map<string, Node>) {
     this.#constants = constants
   }
 
   /** The config object literals an exported expression stands for. */
-  configObjects(expression: ts.Expression): ts.ObjectLiteralExpression[] {
+  configObjects(expression: Node): Node[] {
     return this.#nested(() => this.#configObjects(expression)) ?? []
   }
 
-  #configObjects(expression: ts.Expression): ts.ObjectLiteralExpression[] {
+  #configObjects(expression: Node): Node[] {
     const node = this.#unwrap(expression)
     if (!node) return []
-    if (ts.isObjectLiteralExpression(node)) return [node]
-    if (ts.isArrayLiteralExpression(node)) return node.elements.flatMap((e) => this.configObjects(e))
+    if (node.type === 'ObjectExpression') return [node]
+    if (node.type === 'ArrayExpression') return nodes(node.elements).flatMap((e) => this.configObjects(e))
     // defineConfig({...}), defineBuildConfig([...]): the first argument.
-    if (ts.isCallExpression(node)) return node.arguments[0] ? this.configObjects(node.arguments[0]) : []
+    if (node.type === 'CallExpression') {
+      const [first] = nodes(node.arguments)
+      return first ? this.configObjects(first) : []
+    }
     // defineConfig((options) => ({...})) or a function with `return {...}`.
-    if (ts.isArrowFunction(node) || ts.isFunctionExpression(node)) {
-      if (!ts.isBlock(node.body)) return this.configObjects(node.body)
-      return node.body.statements.flatMap((statement) =>
-        ts.isReturnStatement(statement) && statement.expression
-          ? this.configObjects(statement.expression)
+    if (node.type === 'ArrowFunctionExpression' || node.type === 'FunctionExpression') {
+      const body = node.body as Node
+      if (body.type !== 'BlockStatement') return this.configObjects(body)
+      return nodes(body.body).flatMap((statement) =>
+        statement.type === 'ReturnStatement' && isNode(statement.argument)
+          ? this.configObjects(statement.argument)
           : [],
       )
     }
     return []
   }
 
-  config(object: ts.ObjectLiteralExpression, file: string, tool: BuildTool): BuildConfigLiteral {
+  config(object: Node, file: string, tool: BuildTool): BuildConfigLiteral {
     const config: BuildConfigLiteral = { tool, file }
     const entries = entriesFromValue(this.#property(object, tool === 'unbuild' ? 'entries' : 'entry'))
     if (entries) config.entries = entries
@@ -175,39 +200,37 @@ class LiteralReader {
     return config
   }
 
-  #property(object: ts.ObjectLiteralExpression, name: string): unknown {
+  #property(object: Node, name: string): unknown {
     // The last one wins, as in the object at run time.
     let found: unknown
-    for (const property of object.properties) {
-      if (ts.isPropertyAssignment(property) && propertyName(property.name) === name)
-        found = this.value(property.initializer)
-      else if (ts.isShorthandPropertyAssignment(property) && property.name.text === name)
-        found = this.value(property.name)
+    for (const property of nodes(object.properties)) {
+      if (isPlainProperty(property) && propertyName(property) === name)
+        found = this.value(property.value as Node)
     }
     return found
   }
 
   /** A literal value: strings, arrays and objects of literals, or a `const` holding one. */
-  value(expression: ts.Expression): unknown {
+  value(expression: Node): unknown {
     return this.#nested(() => this.#value(expression))
   }
 
-  #value(expression: ts.Expression): unknown {
+  #value(expression: Node): unknown {
     const node = this.#unwrap(expression)
     if (!node) return undefined
-    if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) return node.text
-    if (ts.isArrayLiteralExpression(node)) {
-      return node.elements.filter((element) => !ts.isSpreadElement(element)).map((e) => this.value(e))
+    const string = stringValue(node)
+    if (string !== undefined) return string
+    if (node.type === 'ArrayExpression') {
+      return nodes(node.elements)
+        .filter((element) => element.type !== 'SpreadElement')
+        .map((e) => this.value(e))
     }
-    if (ts.isObjectLiteralExpression(node)) {
+    if (node.type === 'ObjectExpression') {
       const result: Record<string, unknown> = {}
-      for (const property of node.properties) {
-        if (ts.isPropertyAssignment(property)) {
-          const key = propertyName(property.name)
-          if (key !== undefined) result[key] = this.value(property.initializer)
-        } else if (ts.isShorthandPropertyAssignment(property)) {
-          result[property.name.text] = this.value(property.name)
-        }
+      for (const property of nodes(node.properties)) {
+        if (!isPlainProperty(property)) continue
+        const key = propertyName(property)
+        if (key !== undefined) result[key] = this.value(property.value as Node)
       }
       return result
     }
@@ -225,19 +248,13 @@ class LiteralReader {
   }
 
   /** Through parentheses, `as`, `satisfies`, `!`, and identifiers naming a top-level `const`. */
-  #unwrap(expression: ts.Expression): ts.Expression | undefined {
-    let node: ts.Expression = expression
+  #unwrap(expression: Node): Node | undefined {
+    let node: Node = expression
     for (;;) {
-      if (
-        ts.isParenthesizedExpression(node) ||
-        ts.isAsExpression(node) ||
-        ts.isSatisfiesExpression(node) ||
-        ts.isNonNullExpression(node) ||
-        ts.isTypeAssertionExpression(node)
-      ) {
+      if (TRANSPARENT.has(node.type) && isNode(node.expression)) {
         node = node.expression
-      } else if (ts.isIdentifier(node)) {
-        const initializer = this.#constants.get(node.text)
+      } else if (node.type === 'Identifier') {
+        const initializer = this.#constants.get(node.name as string)
         if (!initializer || initializer === node) return undefined
         node = initializer
         if (++this.#depth > MAX_DEPTH) return undefined
@@ -248,22 +265,49 @@ class LiteralReader {
   }
 }
 
-function propertyName(name: ts.PropertyName): string | undefined {
-  if (ts.isIdentifier(name) || ts.isStringLiteral(name) || ts.isNumericLiteral(name)) return name.text
-  if (ts.isNoSubstitutionTemplateLiteral(name)) return name.text
+function isNode(value: unknown): value is Node {
+  return typeof value === 'object' && value !== null && typeof (value as Node).type === 'string'
+}
+
+/** The nodes of a list (holes and anything else left out). */
+function nodes(value: unknown): Node[] {
+  return Array.isArray(value) ? value.filter(isNode) : []
+}
+
+/** `key: value` or shorthand `key`, not a method, accessor or spread. */
+function isPlainProperty(node: Node): boolean {
+  return node.type === 'Property' && node.kind === 'init' && node.method !== true
+}
+
+/** A string literal's value, or a template literal's without `${}`. */
+function stringValue(node: Node): string | undefined {
+  if (node.type === 'Literal') return typeof node.value === 'string' ? node.value : undefined
+  if (node.type === 'TemplateLiteral' && nodes(node.expressions).length === 0) {
+    const [quasi] = node.quasis as { value: { cooked: string | null } }[]
+    return quasi?.value.cooked ?? undefined
+  }
   return undefined
 }
 
-function isModuleExports(node: ts.Expression): boolean {
-  return (
-    ts.isPropertyAccessExpression(node) &&
-    ts.isIdentifier(node.expression) &&
-    node.expression.text === 'module' &&
-    node.name.text === 'exports'
-  )
+/** A property's name when it is written out (`a`, `'a'`, `1`); computed names are not read. */
+function propertyName(property: Node): string | undefined {
+  const key = property.key as Node
+  if (property.computed) return undefined
+  if (key.type === 'Identifier') return key.name as string
+  if (key.type === 'Literal' && (typeof key.value === 'string' || typeof key.value === 'number'))
+    return String(key.value)
+  return undefined
 }
 
-function scriptKind(file: string): ts.ScriptKind {
-  const ext = path.extname(file)
-  return ext === '.js' || ext === '.mjs' || ext === '.cjs' ? ts.ScriptKind.JS : ts.ScriptKind.TS
+function isModuleExports(node: unknown): boolean {
+  return (
+    isNode(node) &&
+    node.type === 'MemberExpression' &&
+    node.computed === false &&
+    isNode(node.object) &&
+    node.object.type === 'Identifier' &&
+    node.object.name === 'module' &&
+    isNode(node.property) &&
+    node.property.name === 'exports'
+  )
 }

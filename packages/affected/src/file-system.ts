@@ -1,16 +1,26 @@
-import { readFileSync, realpathSync, statSync } from 'node:fs'
+import { lstatSync, readFileSync, realpathSync, type Stats, statSync } from 'node:fs'
 import path from 'node:path'
 
+/** What is kept of a path's status: a workspace's worth of Node's `Stats` objects is megabytes. */
+export interface FileStatus {
+  isFile: boolean
+  isDirectory: boolean
+  mtimeMs: number
+  size: number
+}
+
 /**
- * The file system as module resolution sees it: existence checks, JSON files and real paths, each
+ * The file system as module resolution sees it: file status, JSON files and real paths, each
  * cached until {@link CachedFileSystem.invalidate}. Every existence check a resolution makes is
  * recorded in the current probe set, so the graph knows which resolutions a new or deleted file can
  * change (that is what makes incremental updates exact, and what lets a deleted file still select
  * the tests that imported it).
  */
 export class CachedFileSystem {
-  #isFile = new Map<string, boolean>()
-  #isDirectory = new Map<string, boolean>()
+  /** A path's status, symbolic links followed; null: nothing there. */
+  #stats = new Map<string, FileStatus | null>()
+  /** Paths known to be symbolic links (their real path must be asked for). */
+  #links = new Set<string>()
   #json = new Map<string, unknown>()
   #realpath = new Map<string, string>()
   #parsed = new Map<string, unknown>()
@@ -19,26 +29,40 @@ export class CachedFileSystem {
 
   isFile(file: string): boolean {
     this.probes?.add(file)
-    let known = this.#isFile.get(file)
-    if (known === undefined) {
-      known = statSync(file, { throwIfNoEntry: false })?.isFile() ?? false
-      this.#isFile.set(file, known)
-    }
-    return known
+    return this.stat(file)?.isFile ?? false
   }
 
   /** What is cached about `file` being a file, without looking (undefined: not known). */
   knownIsFile(file: string): boolean | undefined {
-    return this.#isFile.get(file)
+    const known = this.#stats.get(file)
+    return known === undefined ? undefined : (known?.isFile ?? false)
   }
 
   isDirectory(dir: string): boolean {
-    let known = this.#isDirectory.get(dir)
+    return this.stat(dir)?.isDirectory ?? false
+  }
+
+  /** A path's status (symbolic links followed), or undefined when there is nothing there. Not a probe. */
+  stat(file: string): FileStatus | undefined {
+    let known = this.#stats.get(file)
     if (known === undefined) {
-      known = statSync(dir, { throwIfNoEntry: false })?.isDirectory() ?? false
-      this.#isDirectory.set(dir, known)
+      // lstat first: it says whether the path is a link, which spares `realpath` a system call.
+      let stats: Stats | undefined = lstatSync(file, { throwIfNoEntry: false })
+      if (stats?.isSymbolicLink()) {
+        this.#links.add(file)
+        stats = statSync(file, { throwIfNoEntry: false })
+      }
+      known = stats
+        ? {
+            isFile: stats.isFile(),
+            isDirectory: stats.isDirectory(),
+            mtimeMs: stats.mtimeMs,
+            size: stats.size,
+          }
+        : null
+      this.#stats.set(file, known)
     }
-    return known
+    return known ?? undefined
   }
 
   /** A JSON file's value, or undefined when it is missing or is not JSON. */
@@ -79,13 +103,22 @@ export class CachedFileSystem {
     }
   }
 
+  /**
+   * The real path. A file whose status is known and is no link is its folder's real path and its
+   * name: one `realpath` per folder rather than one per file.
+   */
   realpath(file: string): string {
     let real = this.#realpath.get(file)
     if (real === undefined) {
-      try {
-        real = realpathSync.native(file)
-      } catch {
-        real = file
+      const parent = path.dirname(file)
+      if (this.#stats.get(file) && !this.#links.has(file) && parent !== file) {
+        real = path.join(this.realpath(parent), path.basename(file))
+      } else {
+        try {
+          real = realpathSync.native(file)
+        } catch {
+          real = file
+        }
       }
       this.#realpath.set(file, real)
     }
@@ -94,12 +127,12 @@ export class CachedFileSystem {
 
   /** Forget what is known about `file` (and its folders: one may have appeared or gone with it). */
   invalidate(file: string): void {
-    this.#isFile.delete(file)
     this.#json.delete(file)
     this.#parsed.delete(file)
     this.#realpath.delete(file)
+    this.#links.delete(file)
     for (let dir = file; ; ) {
-      this.#isDirectory.delete(dir)
+      this.#stats.delete(dir)
       const parent = path.dirname(dir)
       if (parent === dir) break
       dir = parent
@@ -107,8 +140,8 @@ export class CachedFileSystem {
   }
 
   clear(): void {
-    this.#isFile.clear()
-    this.#isDirectory.clear()
+    this.#stats.clear()
+    this.#links.clear()
     this.#json.clear()
     this.#parsed.clear()
     this.#realpath.clear()

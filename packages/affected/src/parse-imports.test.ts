@@ -1,15 +1,16 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import ts from 'typescript'
 import { describe, expect, it } from 'vitest'
-import { type ImportRef, parseImports, parseImportsWithAst, scanImports } from './parse-imports.js'
+import { type ImportRef, type ParsedImports, parseImports } from './parse-imports.js'
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url))
 
 const show = (refs: ImportRef[]) =>
   refs.map((ref) => `${ref.kind}${ref.typeOnly ? ' (type)' : ''} ${ref.specifier}`)
 
-describe('scanImports', () => {
+describe('parseImports on TypeScript', () => {
   it.each([
     ["import x from 'a'", ['import a']],
     ["import { x, y as z } from 'a'", ['import a']],
@@ -36,7 +37,7 @@ describe('scanImports', () => {
     ["export type { T } from 'a'", ['re-export (type) a']],
     ["export type * from 'a'", ['re-export (type) a']],
     ['export { x }; export const y = 1; export type T = string; export default z', []],
-    ["export type T = import('a').T", ['dynamic a']],
+    ["export type T = import('a').T", ['dynamic (type) a']],
     ["import('a')", ['dynamic a']],
     ["await import('a', { with: { type: 'json' } })", ['dynamic a']],
     ['import(`a`)', ['dynamic a']],
@@ -70,18 +71,15 @@ describe('scanImports', () => {
     ["if (/`/.test(x)) {}\nimport 'a'", ['side-effect a']],
     ["const v = x! / 2 / y; import 'a'", ['side-effect a']],
   ])('%s', (source, expected) => {
-    expect(show(scanImports(source).imports)).toEqual(expected)
-    const reference = parseImportsWithAst(source, 'file.ts').imports
-    // The full parser is the reference; the scanner only may not know that `import('a').T` is a type.
-    expect(show(scanImports(source).imports).map((line) => line.replace(' (type)', ''))).toEqual(
-      show(reference).map((line) => line.replace(' (type)', '')),
-    )
+    const { imports } = parseImports(source, 'file.ts')
+    expect(show(imports)).toEqual(expected)
+    expect(show(imports)).toEqual(show(referenceImports(source, 'file.ts').imports))
   })
 
   it('counts import() and require() of computed specifiers, which it cannot follow', () => {
     // biome-ignore lint/suspicious/noTemplateCurlyInString: source text under test
     const source = "import(name); require('./locale/' + lang); import(`./${x}`); import('a')"
-    expect(scanImports(source)).toEqual({
+    expect(parseImports(source, 'file.ts')).toEqual({
       imports: [{ specifier: 'a', kind: 'dynamic', typeOnly: false }],
       nonLiteral: 3,
     })
@@ -110,10 +108,8 @@ describe('parseImports', () => {
     expect(files.length).toBeGreaterThan(100)
     for (const file of files) {
       const text = readFileSync(file, 'utf8')
-      const scanned = scanImports(text).imports.map(({ specifier, kind }) => `${kind} ${specifier}`)
-      const parsed = parseImportsWithAst(text, file).imports.map(
-        ({ specifier, kind }) => `${kind} ${specifier}`,
-      )
+      const scanned = parseImports(text, file).imports.map(({ specifier, kind }) => `${kind} ${specifier}`)
+      const parsed = referenceImports(text, file).imports.map(({ specifier, kind }) => `${kind} ${specifier}`)
       expect({ file, imports: scanned }).toEqual({ file, imports: parsed })
     }
   })
@@ -128,4 +124,72 @@ function sourceFiles(dir: string): string[] {
     else if (/\.[cm]?ts$/.test(entry.name)) found.push(file)
   }
   return found
+}
+
+const Kind = ts.SyntaxKind
+
+/**
+ * The reference: the same imports found with TypeScript's own parser, an implementation
+ * independent of oxc's (TypeScript is a dev dependency for this alone).
+ */
+function referenceImports(text: string, fileName: string): ParsedImports {
+  const kind = /\.tsx$/.test(fileName)
+    ? ts.ScriptKind.TSX
+    : /\.[cm]?tsx?$/.test(fileName)
+      ? ts.ScriptKind.TS
+      : ts.ScriptKind.JSX
+  const source = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, false, kind)
+  const imports: ImportRef[] = []
+  let nonLiteral = 0
+  const literal = (node: ts.Node | undefined): string | undefined =>
+    node && (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) ? node.text : undefined
+
+  const visit = (node: ts.Node): void => {
+    if (ts.isImportDeclaration(node)) {
+      const specifier = literal(node.moduleSpecifier)
+      if (specifier !== undefined) {
+        const clauseNode = node.importClause
+        imports.push({
+          specifier,
+          kind: clauseNode ? 'import' : 'side-effect',
+          typeOnly: clauseNode?.phaseModifier === Kind.TypeKeyword,
+        })
+      }
+      return
+    }
+    if (ts.isExportDeclaration(node)) {
+      const specifier = literal(node.moduleSpecifier)
+      if (specifier !== undefined) imports.push({ specifier, kind: 're-export', typeOnly: node.isTypeOnly })
+      return
+    }
+    if (ts.isImportEqualsDeclaration(node)) {
+      if (ts.isExternalModuleReference(node.moduleReference)) {
+        const specifier = literal(node.moduleReference.expression)
+        if (specifier !== undefined) {
+          imports.push({ specifier, kind: 'import-equals', typeOnly: node.isTypeOnly })
+        }
+      }
+      return
+    }
+    if (ts.isImportTypeNode(node)) {
+      const argument = node.argument
+      const specifier = ts.isLiteralTypeNode(argument) ? literal(argument.literal) : undefined
+      if (specifier !== undefined) imports.push({ specifier, kind: 'dynamic', typeOnly: true })
+    } else if (ts.isCallExpression(node)) {
+      const callee = node.expression
+      const isImport = callee.kind === Kind.ImportKeyword
+      const isRequire = ts.isIdentifier(callee) && callee.text === 'require'
+      if (isImport || isRequire) {
+        const specifier = literal(node.arguments[0])
+        if (specifier !== undefined && (isImport || node.arguments.length === 1)) {
+          imports.push({ specifier, kind: isImport ? 'dynamic' : 'require', typeOnly: false })
+        } else {
+          nonLiteral++
+        }
+      }
+    }
+    ts.forEachChild(node, visit)
+  }
+  visit(source)
+  return { imports, nonLiteral }
 }

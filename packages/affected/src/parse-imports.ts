@@ -1,4 +1,7 @@
-import ts from 'typescript'
+import { setImmediate as nextTurn } from 'node:timers/promises'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
+import { type EcmaScriptModule, type ParserOptions, parseSync } from 'oxc-parser'
 
 /** How a module names another one. */
 export type ImportKind =
@@ -21,8 +24,9 @@ export interface ImportRef {
   kind: ImportKind
   /**
    * True when the import can only affect types: `import type`, `export type … from`,
-   * `typeof import('m')`, and every import of a declaration file (`.d.ts`). Such an import never
-   * runs, but a change behind it can still break the compile of a test.
+   * `import('m')` in a type (`typeof import('m')`, `import('m').T`), and every import of a
+   * declaration file (`.d.ts`). Such an import never runs, but a change behind it can still break
+   * the compile of a test.
    */
   typeOnly: boolean
 }
@@ -36,301 +40,188 @@ export interface ParsedImports {
   nonLiteral: number
 }
 
-// `ts.SyntaxKind` is a getter on TypeScript's module object: read it once, not per token.
-const Kind = ts.SyntaxKind
-const JSX_EXTENSION = /\.[jt]sx$/
-const JS_EXTENSION = /\.[cm]?js$/
 const DECLARATION_FILE = /\.d\.[cm]?ts$/
+/** `import type X`, `import type { X }`, `import type * as X` (not `import type from`, a default import named `type`). */
+const TYPE_STATEMENT = /^(?:import|export)\s+type[\s{*]/
+/** What only the AST shows: `require`, `import x = require()`, and `import('m')` in a type. */
+const NEEDS_AST = /\brequire\b/
+const IMPORT_CALL = /\bimport\s*\(/g
+
+interface Found extends ImportRef {
+  at: number
+}
 
 /**
- * The import specifiers of a source file (TypeScript or JavaScript).
+ * The import specifiers of a source file (TypeScript or JavaScript), in source order.
  *
- * Files that can hold JSX (`.tsx`, `.jsx`, and `.js` files that look like they do) go through
- * TypeScript's parser, since JSX text (`<p>Don't</p>`) cannot be told from code by a token
- * scanner. Everything else goes through {@link scanImports}, TypeScript's scanner driven by a
- * small state machine, about five times faster than a full parse; both give the same answer on
- * this repository's sources (a test checks that).
+ * oxc's parser does the work: its module record lists static imports, re-exports and dynamic
+ * imports. Its AST comes over as JSON and becomes JavaScript objects only when asked for (the
+ * costly part), so it is walked only for what the record leaves out — `require()`,
+ * `import x = require()` and `import()` in a type — by files that mention `require` or have more
+ * `import(` than the record's dynamic imports. A file with syntax errors gives what the parser
+ * recovered.
  */
 export function parseImports(text: string, fileName: string): ParsedImports {
+  parsedSinceRelease += text.length
   const declaration = DECLARATION_FILE.test(fileName)
-  const mayHoldJsx = JSX_EXTENSION.test(fileName) || (JS_EXTENSION.test(fileName) && /<\/|\/>/.test(text))
-  const parsed = mayHoldJsx ? parseImportsWithAst(text, fileName) : scanImports(text)
-  if (declaration) for (const ref of parsed.imports) ref.typeOnly = true
-  return parsed
-}
+  const result = parseSync(fileName, text, parserOptions(fileName, declaration))
+  const module: EcmaScriptModule = result.module
+  const found: Found[] = []
+  let nonLiteral = 0
 
-/** Tokens after which a `/` divides; after anything else it starts a regular expression. */
-function slashDivides(token: ts.SyntaxKind | undefined): boolean {
-  switch (token) {
-    case Kind.Identifier:
-    case Kind.PrivateIdentifier:
-    case Kind.ThisKeyword:
-    case Kind.SuperKeyword:
-    case Kind.TrueKeyword:
-    case Kind.FalseKeyword:
-    case Kind.NullKeyword:
-    case Kind.NumericLiteral:
-    case Kind.BigIntLiteral:
-    case Kind.StringLiteral:
-    case Kind.NoSubstitutionTemplateLiteral:
-    case Kind.TemplateTail:
-    case Kind.RegularExpressionLiteral:
-    case Kind.CloseParenToken:
-    case Kind.CloseBracketToken:
-    case Kind.CloseBraceToken:
-    case Kind.PlusPlusToken:
-    case Kind.MinusMinusToken:
-    case Kind.ExclamationToken: // non-null assertion `x! / 2`
-      return true
-    default:
-      // Contextual keywords (`type`, `as`, `from`, `of`, …) are names far more often than operators.
-      return token !== undefined && token > Kind.LastReservedWord && token <= Kind.LastKeyword
+  for (const statement of module.staticImports) {
+    const { value, start } = statement.moduleRequest
+    const head = text.slice(statement.start, start)
+    const typeOnly =
+      statement.entries.length > 0 &&
+      statement.entries.every((entry) => entry.isType) &&
+      TYPE_STATEMENT.test(head)
+    // `import {} from 'm'` names no binding but is not a bare `import 'm'`.
+    const kind = statement.entries.length > 0 || /\bfrom\s*$/.test(head) ? 'import' : 'side-effect'
+    found.push({ at: statement.start, specifier: value, kind, typeOnly })
   }
-}
+  for (const statement of module.staticExports) {
+    // One statement (`export { a, b } from 'm'`) gives an entry per name: one import.
+    const request = statement.entries.find((entry) => entry.moduleRequest)?.moduleRequest
+    if (!request) continue
+    const typeOnly = TYPE_STATEMENT.test(text.slice(statement.start, request.start))
+    found.push({ at: statement.start, specifier: request.value, kind: 're-export', typeOnly })
+  }
+  for (const call of module.dynamicImports) {
+    const specifier = literalValue(text.slice(call.moduleRequest.start, call.moduleRequest.end))
+    if (specifier === undefined) nonLiteral++
+    else found.push({ at: call.start, specifier, kind: 'dynamic', typeOnly: false })
+  }
+  const importCalls = text.match(IMPORT_CALL)?.length ?? 0
+  if (NEEDS_AST.test(text) || importCalls > module.dynamicImports.length) {
+    nonLiteral += walk(result.program, found)
+  }
 
-const isName = (token: ts.SyntaxKind) =>
-  token === Kind.Identifier || (token >= Kind.FirstKeyword && token <= Kind.LastKeyword)
-const isStringToken = (token: ts.SyntaxKind) =>
-  token === Kind.StringLiteral || token === Kind.NoSubstitutionTemplateLiteral
+  const imports = found
+    .sort((a, b) => a.at - b.at)
+    .map(({ specifier, kind, typeOnly }) => ({ specifier, kind, typeOnly: typeOnly || declaration }))
+  return { imports, nonLiteral }
+}
 
 /**
- * Import specifiers found with TypeScript's scanner (comments, strings, template literals and
- * regular expressions are skipped as the language defines them). Recognises static imports and
- * re-exports (with `type`), `import x = require()`, and `import()` / `require()` calls whose one
- * argument is a string literal. Does not understand JSX: see {@link parseImports}.
+ * Each parse leaves its result's native memory (about 40 times the source: the AST as JSON, the
+ * module record) to the finalizer of a small JavaScript object, and V8 runs those only after a
+ * full collection, which a heap this small seldom needs: parsing 10,000 files in one go held
+ * ~250 MB. {@link releaseParserMemory} runs that collection once this much source was parsed
+ * (~40 MB held at most).
  */
-export function scanImports(text: string): ParsedImports {
-  const scanner = ts.createScanner(ts.ScriptTarget.Latest, true, ts.LanguageVariant.Standard, text)
-  const imports: ImportRef[] = []
-  let nonLiteral = 0
-  let previous: ts.SyntaxKind | undefined
-  let token = Kind.Unknown as ts.SyntaxKind
-  // Open `${` and `{` inside template literals: a `}` closing a template's `${` resumes the template.
-  const templates: ts.SyntaxKind[] = []
-  // `typeof import('m')` is a type query.
-  let previousWasTypeof = false
+const SOURCE_PER_RELEASE = 1_000_000
+/** Characters of source parsed since the last release. */
+let parsedSinceRelease = 0
+let collectGarbage: (() => void) | undefined
 
-  const next = (): ts.SyntaxKind => {
-    previous = token
-    token = scanner.scan()
-    if ((token === Kind.SlashToken || token === Kind.SlashEqualsToken) && !slashDivides(previous)) {
-      token = scanner.reScanSlashToken()
-    } else if (token === Kind.TemplateHead) {
-      templates.push(token)
-    } else if (token === Kind.OpenBraceToken && templates.length > 0) {
-      templates.push(token)
-    } else if (token === Kind.CloseBraceToken && templates.length > 0) {
-      if (templates.pop() === Kind.TemplateHead) {
-        token = scanner.reScanTemplateToken(false)
-        if (token === Kind.TemplateMiddle) templates.push(Kind.TemplateHead)
-      }
-    }
-    return token
+/** True when enough was parsed since the last {@link releaseParserMemory} to make one worth it. */
+export function parserMemoryPending(): boolean {
+  return parsedSinceRelease >= SOURCE_PER_RELEASE
+}
+
+/**
+ * Frees what finished parses hold: a full collection, then a turn of the event loop, in which the
+ * finalizers run. Tens of milliseconds, mostly repaid by the smaller heap. `gc` is taken as Jest's
+ * leak detector takes it, without asking the user for `--expose-gc`.
+ */
+export async function releaseParserMemory(): Promise<void> {
+  parsedSinceRelease = 0
+  if (!collectGarbage) {
+    setFlagsFromString('--expose-gc')
+    collectGarbage = runInNewContext('gc') as () => void
   }
-  const peek = (): ts.SyntaxKind => scanner.lookAhead(() => scanner.scan())
-  const value = () => scanner.getTokenValue()
+  collectGarbage()
+  await nextTurn()
+}
 
-  /** `(` `'m'` `)` (or `, options)`) after `import` / `require`; the current token is `(`. */
-  const call = (kind: ImportKind, typeOnly: boolean): void => {
-    next()
-    if (isStringToken(token)) {
-      const specifier = value()
-      const after = peek()
-      if (after === Kind.CloseParenToken || after === Kind.CommaToken) {
-        imports.push({ specifier, kind, typeOnly })
+function parserOptions(fileName: string, declaration: boolean): ParserOptions {
+  if (declaration) return { lang: 'dts', sourceType: 'module' }
+  if (/\.tsx$/.test(fileName)) return { lang: 'tsx', sourceType: 'module' }
+  if (/\.[cm]?ts$/.test(fileName)) return { lang: 'ts', sourceType: 'module' }
+  // Plain JavaScript may hold JSX (`<p>Don't</p>` is text, not a quote); CommonJS may `return` at top level.
+  return { lang: 'jsx', sourceType: /\.cjs$/.test(fileName) ? 'commonjs' : 'unambiguous' }
+}
+
+/** A string literal's value, or a template literal's without `${}`; undefined for anything else. */
+function literalValue(source: string): string | undefined {
+  const match = /^(['"`])([\s\S]*)\1$/.exec(source)
+  if (!match) return undefined
+  const [, quote, body = ''] = match
+  if (!body.includes('\\')) return quote === '`' && body.includes('${') ? undefined : body
+  // Escapes are rare in specifiers; JSON reads the same ones JavaScript does (but for `\'`).
+  try {
+    return quote === '`' ? undefined : JSON.parse(`"${body.replace(/\\'/g, "'").replace(/"/g, '\\"')}"`)
+  } catch {
+    return undefined
+  }
+}
+
+interface Node {
+  type: string
+  start: number
+  [key: string]: unknown
+}
+
+/** Collects what the module record leaves out; returns the `require()` calls of computed specifiers. */
+function walk(program: unknown, found: Found[]): number {
+  let nonLiteral = 0
+  const stringOf = (node: unknown): string | undefined => {
+    if (!isNode(node)) return undefined
+    if (node.type === 'Literal') return typeof node.value === 'string' ? node.value : undefined
+    if (node.type === 'TemplateLiteral' && (node.expressions as unknown[]).length === 0) {
+      const [quasi] = node.quasis as { value: { cooked: string | null } }[]
+      return quasi?.value.cooked ?? undefined
+    }
+    return undefined
+  }
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      for (const child of node) visit(child)
+      return
+    }
+    if (!isNode(node)) return
+    switch (node.type) {
+      case 'TSImportEqualsDeclaration': {
+        const reference = node.moduleReference as Node
+        const specifier =
+          reference.type === 'TSExternalModuleReference' ? stringOf(reference.expression) : undefined
+        if (specifier !== undefined) {
+          found.push({
+            at: node.start,
+            specifier,
+            kind: 'import-equals',
+            typeOnly: node.importKind === 'type',
+          })
+        }
         return
       }
-    }
-    nonLiteral++
-  }
-
-  /**
-   * The clause of `import … from 'm'` / `export … from 'm'`: names, keywords, braces, commas, `*`
-   * and quoted export names, up to `from 'm'`. Returns the specifier, or undefined when the
-   * statement turns out not to name a module (`export { a }`, `export const …`).
-   */
-  const clause = (): string | undefined => {
-    while (true) {
-      const current = next()
-      if (current === Kind.FromKeyword && isStringToken(peek())) {
-        next()
-        return value()
+      case 'TSImportType': {
+        const specifier = stringOf(node.source ?? node.argument)
+        if (specifier !== undefined)
+          found.push({ at: node.start, specifier, kind: 'dynamic', typeOnly: true })
+        break
       }
-      if (
-        isName(current) ||
-        current === Kind.OpenBraceToken ||
-        current === Kind.CloseBraceToken ||
-        current === Kind.CommaToken ||
-        current === Kind.AsteriskToken ||
-        current === Kind.StringLiteral
-      ) {
-        // `export { a }` ends at its `}` unless `from` follows.
-        if (current === Kind.CloseBraceToken && peek() !== Kind.FromKeyword) return undefined
-        continue
-      }
-      return undefined
-    }
-  }
-
-  const importStatement = (exported: boolean): void => {
-    // The current token is `import` (after `export`, if `exported`).
-    const after = peek()
-    if (after === Kind.OpenParenToken) {
-      next()
-      call('dynamic', previousWasTypeof)
-      return
-    }
-    if (after === Kind.DotToken) return // import.meta
-    if (isStringToken(after) && !exported) {
-      next()
-      imports.push({ specifier: value(), kind: 'side-effect', typeOnly: false })
-      return
-    }
-    // `import type X …` — but `import type from 'm'` imports a default export named `type`.
-    let typeOnly = false
-    if (after === Kind.TypeKeyword) {
-      const third = scanner.lookAhead(() => {
-        scanner.scan()
-        return scanner.scan()
-      })
-      if (third !== Kind.FromKeyword && third !== Kind.EqualsToken && third !== Kind.CommaToken) {
-        typeOnly = true
-      } else if (third === Kind.FromKeyword) {
-        // `import type from 'm'` (default import named `type`) vs `import type from from 'm'`.
-        const fourth = scanner.lookAhead(() => {
-          scanner.scan()
-          scanner.scan()
-          return scanner.scan()
-        })
-        typeOnly = !isStringToken(fourth)
-      }
-      if (typeOnly) next()
-    }
-    // `import x = require('m')`
-    const equals = scanner.lookAhead(() => {
-      const name = scanner.scan()
-      return isName(name) && scanner.scan() === Kind.EqualsToken && scanner.scan() === Kind.RequireKeyword
-    })
-    if (equals) {
-      next() // name
-      next() // =
-      next() // require
-      if (next() === Kind.OpenParenToken) call('import-equals', typeOnly)
-      return
-    }
-    if (exported) return // `export import A = B.C` (a namespace alias)
-    const specifier = clause()
-    if (specifier !== undefined) imports.push({ specifier, kind: 'import', typeOnly })
-  }
-
-  next()
-  while (token !== Kind.EndOfFileToken) {
-    const memberAccess = previous === Kind.DotToken || previous === Kind.QuestionDotToken
-    previousWasTypeof = previous === Kind.TypeOfKeyword
-    if (token === Kind.ImportKeyword && !memberAccess) {
-      importStatement(false)
-    } else if (token === Kind.ExportKeyword && !memberAccess) {
-      const after = peek()
-      if (after === Kind.ImportKeyword) {
-        next()
-        importStatement(true)
-      } else if (
-        after === Kind.OpenBraceToken ||
-        after === Kind.AsteriskToken ||
-        after === Kind.TypeKeyword
-      ) {
-        let typeOnly = false
-        if (after === Kind.TypeKeyword) {
-          const third = scanner.lookAhead(() => {
-            scanner.scan()
-            return scanner.scan()
-          })
-          // `export type { A } from 'm'`, `export type * from 'm'`; not `export type A = …`
-          if (third !== Kind.OpenBraceToken && third !== Kind.AsteriskToken) {
-            next()
-            next()
-            continue
-          }
-          typeOnly = true
-          next()
+      case 'CallExpression': {
+        const callee = node.callee as Node
+        if (callee.type === 'Identifier' && callee.name === 'require') {
+          const args = node.arguments as unknown[]
+          const specifier = args.length === 1 ? stringOf(args[0]) : undefined
+          if (specifier === undefined) nonLiteral++
+          else found.push({ at: node.start, specifier, kind: 'require', typeOnly: false })
         }
-        const specifier = clause()
-        if (specifier !== undefined) imports.push({ specifier, kind: 're-export', typeOnly })
-      }
-    } else if (token === Kind.RequireKeyword && !memberAccess && peek() === Kind.OpenParenToken) {
-      // Not a declaration of a function or method named `require`.
-      if (previous !== Kind.FunctionKeyword) {
-        next()
-        call('require', false)
+        break
       }
     }
-    next()
+    for (const key in node) {
+      const child = node[key]
+      if (typeof child === 'object' && child !== null) visit(child)
+    }
   }
-  return { imports, nonLiteral }
+  visit(program)
+  return nonLiteral
 }
 
-/**
- * Import specifiers found with TypeScript's full parser: exact, and slower (used for files that
- * can hold JSX, and by the tests as the reference for {@link scanImports}).
- */
-export function parseImportsWithAst(text: string, fileName: string): ParsedImports {
-  const kind = /\.tsx$/.test(fileName)
-    ? ts.ScriptKind.TSX
-    : /\.[cm]?tsx?$/.test(fileName)
-      ? ts.ScriptKind.TS
-      : ts.ScriptKind.JSX
-  const source = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, false, kind)
-  const imports: ImportRef[] = []
-  let nonLiteral = 0
-  const literal = (node: ts.Node | undefined): string | undefined =>
-    node && (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) ? node.text : undefined
-
-  const visit = (node: ts.Node): void => {
-    if (ts.isImportDeclaration(node)) {
-      const specifier = literal(node.moduleSpecifier)
-      if (specifier !== undefined) {
-        const clauseNode = node.importClause
-        imports.push({
-          specifier,
-          kind: clauseNode ? 'import' : 'side-effect',
-          typeOnly: clauseNode?.phaseModifier === Kind.TypeKeyword,
-        })
-      }
-      return
-    }
-    if (ts.isExportDeclaration(node)) {
-      const specifier = literal(node.moduleSpecifier)
-      if (specifier !== undefined) imports.push({ specifier, kind: 're-export', typeOnly: node.isTypeOnly })
-      return
-    }
-    if (ts.isImportEqualsDeclaration(node)) {
-      if (ts.isExternalModuleReference(node.moduleReference)) {
-        const specifier = literal(node.moduleReference.expression)
-        if (specifier !== undefined) {
-          imports.push({ specifier, kind: 'import-equals', typeOnly: node.isTypeOnly })
-        }
-      }
-      return
-    }
-    if (ts.isImportTypeNode(node)) {
-      const argument = node.argument
-      const specifier = ts.isLiteralTypeNode(argument) ? literal(argument.literal) : undefined
-      if (specifier !== undefined) imports.push({ specifier, kind: 'dynamic', typeOnly: true })
-    } else if (ts.isCallExpression(node)) {
-      const callee = node.expression
-      const isImport = callee.kind === Kind.ImportKeyword
-      const isRequire = ts.isIdentifier(callee) && callee.text === 'require'
-      if (isImport || isRequire) {
-        const specifier = literal(node.arguments[0])
-        if (specifier !== undefined && (isImport || node.arguments.length === 1)) {
-          imports.push({ specifier, kind: isImport ? 'dynamic' : 'require', typeOnly: false })
-        } else {
-          nonLiteral++
-        }
-      }
-    }
-    ts.forEachChild(node, visit)
-  }
-  visit(source)
-  return { imports, nonLiteral }
+function isNode(value: unknown): value is Node {
+  return typeof value === 'object' && value !== null && typeof (value as Node).type === 'string'
 }

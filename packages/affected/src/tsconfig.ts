@@ -1,5 +1,4 @@
 import path from 'node:path'
-import ts from 'typescript'
 import type { CachedFileSystem } from './file-system.js'
 
 /** The compiler options module resolution needs, with every path made absolute. */
@@ -67,7 +66,7 @@ export class TsconfigLoader {
     this.files.add(file)
     const text = this.#fs.readText(file)
     if (text === undefined) return undefined
-    const { config } = ts.parseConfigFileTextToJson(file, text) as { config?: unknown }
+    const config = parseJsonWithComments(text)
     if (!isRecord(config)) return undefined
     const dir = path.dirname(file)
     const result: TsconfigOptions = { files: [file] }
@@ -145,6 +144,22 @@ export class TsconfigLoader {
     this.#loaded.clear()
     this.#nearest.clear()
     this.files.clear()
+  }
+}
+
+/**
+ * JSON as tsconfig files write it, with line and block comments and trailing commas. Undefined
+ * when it is not JSON even then.
+ */
+export function parseJsonWithComments(text: string): unknown {
+  // Strings are matched whole, so `"a // b"` and `"**/*"` stay as they are.
+  const plain = text
+    .replace(/("(?:[^"\\\n]|\\.)*")|\/\/[^\n]*|\/\*[\s\S]*?\*\//g, (_, string) => string ?? ' ')
+    .replace(/("(?:[^"\\\n]|\\.)*")|,(\s*[\]}])/g, (_, string, close) => string ?? close)
+  try {
+    return JSON.parse(plain)
+  } catch {
+    return undefined
   }
 }
 
