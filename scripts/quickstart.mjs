@@ -171,18 +171,9 @@ install(pnpmCommand)
 build(pnpmCommand)
 if (task === 'demo') await demo()
 else if (task === 'bench') {
-  // Every benchmark in turn (`pnpm bench tui` runs the ones whose name matches).
-  const benches = ['environments', 'latency', 'tui', 'sharding', 'config'].filter(
-    (name) => rest.length === 0 || rest.some((wanted) => name.includes(wanted)),
+  // Every benchmark in turn (`pnpm bench tui` runs the ones whose name matches); a full run is
+  // written to bench/results.md with the machine it ran on.
+  process.exit(
+    run(process.execPath, ['--import', 'tsx', 'src/results.ts', ...rest], { cwd: path.join(root, 'bench') }),
   )
-  if (benches.length === 0)
-    fail(`no benchmark matches ${rest.join(' ')}: use environments, latency, tui, sharding or config`, 2)
-  let status = 0
-  for (const name of benches) {
-    say(`bench: ${name}`)
-    status ||= run(process.execPath, ['--import', 'tsx', `src/${name}.bench.ts`], {
-      cwd: path.join(root, 'bench'),
-    })
-  }
-  process.exit(status)
 } else test(rest.includes('--fast'), rest.includes('--faults'))
