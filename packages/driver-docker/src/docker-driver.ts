@@ -326,10 +326,7 @@ export class DockerDriver implements Driver {
           if (statusOf(error) !== 409 && !isNotFound(error)) this.fail(error)
         })
         const timeout = AbortSignal.timeout(timeoutMs)
-        await this.via(
-          (api) => api.post(`/containers/${id}/wait?condition=not-running`, { signal: timeout }),
-          (docker) => docker.getContainer(id).wait({ condition: 'not-running', abortSignal: timeout }),
-        ).catch(() => undefined)
+        await this.waitNotRunning(id, timeout).catch(() => undefined)
       }
       await this.removeContainer(instance.id)
     }
@@ -583,17 +580,7 @@ export class DockerDriver implements Driver {
     const onAbort = (): void => request.abort()
     signal?.addEventListener('abort', onAbort, { once: true })
     try {
-      const api = this.api()
-      const waited = (
-        api !== null
-          ? api.post<{ StatusCode?: number }>(
-              `/containers/${encodeURIComponent(instance.id)}/wait?condition=not-running`,
-              { signal: request.signal },
-            )
-          : this.docker()
-              .getContainer(instance.id)
-              .wait({ condition: 'not-running', abortSignal: request.signal })
-      ).then((result: { StatusCode?: number }) => ({
+      const waited = this.waitNotRunning(instance.id, request.signal).then((result) => ({
         exitCode: typeof result.StatusCode === 'number' ? result.StatusCode : null,
         signal: null,
       }))
@@ -973,6 +960,20 @@ export class DockerDriver implements Driver {
     const api = this.api()
     if (api !== null) return api.get<Docker.ContainerInfo[]>(`/containers/json?${listQuery(labels)}`)
     return this.docker().listContainers({ all: true, filters: { label: [...labels] } })
+  }
+
+  /** Resolves once the container is not running (at once if it is not), with its exit code. */
+  private waitNotRunning(id: string, signal: AbortSignal): Promise<{ StatusCode?: number }> {
+    return this.via(
+      (api) =>
+        api.post<{ StatusCode?: number }>(
+          `/containers/${encodeURIComponent(id)}/wait?condition=not-running`,
+          {
+            signal,
+          },
+        ),
+      (docker) => docker.getContainer(id).wait({ condition: 'not-running', abortSignal: signal }),
+    )
   }
 
   private inspectContainer(id: string): Promise<Docker.ContainerInspectInfo> {
