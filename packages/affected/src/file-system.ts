@@ -1,4 +1,4 @@
-import { lstatSync, readFileSync, realpathSync, type Stats, statSync } from 'node:fs'
+import { lstatSync, readdirSync, readFileSync, realpathSync, type Stats, statSync } from 'node:fs'
 import path from 'node:path'
 
 /** What is kept of a path's status: a workspace's worth of Node's `Stats` objects is megabytes. */
@@ -24,6 +24,13 @@ export class CachedFileSystem {
   #json = new Map<string, unknown>()
   #realpath = new Map<string, string>()
   #parsed = new Map<string, unknown>()
+  /**
+   * The names in a folder, read once: most paths a resolution asks about are not there (`x.tsx`,
+   * `x.d.ts`, `x/index.ts` for an `./x` that is `x.ts`), and a name missing from its folder's
+   * listing needs no system call of its own. Null: the folder could not be listed (absent, or no
+   * permission to list it): each path is asked about on its own then.
+   */
+  #listings = new Map<string, Set<string> | null>()
   /** The probes of the resolution in progress (resolution is synchronous: one at a time). */
   probes: Set<string> | undefined
 
@@ -45,6 +52,10 @@ export class CachedFileSystem {
   /** A path's status (symbolic links followed), or undefined when there is nothing there. Not a probe. */
   stat(file: string): FileStatus | undefined {
     let known = this.#stats.get(file)
+    if (known === undefined && this.#absentFromListing(file)) {
+      known = null
+      this.#stats.set(file, known)
+    }
     if (known === undefined) {
       // lstat first: it says whether the path is a link, which spares `realpath` a system call.
       let stats: Stats | undefined = lstatSync(file, { throwIfNoEntry: false })
@@ -63,6 +74,24 @@ export class CachedFileSystem {
       this.#stats.set(file, known)
     }
     return known ?? undefined
+  }
+
+  /** Whether the listing of the file's folder says it is not there. */
+  #absentFromListing(file: string): boolean {
+    const dir = path.dirname(file)
+    if (dir === file) return false
+    let names = this.#listings.get(dir)
+    if (names === undefined) {
+      // No folder, nothing in it (asked of its own folder's listing in turn).
+      if (!this.stat(dir)?.isDirectory) return true
+      try {
+        names = new Set(readdirSync(dir))
+      } catch {
+        names = null
+      }
+      this.#listings.set(dir, names)
+    }
+    return names !== null && !names.has(path.basename(file))
   }
 
   /** A JSON file's value, or undefined when it is missing or is not JSON. */
@@ -133,6 +162,7 @@ export class CachedFileSystem {
     this.#links.delete(file)
     for (let dir = file; ; ) {
       this.#stats.delete(dir)
+      this.#listings.delete(dir)
       const parent = path.dirname(dir)
       if (parent === dir) break
       dir = parent
@@ -141,6 +171,7 @@ export class CachedFileSystem {
 
   clear(): void {
     this.#stats.clear()
+    this.#listings.clear()
     this.#links.clear()
     this.#json.clear()
     this.#parsed.clear()

@@ -314,6 +314,9 @@ class WorkspaceImportGraph implements ImportGraph {
       const before = new Set(this.#nodes.keys())
       const previous = this.#tests
       this.#tests = new Set(testFiles.map((file) => this.#normalize(file)))
+      // A new test file may be a new file, which what the file system cache knows of its folder
+      // predates: the caller's word that it is a test file counts as a change.
+      for (const file of this.#tests) if (!previous.has(file)) this.#fs.invalidate(file)
       // A file that became (or stopped being) a test gains (or loses) its setup file edges.
       const pending: string[] = []
       for (const file of new Set([...previous, ...this.#tests])) {

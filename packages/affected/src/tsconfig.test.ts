@@ -1,5 +1,6 @@
+import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { parseJsonWithComments } from './tsconfig.js'
+import { isInside, parseJsonWithComments } from './tsconfig.js'
 
 describe('parseJsonWithComments', () => {
   it.each([
@@ -15,5 +16,31 @@ describe('parseJsonWithComments', () => {
     ['', undefined],
   ])('%j', (text, expected) => {
     expect(parseJsonWithComments(text)).toEqual(expected)
+  })
+})
+
+describe('isInside', () => {
+  /** The rule the string comparison stands in for. */
+  const general = (file: string, dir: string) => {
+    const relative = path.relative(dir, file)
+    return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative))
+  }
+  it.each([
+    ['/repo/a/x.ts', '/repo/a', true],
+    ['/repo/a', '/repo/a', true],
+    ['/repo/a', '/repo/a/', true],
+    ['/repo/a/x.ts', '/repo/a/', true],
+    ['/repo/ab/x.ts', '/repo/a', false],
+    ['/repo', '/repo/a', false],
+    ['/repo/a/x.ts', '/', true],
+    ['/repo/a/../b/x.ts', '/repo/a', false],
+    ['/repo/b/../a/x.ts', '/repo/a', true],
+    ['/repo/a/.hidden/x.ts', '/repo/a', true],
+    ['/repo//a/x.ts', '/repo/a', true],
+    ['/repo/a/./x.ts', '/repo/a/.', true],
+    ['a/x.ts', process.cwd(), true],
+  ] as const)('%s in %s: %s', (file, dir, inside) => {
+    expect(isInside(file, dir)).toBe(inside)
+    expect(general(file, dir)).toBe(inside)
   })
 })

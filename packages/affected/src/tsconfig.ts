@@ -168,7 +168,28 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** `file` is `dir` or below it. */
+/**
+ * Whether `file` is `dir` or below it. Two absolute paths with no `.` or `..` segment and no doubled
+ * separator compare as strings (called for every file against every folder: `path.relative` was
+ * most of the time); any other pair goes through `path.relative`.
+ */
 export function isInside(file: string, dir: string): boolean {
+  if (isPlain(file) && isPlain(dir)) return startsWithFolder(file, dir)
   const relative = path.relative(dir, file)
   return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative))
+}
+
+/** `file` is `dir` or below it, as strings (both plain). */
+function startsWithFolder(file: string, dir: string): boolean {
+  const base = dir.endsWith(path.sep) ? dir.slice(0, -1) : dir
+  return file === base || file.startsWith(base + path.sep)
+}
+
+const SEP = path.sep === '\\' ? '\\\\' : path.sep
+/** A `.` or `..` segment, or a doubled separator. */
+const UNRESOLVED = new RegExp(`${SEP}\\.{1,2}(?:${SEP}|$)|${SEP}${SEP}`)
+
+/** An absolute path that `path.resolve` would leave as it is (a trailing separator aside). */
+function isPlain(file: string): boolean {
+  return path.isAbsolute(file) && !UNRESOLVED.test(file)
 }

@@ -315,18 +315,23 @@ export function createSession(options: SessionOptions): Session {
     },
     async watch({ debounceMs } = {}) {
       if (testsOptions === undefined) throw new Error('this session was opened without a test runner')
-      const files = await session.discoverTests()
-      const imports = await session.importGraph()
-      await imports.setTestFiles(files.map((file) => file.file))
+      // The watcher walks the tree (on its own threads) while the tests are listed and the graph
+      // is built: it says it is watching once both are done.
+      const graphReady = (async () => {
+        const files = await session.discoverTests()
+        const imports = await session.importGraph()
+        await imports.setTestFiles(files.map((file) => file.file))
+        return imports
+      })()
       const watcher = new WatchController({
         store,
         clock,
         config,
-        graph: imports,
+        graph: graphReady,
         runner: testsOptions.runner,
         discoverTests: () => session.discoverTests(),
-        select: (changed, files) =>
-          selectAffected({ config, graph: imports, files, changed, testConfigs: session.testConfigs() }),
+        select: (graph, changed, files) =>
+          selectAffected({ config, graph, files, changed, testConfigs: session.testConfigs() }),
         ...(debounceMs === undefined ? {} : { debounceMs }),
       })
       const detachWatcher = attachControllers(
@@ -335,6 +340,15 @@ export function createSession(options: SessionOptions): Session {
         options.onControllerError ?? (() => undefined),
       )
       store.dispatch({ type: 'watch/starting', at: clock.now(), root: config.root, ignored: WATCH_IGNORED })
+      try {
+        await graphReady
+      } catch (error) {
+        // The tests could not be listed (a config that does not load): the watcher goes.
+        store.dispatch({ type: 'watch/stopped', at: clock.now() })
+        await watcher.stop()
+        detachWatcher()
+        throw error
+      }
       const watching = await waitForState(store, (state) => state.watch.status !== 'starting')
       if (watching.watch.status === 'failed') {
         detachWatcher()

@@ -1,5 +1,5 @@
 import type { RunEvent, RunResult } from './types.js'
-import type { InstanceProject, TestRunnerMode } from './vitest-instance.js'
+import type { InstanceProject, TestGlob, TestRunnerMode } from './vitest-instance.js'
 
 /**
  * The messages between hearth and a Vitest host (a child process per owner, `vitest-host.ts`), over
@@ -37,13 +37,19 @@ export interface SurveyOwner {
 }
 
 export type SurveyResult =
-  | { root: string; files: string[]; configDependencies: readonly string[] }
+  | {
+      root: string
+      files: string[]
+      configDependencies: readonly string[]
+      testGlobs: readonly TestGlob[] | null
+    }
   | { root: string; error: string }
 
 export interface HostReady {
   configFile: string | null
   projects: readonly InstanceProject[]
   configDependencies: readonly string[]
+  testGlobs: readonly TestGlob[] | null
 }
 
 export type FromHost =

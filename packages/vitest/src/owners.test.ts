@@ -1,5 +1,6 @@
+import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { hasTestKey, isConfigFileName, ownerOfFile, planOwners, type TestOwner } from './owners.js'
+import { hasTestKey, isConfigFileName, isInside, ownerOfFile, planOwners, type TestOwner } from './owners.js'
 
 const root: TestOwner = { root: '/repo', configFile: null }
 const pkg = (dir: string, config = 'vitest.config.ts'): TestOwner => ({
@@ -116,5 +117,31 @@ describe('isConfigFileName', () => {
     ['vitest.setup.ts', false],
   ])('%s → %s', (name, expected) => {
     expect(isConfigFileName(name)).toBe(expected)
+  })
+})
+
+describe('isInside', () => {
+  /** The rule the string comparison stands in for. */
+  const general = (file: string, dir: string) => {
+    const relative = path.relative(dir, file)
+    return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative))
+  }
+  it.each([
+    ['/repo/a/x.ts', '/repo/a', true],
+    ['/repo/a', '/repo/a', true],
+    ['/repo/a', '/repo/a/', true],
+    ['/repo/a/x.ts', '/repo/a/', true],
+    ['/repo/ab/x.ts', '/repo/a', false],
+    ['/repo', '/repo/a', false],
+    ['/repo/a/x.ts', '/', true],
+    ['/repo/a/../b/x.ts', '/repo/a', false],
+    ['/repo/b/../a/x.ts', '/repo/a', true],
+    ['/repo/a/.hidden/x.ts', '/repo/a', true],
+    ['/repo//a/x.ts', '/repo/a', true],
+    ['/repo/a/./x.ts', '/repo/a/.', true],
+    ['a/x.ts', process.cwd(), true],
+  ] as const)('%s in %s: %s', (file, dir, inside) => {
+    expect(isInside(file, dir)).toBe(inside)
+    expect(general(file, dir)).toBe(inside)
   })
 })

@@ -14,8 +14,9 @@ import {
   type TestOwner,
 } from './owners.js'
 import { configLoadError, type ProjectVitest, resolveProjectVitest } from './resolve-vitest.js'
+import { type Glob, globTestFiles, TestListCache, vitestGlob } from './test-list-cache.js'
 import type { NotRunReason, RunEvent, RunResult, TestErrorInfo } from './types.js'
-import type { TestRunnerMode } from './vitest-instance.js'
+import type { TestGlob, TestRunnerMode } from './vitest-instance.js'
 
 export type { TestRunnerMode } from './vitest-instance.js'
 
@@ -105,6 +106,8 @@ export interface TestRunner {
 
 interface Owner extends TestOwner {
   host: VitestHost
+  /** The owner's own Vitest. */
+  vitest: ProjectVitest
   /** Files whose change changes this owner's config, itself included (known once Vitest loaded it). */
   configInputs: Set<string>
 }
@@ -144,15 +147,25 @@ export async function createTestRunner(options: TestRunnerOptions): Promise<Test
     const owner: Owner = {
       ...candidate,
       host: new VitestHost({ ...candidate, nodeEntry: vitest.nodeEntry }, hostOptions),
+      vitest,
       configInputs: new Set(candidate.configFile ? [candidate.configFile] : []),
     }
     hosts.set(key, owner)
     return owner
   }
 
+  /** What each owner's config said of its test files, kept across runs (see `TestListCache`). */
+  const listCache = new TestListCache(root)
+
   async function start(owner: Owner): Promise<HostReady> {
+    const startedAt = Date.now()
+    const wasLive = owner.host.pid !== undefined
     const ready = await owner.host.start()
     for (const file of ready.configDependencies) owner.configInputs.add(file)
+    if (!wasLive) {
+      listCache.set(owner, owner.vitest.version, ready.configDependencies, ready.testGlobs, startedAt)
+      listCache.save()
+    }
     return ready
   }
 
@@ -271,12 +284,29 @@ export async function createTestRunner(options: TestRunnerOptions): Promise<Test
     async listTestFiles() {
       if (closing) throw new Error('hearth: this test runner is closed')
       const { owners } = await currentPlan()
-      // An owner with a host asks it (warm, and it knows what was invalidated); the others are
-      // listed together by one short-lived lister, so listing never starts a host per owner.
+      // An owner with a host asks it (warm, and it knows what was invalidated); one whose config is
+      // unchanged since its globs were kept globs them again; the others are listed together by one
+      // short-lived lister, so listing never starts a host per owner.
       const live = owners.filter((owner) => owner.host.pid !== undefined)
-      const cold = owners.filter((owner) => owner.host.pid === undefined)
-      const [liveLists, surveyed] = await Promise.all([
+      const known = new Map<Owner, { glob: Glob; globs: readonly TestGlob[] }>()
+      for (const owner of owners) {
+        if (owner.host.pid !== undefined) continue
+        const cached = listCache.get(owner, owner.vitest.version)
+        const glob = cached && vitestGlob(owner.vitest.packageDir)
+        if (cached === undefined || glob === undefined) continue
+        for (const file of cached.configDependencies) owner.configInputs.add(file)
+        known.set(owner, { glob, globs: cached.testGlobs })
+      }
+      const cold = owners.filter((owner) => owner.host.pid === undefined && !known.has(owner))
+      const surveyStartedAt = Date.now()
+      const [liveLists, globbed, surveyed] = await Promise.all([
         eachLimited(live, async (owner) => ({ owner, files: await owner.host.list() })),
+        Promise.all(
+          [...known].map(async ([owner, { glob, globs }]) => ({
+            owner,
+            files: await globTestFiles(glob, globs),
+          })),
+        ),
         cold.length === 0
           ? []
           : surveyOwners(
@@ -286,14 +316,22 @@ export async function createTestRunner(options: TestRunnerOptions): Promise<Test
               lifetime.signal,
             ),
       ])
-      const lists = [...liveLists]
+      const lists = [...liveLists, ...globbed]
       for (const result of surveyed) {
         const owner = cold.find((candidate) => candidate.root === result.root)
         if (!owner) continue
         if ('error' in result) throw configLoadError(owner.root, owner.configFile, result.error)
         for (const file of result.configDependencies) owner.configInputs.add(file)
+        listCache.set(
+          owner,
+          owner.vitest.version,
+          result.configDependencies,
+          result.testGlobs,
+          surveyStartedAt,
+        )
         lists.push({ owner, files: result.files })
       }
+      listCache.save()
       // A file in a package that has an owner of its own is that owner's, even when the root's
       // include matches it too.
       const files = lists.flatMap(({ owner, files }) =>

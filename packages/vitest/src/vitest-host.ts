@@ -49,8 +49,8 @@ async function handle(message: ToHost): Promise<void> {
       })
       try {
         const instance = await starting
-        const { configFile, projects, configDependencies } = instance
-        send({ type: 'ready', ready: { configFile, projects, configDependencies } })
+        const { configFile, projects, configDependencies, testGlobs } = instance
+        send({ type: 'ready', ready: { configFile, projects, configDependencies, testGlobs } })
       } catch (error) {
         send({ type: 'init-failed', message: errorMessage(error).message })
       }
@@ -109,7 +109,8 @@ async function handle(message: ToHost): Promise<void> {
             stderr: process.stderr,
           })
           const files = await instance.listTestFiles()
-          results.push({ root: owner.root, files, configDependencies: instance.configDependencies })
+          const { configDependencies, testGlobs } = instance
+          results.push({ root: owner.root, files, configDependencies, testGlobs })
         } catch (error) {
           results.push({ root: owner.root, error: errorMessage(error).message })
         }

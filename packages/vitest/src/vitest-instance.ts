@@ -45,6 +45,16 @@ export interface InstanceProject {
   configFile: string | null
 }
 
+/**
+ * Where one project of an instance finds its test files, as Vitest's own glob does: `include`
+ * less `exclude`, relative to `dir` (the project's `dir`, else its root), dot files included.
+ */
+export interface TestGlob {
+  dir: string
+  include: readonly string[]
+  exclude: readonly string[]
+}
+
 export interface VitestInstance {
   /** The config file Vitest loaded, or null. */
   readonly configFile: string | null
@@ -52,6 +62,11 @@ export interface VitestInstance {
   readonly projects: readonly InstanceProject[]
   /** Files whose change changes the config (the config files and what they import). */
   readonly configDependencies: readonly string[]
+  /**
+   * Each project's test glob: with the test files on disk, they give the list `listTestFiles` gives.
+   * Null when a project's `includeSource` makes a file's content decide whether it is a test file.
+   */
+  readonly testGlobs: readonly TestGlob[] | null
   listTestFiles(): Promise<string[]>
   /** Runs exactly these absolute files; runs are queued, one at a time. */
   run(files: readonly string[], options?: InstanceRunOptions): Promise<RunResult>
@@ -210,10 +225,20 @@ export async function createVitestInstance(options: VitestInstanceOptions): Prom
     for (const file of config.configFileDependencies ?? []) configDependencies.add(path.resolve(file))
   }
 
+  // What `globTestFiles` of each project globs (typecheck files are not hearth's to run).
+  const testGlobs = vitest.projects.some((project) => (project.config.includeSource?.length ?? 0) > 0)
+    ? null
+    : vitest.projects.map(({ config }) => ({
+        dir: config.dir || config.root,
+        include: config.typecheck.enabled && config.typecheck.only ? [] : [...config.include],
+        exclude: [...config.exclude],
+      }))
+
   return {
     configFile: vitest.vite.config.configFile ?? null,
     projects,
     configDependencies: [...configDependencies].sort(),
+    testGlobs,
 
     async listTestFiles() {
       const specs = await vitest.globTestSpecifications()

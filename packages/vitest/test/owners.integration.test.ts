@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { existsSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -51,7 +51,7 @@ const passes = "import { it } from 'vitest'\nit('passes', () => {})\n"
  * two things run at the same time, without sleeps. The deadline fails the test rather than hang.
  */
 const waitsFor = (mine: string, theirs: string, deadlineMs = 60_000) => `
-import { existsSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { it } from 'vitest'
 it('meets the other one', async () => {
@@ -213,6 +213,123 @@ describe('owners: which config runs which file', () => {
       failures(result),
     ).toEqual(['a: a.test.js passed', 'b: b.test.js passed', 'root: r.test.js passed'])
   }, 120_000)
+})
+
+describe('the kept test lists', () => {
+  /** A config that counts its loads in `loads/<name>` beside it, then says `test`. */
+  const counting = (name: string, test: string, before = '') => `${before}
+import { appendFileSync, mkdirSync } from 'node:fs'
+mkdirSync(new URL('./loads/', import.meta.url), { recursive: true })
+appendFileSync(new URL('./loads/${name}', import.meta.url), 'x')
+export default { test: ${test} }
+`
+  const loads = (project: FixtureProject, dir: string) => {
+    const file = project.path(`${dir}/loads/${path.basename(dir)}`)
+    return existsSync(file) ? readFileSync(file, 'utf8').length : 0
+  }
+  /** Written an hour ago: not "just changed" (what changed while Vitest read it is not kept). */
+  const settle = (project: FixtureProject, ...files: string[]) => {
+    const past = new Date(Date.now() - 3_600_000)
+    for (const file of files) utimesSync(project.path(file), past, past)
+  }
+  const list = async (project: FixtureProject) => {
+    const runner = await runnerFor(project, { packageDirs: ['packages/a', 'packages/b'] })
+    const files = rel(project, await runner.listTestFiles())
+    const owners = runner.owners().map((owner) => rel(project, owner.configDependencies ?? []))
+    await runner.close()
+    return { files, owners }
+  }
+
+  it("lists an unchanged config's files by its kept globs, and loads a config again when it or what it imports changed", async () => {
+    const project = createFixtureProject({
+      'pnpm-workspace.yaml': "packages:\n  - 'packages/*'\n",
+      'vitest.shared.js': "export const include = ['test/**/*.test.js']\n",
+      ...pkg('a'),
+      'packages/a/vitest.config.js': counting(
+        'a',
+        '{ include }',
+        "import { include } from '../../vitest.shared.js'",
+      ),
+      'packages/a/test/one.test.js': passes,
+      'packages/a/test/.hidden/dot.test.js': passes,
+      'packages/a/loose.test.js': passes, // not in a's include
+      ...pkg('b'),
+      'packages/b/vitest.config.js': counting(
+        'b',
+        "{ exclude: ['**/node_modules/**', '**/*.skip.test.js'] }",
+      ),
+      'packages/b/b.test.js': passes,
+      'packages/b/b.skip.test.js': passes,
+      'root.test.js': passes,
+    })
+    settle(project, 'vitest.shared.js', 'packages/a/vitest.config.js', 'packages/b/vitest.config.js')
+    const first = await list(project)
+    const expected = [
+      'packages/a/test/.hidden/dot.test.js',
+      'packages/a/test/one.test.js',
+      'packages/b/b.test.js',
+      'root.test.js',
+    ]
+    expect(first.files).toEqual(expected)
+    expect([loads(project, 'packages/a'), loads(project, 'packages/b')]).toEqual([1, 1])
+    expect(existsSync(project.path('node_modules/.cache/hearth/tests.json'))).toBe(true)
+
+    // Unchanged: the same files, the same config inputs, no config loaded.
+    const second = await list(project)
+    expect(second).toEqual(first)
+    // What a's config imports is known without loading it.
+    expect(second.owners[1]).toEqual(['vitest.shared.js'])
+    expect([loads(project, 'packages/a'), loads(project, 'packages/b')]).toEqual([1, 1])
+
+    // A new test file and a deleted one: globbed, still no config loaded.
+    project.write('packages/a/test/two.test.js', passes)
+    project.remove('packages/b/b.test.js')
+    expect((await list(project)).files).toEqual([
+      'packages/a/test/.hidden/dot.test.js',
+      'packages/a/test/one.test.js',
+      'packages/a/test/two.test.js',
+      'root.test.js',
+    ])
+    expect([loads(project, 'packages/a'), loads(project, 'packages/b')]).toEqual([1, 1])
+
+    // What a's config imports changed: a's config loads again, b's does not.
+    project.write('vitest.shared.js', "export const include = ['*.test.js']\n")
+    settle(project, 'vitest.shared.js')
+    expect((await list(project)).files).toEqual(['packages/a/loose.test.js', 'root.test.js'])
+    expect([loads(project, 'packages/a'), loads(project, 'packages/b')]).toEqual([2, 1])
+    expect((await list(project)).files).toEqual(['packages/a/loose.test.js', 'root.test.js'])
+    expect([loads(project, 'packages/a'), loads(project, 'packages/b')]).toEqual([2, 1])
+  }, 180_000)
+
+  it('never keeps the list of a config whose includeSource makes content decide', async () => {
+    const project = createFixtureProject({
+      'pnpm-workspace.yaml': "packages:\n  - 'packages/*'\n",
+      ...pkg('a'),
+      'packages/a/vitest.config.js': counting('a', "{ includeSource: ['src/**/*.js'] }"),
+      'packages/a/src/in-source.js':
+        "if (import.meta.vitest) { const { it } = import.meta.vitest; it('runs', () => {}) }\n",
+      'packages/a/src/plain.js': 'export const x = 1\n',
+      ...pkg('b'),
+      'packages/b/vitest.config.js': counting('b', '{}'),
+      'packages/b/b.test.js': passes,
+    })
+    settle(project, 'packages/a/vitest.config.js', 'packages/b/vitest.config.js')
+    for (const round of [1, 2]) {
+      expect((await list(project)).files).toEqual(['packages/a/src/in-source.js', 'packages/b/b.test.js'])
+      expect([loads(project, 'packages/a'), loads(project, 'packages/b')]).toEqual([round, 1])
+    }
+    // A file that becomes an in-source test is seen: a's config is loaded every time.
+    project.write(
+      'packages/a/src/plain.js',
+      "if (import.meta.vitest) { import.meta.vitest.it('too', () => {}) }\n",
+    )
+    expect((await list(project)).files).toEqual([
+      'packages/a/src/in-source.js',
+      'packages/a/src/plain.js',
+      'packages/b/b.test.js',
+    ])
+    expect([loads(project, 'packages/a'), loads(project, 'packages/b')]).toEqual([3, 1])
+  }, 180_000)
 })
 
 describe('runs across owners', () => {

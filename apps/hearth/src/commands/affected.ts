@@ -2,6 +2,7 @@ import path from 'node:path'
 import { describeReason, relativePath } from '@hearth/core'
 import { type CommandSpec, type ParsedArgs, UsageError } from '../args.js'
 import { type Io, outStyle, println } from '../io.js'
+import { mark } from '../profile.js'
 import { openSession } from '../wiring.js'
 import { changedFiles, globalOptions } from './shared.js'
 
@@ -44,11 +45,13 @@ export async function runAffected(args: ParsedArgs, io: Io): Promise<number> {
   )
   try {
     const files = await session.discoverTests()
+    mark('list tests')
     const changed =
       args.operands.length > 0
         ? args.operands.map((file) => path.resolve(file))
         : await changedFiles(config.root, since ?? 'HEAD')
     const selection = await session.selectAffected(changed, files)
+    mark('select')
     const relative = (file: string) => relativePath(config.root, file)
     const selected = files.filter((file) => selection.files[file.file] !== undefined)
     if (args.values.json === true) {

@@ -32,12 +32,21 @@ export interface WatchControllerOptions {
   store: HearthStore
   clock: Clock
   config: NormalizedConfig
-  graph: ImportGraph
+  /**
+   * The import graph, with the test files set: the watcher starts while it is built, and says it is
+   * watching once both are done. A rejection is the caller's to report: the watcher then never
+   * says it is ready.
+   */
+  graph: Promise<ImportGraph>
   runner: TestRunner
   /** The project's test files now (called again after files are added or removed). */
   discoverTests(): Promise<ClassifiedTestFile[]>
   /** What a change selects, with why (the session's one selection). */
-  select(changed: readonly string[], files: readonly ClassifiedTestFile[]): AffectedSelection
+  select(
+    graph: ImportGraph,
+    changed: readonly string[],
+    files: readonly ClassifiedTestFile[],
+  ): AffectedSelection
   /** How long a burst of saves may last before it runs (default 100 ms). */
   debounceMs?: number
 }
@@ -113,6 +122,13 @@ export class WatchController implements Controller {
       },
       { ignore: WATCH_IGNORED.map((name) => `**/${name}`) },
     )
+    // The graph was built meanwhile (one walks the tree on the watcher's threads, the other reads
+    // and parses on this one). Without a graph there is nothing to select with: no ready.
+    try {
+      await this.options.graph
+    } catch {
+      return
+    }
     this.options.store.dispatch({ type: 'watch/ready', at: this.options.clock.now() })
   }
 
@@ -129,10 +145,9 @@ export class WatchController implements Controller {
     for (const event of events) {
       if (event.type === 'update') this.queue(event.path, 'change')
       else if (event.type === 'delete') {
-        // A folder moved or deleted comes as one event: the files the graph knew in it go too.
+        // A folder moved or deleted comes as one event (the files the graph knew in it go too, when
+        // the batch is processed).
         this.queue(event.path, 'unlink')
-        const inside = event.path + path.sep
-        for (const file of this.options.graph.files()) if (file.startsWith(inside)) this.queue(file, 'unlink')
       } else if (statSync(event.path, { throwIfNoEntry: false })?.isDirectory()) {
         // A folder moved in comes as one event too, without its files (those written into a new
         // folder come as their own events as well: queued twice, they count once).
@@ -195,8 +210,16 @@ export class WatchController implements Controller {
     this.processing = this.processing.then(() => this.process(batch)).catch(() => undefined)
   }
 
-  private async process(batch: ReadonlyMap<string, 'add' | 'change' | 'unlink'>): Promise<void> {
-    const { store, clock, config, graph, runner } = this.options
+  private async process(events: ReadonlyMap<string, 'add' | 'change' | 'unlink'>): Promise<void> {
+    const { store, clock, config, runner } = this.options
+    const graph = await this.options.graph
+    const batch = new Map(events)
+    // A deleted folder: the files the graph knew in it are deleted too.
+    for (const [deleted, event] of events) {
+      if (event !== 'unlink') continue
+      const inside = deleted + path.sep
+      for (const file of graph.files()) if (file.startsWith(inside)) batch.set(file, 'unlink')
+    }
     const changed = [...batch.keys()].sort()
     const relative = changed.map((file) => relativePath(config.root, file))
     store.dispatch({ type: 'watch/changed', at: clock.now(), paths: relative })
@@ -223,7 +246,7 @@ export class WatchController implements Controller {
     if (restart.length > 0)
       store.dispatch({ type: 'service/restart-requested', at: clock.now(), keys: restart })
 
-    const selection = this.options.select(changed, files)
+    const selection = this.options.select(graph, changed, files)
     if (Object.keys(selection.files).length > 0) {
       store.dispatch({ type: 'run/requested', at: clock.now(), trigger: 'change', files: selection.files })
     }
