@@ -127,6 +127,13 @@ export interface Session {
    */
   watch(options?: { debounceMs?: number }): Promise<() => Promise<void>>
   /**
+   * With resetting ahead on (`hearth dev`): once these environments are ready, resets their data,
+   * so that the first run finds it clean and starts at once (`hearth dev --no-initial`, where no
+   * first run resets it). Those that fail to start, or a run that starts first, are left to the
+   * run's own reset. Resolves once done, or when the session is interrupted.
+   */
+  resetAhead(environments: readonly string[]): Promise<void>
+  /**
    * What these changed files (absolute) affect among the test files (default: those discovered),
    * through the import graph and the declared triggers, each with why: the one selection `ci
    * --since`, `affected` and the watch loop share.
@@ -361,6 +368,18 @@ export function createSession(options: SessionOptions): Session {
         await watcher.stop()
         detachWatcher()
       }
+    },
+    async resetAhead(environments) {
+      if (tests === null || environments.length === 0) return
+      const settledState = await waitForState(
+        store,
+        (state) =>
+          state.session.interrupted !== null ||
+          environments.every((name) => ['ready', 'failed'].includes(selectEnvironmentStatus(state, name))),
+      )
+      if (settledState.session.interrupted !== null) return
+      const ready = environments.filter((name) => selectEnvironmentStatus(settledState, name) === 'ready')
+      await tests.resetAheadNow(ready)
     },
     async observe(names = all()) {
       await maintain({ kind: 'observe', environments: names })

@@ -98,6 +98,11 @@ async function develop(
       const all: Record<string, SelectionReason[]> = {}
       for (const file of Object.keys(files)) all[file] = [{ kind: 'all' }]
       store.dispatch({ type: 'run/requested', at: Date.now(), trigger: 'all', files: all })
+    } else {
+      // No first run to reset the data the last session left: reset it now, once the environments
+      // are up, so that the first save's run finds it clean and starts at once.
+      const used = new Set(Object.values(files).flatMap((file) => file.environment ?? []))
+      void session.resetAhead([...used].sort()).catch(() => undefined)
     }
     view.started(session.project.root)
     const state = await waitForState(store, sessionOver)

@@ -1,4 +1,4 @@
-import { mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { hearth, processesOf, repoRoot, spawnHearth, writeProject } from './helpers.js'
@@ -123,5 +123,79 @@ describe('hearth dev', () => {
     expect(processesOf(id).length).toBeGreaterThan(0)
     await hearth(['down'], root)
     expect(processesOf(id)).toEqual([])
+  })
+
+  it('--no-initial: resets the data the last session left once the environment is up, so the first save runs without a reset', async () => {
+    const resetting = writeProject({
+      'package.json': '{ "name": "reset-ahead", "type": "module" }',
+      'hearth.config.ts': `export default {
+  environments: [{
+    name: 'web',
+    services: {
+      api: {
+        kind: 'process',
+        command: ['node', 'server.mjs'],
+        ports: { http: { env: 'PORT' } },
+        readiness: { type: 'http', port: 'http', path: '/' },
+        reset: { type: 'exec', command: 'echo reset >> resets.log' },
+      },
+    },
+  }],
+  tests: [{ name: 'api', include: ['tests/**/*.test.js'], environment: 'web' }],
+}
+`,
+      'vitest.config.js': "export default { test: { include: ['tests/**/*.test.js'] } }\n",
+      'server.mjs': server('v1'),
+    })
+    const dir = resetting.root
+    mkdirSync(path.join(dir, 'tests'))
+    writeFileSync(path.join(dir, 'tests/api.test.js'), "import { it } from 'vitest'\nit('runs', () => {})\n")
+    mkdirSync(path.join(dir, 'node_modules'))
+    symlinkSync(
+      realpathSync(path.join(repoRoot, 'node_modules/vitest')),
+      path.join(dir, 'node_modules/vitest'),
+    )
+    const resets = () => {
+      try {
+        return readFileSync(path.join(dir, 'resets.log'), 'utf8').split('\n').filter(Boolean).length
+      } catch {
+        return 0
+      }
+    }
+    const child = spawnHearth(['dev', '--no-initial'], dir)
+    let output = ''
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString()
+    })
+    child.stderr?.on('data', (chunk: Buffer) => {
+      output += chunk.toString()
+    })
+    const until = async (what: string, done: () => boolean): Promise<void> => {
+      const deadline = Date.now() + 60_000
+      while (!done()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; output so far:\n${output}`)
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+    }
+    try {
+      await until('watching', () => /^watching /m.test(output))
+      // No run yet, and the data reset already: ahead of the first save.
+      await until('the reset ahead', () => resets() === 1)
+      expect(output).not.toMatch(/▶ run/)
+      writeFileSync(
+        path.join(dir, 'tests/api.test.js'),
+        "import { it } from 'vitest'\nit('runs again', () => {})\n",
+      )
+      await until('the run', () => /^✓ 1 passed/m.test(output))
+      const run = output.slice(output.indexOf('▶ run 1'))
+      expect(run).not.toContain('resetting the environments')
+      // Then the reset after that run, for the next save.
+      await until('the reset after the run', () => resets() === 2)
+    } finally {
+      child.kill('SIGINT')
+    }
+    expect((await child).exitCode).toBe(130)
+    await hearth(['down'], dir)
+    resetting.cleanup()
   })
 })

@@ -679,9 +679,32 @@ describe('TestController', () => {
       await session.close()
     })
 
+    it('resets ahead of the first run when asked (hearth dev --no-initial): that run starts without a reset', async () => {
+      const { session, driver, actions } = setup(
+        { 'tests/api/invoices.test.ts': { results: ['passed'] } },
+        { resetAhead: true },
+      )
+      await session.discoverTests()
+      await session.up(['backend'])
+      expect(resetsOf(driver)).toBe(0)
+      await session.resetAhead(['backend'])
+      expect(resetsOf(driver)).toBe(1)
+      const state = await session.runTests('change', all('tests/api/invoices.test.ts'))
+      const first = actionsOfRun(actions, 1)
+      expect(first.some((action) => action.type === 'run/phase' && action.phase === 'resetting')).toBe(false)
+      expect(state.tests.files[file('tests/api/invoices.test.ts')]?.status).toBe('passed')
+      // And the one after the run.
+      expect(resetsOf(driver)).toBe(2)
+      await session.close()
+    })
+
     it('is off by default: one reset, before the run', async () => {
       const { session, driver } = setup({ 'tests/api/invoices.test.ts': { results: ['passed'] } })
       await session.discoverTests()
+      await session.up(['backend'])
+      // Asking for a reset ahead does nothing when resetting ahead is off.
+      await session.resetAhead(['backend'])
+      expect(resetsOf(driver)).toBe(0)
       await session.runTests('change', all('tests/api/invoices.test.ts'))
       await session.runTests('change', all('tests/api/invoices.test.ts'))
       expect(resetsOf(driver)).toBe(2)

@@ -247,6 +247,19 @@ export class TestController implements Controller {
   }
 
   /**
+   * Resets these environments now, ahead of any run (`hearth dev --no-initial` once they are
+   * ready), when resetting ahead is on and no run is under way: the first run that needs them then
+   * starts without a reset of its own. Resolves once the resets are done.
+   */
+  async resetAheadNow(environments: readonly string[]): Promise<void> {
+    if (this.options.resetAhead !== true || this.stopped || this.task !== null || environments.length === 0)
+      return
+    if (this.ahead !== null) await this.ahead
+    this.resetAhead(environments)
+    await this.ahead
+  }
+
+  /**
    * Resets the environments a run used, now that it has finished, and remembers which instances
    * each reset served: the next run that needs them starts without a reset of its own.
    */
