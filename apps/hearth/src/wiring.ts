@@ -71,6 +71,11 @@ export interface TestOptions {
    * run one after another in one checkout plan alike and no run is counted twice).
    */
   history?: 'record' | 'read'
+  /**
+   * The command runs tests (`ci`, `dev`): the root's Vitest starts at once, in the background, so
+   * that its start overlaps the environments' (see `warm` of createTestRunner).
+   */
+  runs?: boolean
 }
 
 /**
@@ -95,7 +100,8 @@ export async function openSession(
   const stateDir = path.join(config.root, '.hearth')
   await ensureStateDir(stateDir)
   mark('state')
-  const runner = tests === undefined ? null : await openTestRunner(config.root, tests.mode)
+  const runner =
+    tests === undefined ? null : await openTestRunner(config.root, tests.mode, tests.runs === true)
   if (runner !== null) mark('test runner')
   // The builder reads the session's import graph, which exists once the session does.
   let graphOf: Session['importGraph'] = () => Promise.reject(new Error('the session is not open yet'))
@@ -149,7 +155,7 @@ export async function openSession(
  * the root's), as core's test runner. What is wrong with the project's test setup (no Vitest 4, a
  * config that does not load) is a usage problem, exit 2, whichever call finds it.
  */
-async function openTestRunner(root: string, mode: 'once' | 'watch'): Promise<TestRunner> {
+async function openTestRunner(root: string, mode: 'once' | 'watch', warm: boolean): Promise<TestRunner> {
   const { createTestRunner, isVitestSetupError } = await import('@hearth/vitest')
   const setupError = (error: unknown): unknown => {
     if (!isVitestSetupError(error)) return error
@@ -172,7 +178,9 @@ async function openTestRunner(root: string, mode: 'once' | 'watch'): Promise<Tes
   }
   // Where package configs may be: the workspace's packages (a light read: no TypeScript loaded).
   const { workspacePackageDirs } = await import('@hearth/affected/workspace')
-  const runner = await guard(() => createTestRunner({ root, mode, packageDirs: workspacePackageDirs(root) }))
+  const runner = await guard(() =>
+    createTestRunner({ root, mode, warm, packageDirs: workspacePackageDirs(root) }),
+  )
   return {
     owners: () => runner.owners(),
     ownerOf: (file) => runner.ownerOf(file),

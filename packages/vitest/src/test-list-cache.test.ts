@@ -39,7 +39,23 @@ describe('TestListCache', () => {
     expect(keepAndReload().get(owner, '4.1.0')).toEqual({
       configDependencies: [owner.configFile],
       testGlobs: globs,
+      projects: null,
     })
+  })
+
+  it('keeps the projects a started config said, across a listing that does not say them', () => {
+    const projects = [{ root: path.join(root, 'a/packages/x'), configFile: null }]
+    const cache = new TestListCache(root, true)
+    cache.set(owner, '4.1.0', [owner.configFile], globs, Date.now(), projects)
+    // Listed again (the lister does not say projects), the config unchanged: they stay.
+    cache.set(owner, '4.1.0', [owner.configFile], globs, Date.now())
+    cache.save()
+    expect(new TestListCache(root, true).get(owner, '4.1.0')?.projects).toEqual(projects)
+    // Once the config changed, what it said before is not carried over.
+    writeFileSync(owner.configFile, 'export default { test: {} }\n')
+    utimesSync(owner.configFile, hourAgo(), hourAgo())
+    cache.set(owner, '4.1.0', [owner.configFile], globs, Date.now())
+    expect(cache.get(owner, '4.1.0')?.projects).toBeNull()
   })
 
   it('misses when the config content, the Vitest version or a config variable changed', () => {

@@ -5,7 +5,7 @@ import path from 'node:path'
 import type { TestGlob } from './vitest-instance.js'
 
 /** Bumped when what is cached changes shape or meaning: an older cache is then ignored. */
-const FORMAT = 1
+const FORMAT = 2
 const CACHE_FILE = 'tests.json'
 /**
  * A config input modified this close to (or after) the moment Vitest began to load it may have
@@ -21,10 +21,18 @@ export interface ListedOwner {
   configFile: string | null
 }
 
-/** What a config said of its test files: its inputs, and each project's glob. */
+/** A project of a config, as the owners are planned from it (`RootProject` of owners.ts). */
+export interface CachedProject {
+  root: string
+  configFile: string | null
+}
+
+/** What a config said of its test files: its inputs, each project's glob, and its projects. */
 export interface CachedList {
   configDependencies: readonly string[]
   testGlobs: readonly TestGlob[]
+  /** Null when they were not asked for (a config listed by the lister, not started as a host). */
+  projects: readonly CachedProject[] | null
 }
 
 interface Entry {
@@ -33,6 +41,7 @@ interface Entry {
   /** Each input of the config (the file and what it imports) with the sha1 of its content. */
   inputs: Array<[file: string, hash: string]>
   globs: TestGlob[]
+  projects: CachedProject[] | null
 }
 
 interface CacheFile {
@@ -69,12 +78,17 @@ export class TestListCache {
     const entry = this.#load()[keyOf(owner)]
     if (entry === undefined || entry.vitest !== vitestVersion || entry.env !== envKey()) return undefined
     for (const [file, hash] of entry.inputs) if (hashOf(file) !== hash) return undefined
-    return { configDependencies: entry.inputs.map(([file]) => file), testGlobs: entry.globs }
+    return {
+      configDependencies: entry.inputs.map(([file]) => file),
+      testGlobs: entry.globs,
+      projects: entry.projects,
+    }
   }
 
   /**
    * Keeps what the owner's Vitest said, loaded from `loadStartedAt` (epoch ms) on; `testGlobs` null
    * (content decides) forgets the owner. Not kept when an input changed while Vitest was loading it.
+   * `projects` null keeps those known from before, if the inputs are the same.
    */
   set(
     owner: ListedOwner,
@@ -82,6 +96,7 @@ export class TestListCache {
     configDependencies: readonly string[],
     testGlobs: readonly TestGlob[] | null,
     loadStartedAt: number,
+    projects: readonly CachedProject[] | null = null,
   ): void {
     if (this.#file === undefined) return
     const owners = this.#load()
@@ -109,7 +124,16 @@ export class TestListCache {
       include: [...include],
       exclude: [...exclude],
     }))
-    owners[key] = { vitest: vitestVersion, env: envKey(), inputs, globs }
+    const env = envKey()
+    const before = owners[key]
+    const same =
+      before !== undefined &&
+      before.vitest === vitestVersion &&
+      before.env === env &&
+      JSON.stringify(before.inputs) === JSON.stringify(inputs)
+    const known =
+      projects?.map(({ root, configFile }) => ({ root, configFile })) ?? (same ? before.projects : null)
+    owners[key] = { vitest: vitestVersion, env, inputs, globs, projects: known }
     this.#dirty = true
   }
 
@@ -230,6 +254,15 @@ function isEntry(value: unknown): value is Entry {
     typeof entry.env === 'string' &&
     Array.isArray(entry.inputs) &&
     entry.inputs.every((input) => isStrings(input) && input.length === 2) &&
+    (entry.projects === null ||
+      (Array.isArray(entry.projects) &&
+        entry.projects.every(
+          (project) =>
+            typeof project === 'object' &&
+            project !== null &&
+            typeof project.root === 'string' &&
+            (project.configFile === null || typeof project.configFile === 'string'),
+        ))) &&
     Array.isArray(entry.globs) &&
     entry.globs.every(
       (glob) =>

@@ -56,6 +56,13 @@ export interface TestRunnerOptions {
    * least 1. Runs of separate `run` calls on different owners always proceed in parallel.
    */
   maxConcurrentOwners?: number
+  /**
+   * The caller will run tests: start the root's host now, in the background, when the plan did
+   * not need it started (the root config's projects known from a run before), so that its start
+   * overlaps the caller's own (environments, resets). A start that fails is reported by the run
+   * that needs it. Default false: `listTestFiles` alone starts no host whose list is known.
+   */
+  warm?: boolean
 }
 
 export interface RunOptions {
@@ -163,7 +170,14 @@ export async function createTestRunner(options: TestRunnerOptions): Promise<Test
     const ready = await owner.host.start()
     for (const file of ready.configDependencies) owner.configInputs.add(file)
     if (!wasLive) {
-      listCache.set(owner, owner.vitest.version, ready.configDependencies, ready.testGlobs, startedAt)
+      listCache.set(
+        owner,
+        owner.vitest.version,
+        ready.configDependencies,
+        ready.testGlobs,
+        startedAt,
+        ready.projects,
+      )
       listCache.save()
     }
     return ready
@@ -192,7 +206,13 @@ export async function createTestRunner(options: TestRunnerOptions): Promise<Test
     let rootOwner: Owner | undefined
     if (rootVitest) {
       rootOwner = ownerFor({ root, configFile: rootConfig }, rootVitest)
-      if (rootConfig !== null) rootProjects = (await start(rootOwner)).projects
+      // The root config's projects decide the other owners: known from a run before while the
+      // config is unchanged (its host then starts when first needed), else from starting it.
+      const cached = rootConfig === null ? undefined : listCache.get(rootOwner, rootVitest.version)
+      if (cached?.projects) {
+        rootProjects = cached.projects
+        for (const file of cached.configDependencies) rootOwner.configInputs.add(file)
+      } else if (rootConfig !== null) rootProjects = (await start(rootOwner)).projects
     }
     const packages = packageDirs
       .map((dir) => ({ root: dir, configFile: findPackageConfig(dir) }))
@@ -225,6 +245,9 @@ export async function createTestRunner(options: TestRunnerOptions): Promise<Test
     await Promise.all([...hosts.values()].map((owner) => owner.host.close()))
     throw error
   }
+  const rootOwner = plan.owners.find((owner) => owner.root === root && owner.configFile !== null)
+  if (options.warm === true && rootOwner !== undefined && rootOwner.host.pid === undefined)
+    start(rootOwner).catch(() => undefined)
   let replanning: Promise<Plan> | undefined
 
   async function currentPlan(): Promise<Plan> {

@@ -223,8 +223,8 @@ mkdirSync(new URL('./loads/', import.meta.url), { recursive: true })
 appendFileSync(new URL('./loads/${name}', import.meta.url), 'x')
 export default { test: ${test} }
 `
-  const loads = (project: FixtureProject, dir: string) => {
-    const file = project.path(`${dir}/loads/${path.basename(dir)}`)
+  const loads = (project: FixtureProject, dir: string, name = path.basename(dir)) => {
+    const file = project.path(`${dir}/loads/${name}`)
     return existsSync(file) ? readFileSync(file, 'utf8').length : 0
   }
   /** Written an hour ago: not "just changed" (what changed while Vitest read it is not kept). */
@@ -299,6 +299,45 @@ export default { test: ${test} }
     expect([loads(project, 'packages/a'), loads(project, 'packages/b')]).toEqual([2, 1])
     expect((await list(project)).files).toEqual(['packages/a/loose.test.js', 'root.test.js'])
     expect([loads(project, 'packages/a'), loads(project, 'packages/b')]).toEqual([2, 1])
+  }, 180_000)
+
+  it("plans from a root config's kept projects without starting its host; `warm` starts it in the background", async () => {
+    const project = createFixtureProject({
+      'pnpm-workspace.yaml': "packages:\n  - 'packages/*'\n",
+      'vitest.config.js': counting('root', "{ projects: ['packages/a'] }"),
+      ...pkg('a'),
+      'packages/a/vitest.config.js': "export default { test: { name: 'a' } }\n",
+      'packages/a/a.test.js': passes,
+      ...pkg('b'),
+      // Not a project of the root: b owns its files.
+      'packages/b/vitest.config.js': counting('b', '{}'),
+      'packages/b/b.test.js': passes,
+    })
+    settle(project, 'vitest.config.js', 'packages/a/vitest.config.js', 'packages/b/vitest.config.js')
+    const expected = ['packages/a/a.test.js', 'packages/b/b.test.js']
+    const first = await list(project)
+    expect(first.files).toEqual(expected)
+    expect([loads(project, '.', 'root'), loads(project, 'packages/b')]).toEqual([1, 1])
+
+    // Planned and listed from what was kept: no config loaded, no host started.
+    const runner = await runnerFor(project, { packageDirs: ['packages/a', 'packages/b'] })
+    expect(runner.owners().map((owner) => rel(project, [owner.root])[0])).toEqual(['', 'packages/b'])
+    expect(rel(project, await runner.listTestFiles())).toEqual(expected)
+    expect([loads(project, '.', 'root'), loads(project, 'packages/b')]).toEqual([1, 1])
+    expect(hostsUnder(project.root)).toEqual([])
+    // Running loads it, as it must.
+    const result = await runner.run(await runner.listTestFiles())
+    expect(states(project, result), failures(result)).toEqual([
+      'packages/a/a.test.js passed',
+      'packages/b/b.test.js passed',
+    ])
+    await runner.close()
+
+    // warm: the root's host starts at once (without a run asking for it).
+    const warm = await runnerFor(project, { packageDirs: ['packages/a', 'packages/b'], warm: true })
+    await waitFor('the root host', () => hostsUnder(project.root).length === 1)
+    expect(hostsUnder(project.root).map((host) => host.cwd)).toEqual([project.root])
+    await warm.close()
   }, 180_000)
 
   it('never keeps the list of a config whose includeSource makes content decide', async () => {

@@ -123,6 +123,7 @@ export async function runCi(args: ParsedArgs, io: Io, interrupts: Interrupts): P
       : `${planFile.sinceRef ?? planFile.since} (${planFile.since.slice(0, 12)})`
   const { config, session, close } = await openSession(globalOptions(args), {
     mode: 'once',
+    runs: true,
     retries,
     whenBusy: 'queue',
     builds: args.values['no-build'] === true ? 'skip' : 'run',

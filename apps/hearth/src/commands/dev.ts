@@ -64,6 +64,7 @@ async function develop(
   const { session, close } = await openSession(globalOptions(args), {
     mode: 'watch',
     whenBusy: 'cancel',
+    runs: true,
     builds: args.values['no-build'] === true ? 'skip' : 'run',
   })
   const { store } = session
