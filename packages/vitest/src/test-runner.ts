@@ -307,19 +307,18 @@ export async function createTestRunner(options: TestRunnerOptions): Promise<Test
     async listTestFiles() {
       if (closing) throw new Error('hearth: this test runner is closed')
       const { owners } = await currentPlan()
-      // An owner with a host asks it (warm, and it knows what was invalidated); one whose config is
-      // unchanged since its globs were kept globs them again; the others are listed together by one
-      // short-lived lister, so listing never starts a host per owner.
-      const live = owners.filter((owner) => owner.host.pid !== undefined)
+      // An owner whose config is unchanged since its globs were kept globs them again (its host, if
+      // one is still starting, is not waited for); one with a host asks it; the others are listed
+      // together by one short-lived lister, so listing never starts a host per owner.
       const known = new Map<Owner, { glob: Glob; globs: readonly TestGlob[] }>()
       for (const owner of owners) {
-        if (owner.host.pid !== undefined) continue
         const cached = listCache.get(owner, owner.vitest.version)
         const glob = cached && vitestGlob(owner.vitest.packageDir)
         if (cached === undefined || glob === undefined) continue
         for (const file of cached.configDependencies) owner.configInputs.add(file)
         known.set(owner, { glob, globs: cached.testGlobs })
       }
+      const live = owners.filter((owner) => owner.host.pid !== undefined && !known.has(owner))
       const cold = owners.filter((owner) => owner.host.pid === undefined && !known.has(owner))
       const surveyStartedAt = Date.now()
       const [liveLists, globbed, surveyed] = await Promise.all([

@@ -6,6 +6,7 @@ import { formatDuration } from '@hearth/environments'
 import { type CommandSpec, type ParsedArgs, UsageError } from '../args.js'
 import type { Interrupts } from '../interrupts.js'
 import { displayPath, type Io, outStyle, println } from '../io.js'
+import { mark } from '../profile.js'
 import { attachGithubReporter } from '../reporters/github-reporter.js'
 import { writeJunitReport } from '../reporters/junit-reporter.js'
 import { attachLineReporter } from '../reporters/line-reporter.js'
@@ -194,11 +195,13 @@ export async function runCi(args: ParsedArgs, io: Io, interrupts: Interrupts): P
     await exitFromState(session, () =>
       withInterrupts(interrupts, session, async () => {
         await session.gc()
+        mark('gc')
         const selected = await selectTests(session, config, {
           targets,
           since,
           strict: args.values.strict === true,
         })
+        mark('select')
         if (selected.discovered.length === 0) {
           say(style.dim("no test files: the project's Vitest config selects none"))
           return
@@ -249,6 +252,7 @@ export async function runCi(args: ParsedArgs, io: Io, interrupts: Interrupts): P
           return
         }
         await session.runTests(since === null ? 'all' : 'since', selection)
+        mark('run')
         // Before the clean-up: stopped services no longer say whether they were attached to.
         afterRun = session.store.getState()
         const used = [
