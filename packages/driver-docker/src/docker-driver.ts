@@ -444,20 +444,20 @@ export class DockerDriver implements Driver {
 
   /** The container's log from its start on, followed (multiplexed). */
   private followLogs(id: string, signal: AbortSignal | undefined): Promise<NodeJS.ReadableStream> {
-    const api = this.api()
-    if (api !== null)
-      return api.stream(
-        `/containers/${encodeURIComponent(id)}/logs?follow=1&stdout=1&stderr=1`,
-        signal ? { signal } : {},
-      )
-    return this.docker()
-      .getContainer(id)
-      .logs({
-        follow: true,
-        stdout: true,
-        stderr: true,
-        ...(signal ? { abortSignal: signal } : {}),
-      }) as Promise<NodeJS.ReadableStream>
+    return this.via(
+      (api) =>
+        api.stream(
+          `/containers/${encodeURIComponent(id)}/logs?follow=1&stdout=1&stderr=1`,
+          signal ? { signal } : {},
+        ),
+      (docker) =>
+        docker.getContainer(id).logs({
+          follow: true,
+          stdout: true,
+          stderr: true,
+          ...(signal ? { abortSignal: signal } : {}),
+        }) as Promise<NodeJS.ReadableStream>,
+    )
   }
 
   /** The container's port map label (`{"http":"8080/tcp"}`). */
@@ -480,17 +480,20 @@ export class DockerDriver implements Driver {
   /** The container's whole log so far (multiplexed), or null when the container is gone. */
   private async readLogs(id: string): Promise<Buffer | null> {
     try {
-      const api = this.api()
-      if (api !== null) {
-        const chunks: Buffer[] = []
-        const stream = await api.stream(`/containers/${encodeURIComponent(id)}/logs?stdout=1&stderr=1`)
-        for await (const chunk of stream) chunks.push(chunk as Buffer)
-        return Buffer.concat(chunks)
-      }
-      const output = (await this.docker()
-        .getContainer(id)
-        .logs({ follow: false, stdout: true, stderr: true })) as unknown
-      return Buffer.isBuffer(output) ? output : Buffer.from(String(output ?? ''))
+      return await this.via(
+        async (api) => {
+          const chunks: Buffer[] = []
+          const stream = await api.stream(`/containers/${encodeURIComponent(id)}/logs?stdout=1&stderr=1`)
+          for await (const chunk of stream) chunks.push(chunk as Buffer)
+          return Buffer.concat(chunks)
+        },
+        async (docker) => {
+          const output = (await docker
+            .getContainer(id)
+            .logs({ follow: false, stdout: true, stderr: true })) as unknown
+          return Buffer.isBuffer(output) ? output : Buffer.from(String(output ?? ''))
+        },
+      )
     } catch (error) {
       if (isNotFound(error)) return null
       return this.fail(error)
@@ -957,9 +960,10 @@ export class DockerDriver implements Driver {
   }
 
   private listContainers(labels: readonly string[]): Promise<Docker.ContainerInfo[]> {
-    const api = this.api()
-    if (api !== null) return api.get<Docker.ContainerInfo[]>(`/containers/json?${listQuery(labels)}`)
-    return this.docker().listContainers({ all: true, filters: { label: [...labels] } })
+    return this.via(
+      (api) => api.get<Docker.ContainerInfo[]>(`/containers/json?${listQuery(labels)}`),
+      (docker) => docker.listContainers({ all: true, filters: { label: [...labels] } }),
+    )
   }
 
   /** Resolves once the container is not running (at once if it is not), with its exit code. */

@@ -193,9 +193,11 @@ describe('hearth dev', () => {
       await until('the reset after the run', () => resets() === 2)
     } finally {
       child.kill('SIGINT')
+      // Whatever failed above, the service this test started goes.
+      await child.catch(() => undefined)
+      await hearth(['down'], dir)
+      resetting.cleanup()
     }
     expect((await child).exitCode).toBe(130)
-    await hearth(['down'], dir)
-    resetting.cleanup()
   })
 })
