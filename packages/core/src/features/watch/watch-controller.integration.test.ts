@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs'
-import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, mkdtemp, rename, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { FakeDriver } from '@hearth/driver'
@@ -141,6 +141,31 @@ describe('the watch controller', () => {
 
     await stop()
     expect(session.store.getState().watch.status).toBe('stopped')
+  })
+
+  it('runs a save once though its events come again: a file with nothing new since its run is left out', async () => {
+    const { session, actions } = await project()
+    const stop = await session.watch({ debounceMs: 50 })
+    const money = path.join(root, 'src/money.ts')
+    await writeFile(money, 'export const cents = (n: number) => n * 100 + 0\n')
+    await waitForState(session.store, finishedRuns(1))
+
+    // An event with nothing new (same size, mtime and inode: here a mode set to what it was), then a
+    // real edit. One inotify queue keeps them in order, so the first is in the edit's batch or before.
+    await chmod(money, (await stat(money)).mode)
+    await writeFile(
+      path.join(root, 'src/names.ts'),
+      'export const upper = (s: string) => s.toUpperCase() + ""\n',
+    )
+    await waitForState(session.store, finishedRuns(2))
+    expect(runsOf(actions, root)).toEqual([['src/money.test.ts'], ['src/names.test.ts']])
+
+    // Touched, it is new again.
+    const later = new Date(Date.now() + 5_000)
+    await utimes(money, later, later)
+    await waitForState(session.store, finishedRuns(3))
+    expect(runsOf(actions, root)[2]).toEqual(['src/money.test.ts'])
+    await stop()
   })
 
   it('never descends into node_modules, dist or .git: no watch there, no event from there', async () => {

@@ -67,6 +67,8 @@ export class WatchController implements Controller {
   private held = new Map<string, 'add' | 'change' | 'unlink'>()
   private timer: ReturnType<typeof setTimeout> | null = null
   private processing: Promise<void> = Promise.resolve()
+  /** Each file's stat as its last batch saw it: a save reported again later is not run again. */
+  private readonly seen = new Map<string, string>()
   private readonly restartMatchers: Array<{ key: ServiceKey; matches: (file: string) => boolean }>
 
   constructor(private readonly options: WatchControllerOptions) {
@@ -189,8 +191,9 @@ export class WatchController implements Controller {
     if (this.timer !== null) clearTimeout(this.timer)
     this.timer = setTimeout(() => {
       this.timer = null
-      const batch = this.pending
+      const batch = this.unseen(this.pending)
       this.pending = new Map()
+      if (batch.size === 0) return
       const { store, clock, config } = this.options
       const status = store.getState().watch.status
       if (status === 'paused') {
@@ -205,6 +208,20 @@ export class WatchController implements Controller {
     }, this.options.debounceMs ?? 100)
   }
 
+  /**
+   * The batch without the edits already run: one save can come as two bursts of events (the
+   * truncate, then the write, apart under load), and a file whose size, mtime and inode are what
+   * the last batch saw has nothing new. Touching a file changes its mtime, so it still runs.
+   */
+  private unseen(
+    batch: ReadonlyMap<string, 'add' | 'change' | 'unlink'>,
+  ): Map<string, 'add' | 'change' | 'unlink'> {
+    const fresh = new Map<string, 'add' | 'change' | 'unlink'>()
+    for (const [file, event] of batch)
+      if (event !== 'change' || this.seen.get(file) !== statSignature(file)) fresh.set(file, event)
+    return fresh
+  }
+
   private enqueue(batch: ReadonlyMap<string, 'add' | 'change' | 'unlink'>): void {
     // One batch at a time: a later one waits for the graph update of the earlier.
     this.processing = this.processing.then(() => this.process(batch)).catch(() => undefined)
@@ -213,7 +230,14 @@ export class WatchController implements Controller {
   private async process(events: ReadonlyMap<string, 'add' | 'change' | 'unlink'>): Promise<void> {
     const { store, clock, config, runner } = this.options
     const graph = await this.options.graph
-    const batch = new Map(events)
+    // Held or queued behind another batch: what that batch ran may already cover these.
+    const batch = this.unseen(events)
+    if (batch.size === 0) return
+    for (const [file, event] of batch) {
+      const signature = event === 'unlink' ? null : statSignature(file)
+      if (signature === null) this.seen.delete(file)
+      else this.seen.set(file, signature)
+    }
     // A deleted folder: the files the graph knew in it are deleted too.
     for (const [deleted, event] of events) {
       if (event !== 'unlink') continue
@@ -251,6 +275,12 @@ export class WatchController implements Controller {
       store.dispatch({ type: 'run/requested', at: clock.now(), trigger: 'change', files: selection.files })
     }
   }
+}
+
+/** A file's size, mtime (ns) and inode, or null when it is gone. */
+function statSignature(file: string): string | null {
+  const stat = statSync(file, { bigint: true, throwIfNoEntry: false })
+  return stat === undefined ? null : `${stat.size}:${stat.mtimeNs}:${stat.ino}`
 }
 
 /** The files in a folder and its subfolders, leaving out the folders never watched. */
