@@ -26,7 +26,7 @@ import {
   reduce,
   type TestRunner,
 } from '@hearth/core'
-import { validateConfig } from '@hearth/environments'
+import { validateConfig } from '@hearth/environments/validate'
 import { fmt, median } from './stats.js'
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)

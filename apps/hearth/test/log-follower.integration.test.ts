@@ -16,7 +16,8 @@ import {
   systemClock,
 } from '@hearth/core'
 import { ProcessDriver } from '@hearth/driver-process'
-import { ready, validateConfig } from '@hearth/environments'
+import { ready } from '@hearth/environments'
+import { validateConfig } from '@hearth/environments/validate'
 import { afterAll, describe, expect, it } from 'vitest'
 
 /**

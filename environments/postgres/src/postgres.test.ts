@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { type NormalizedContainerService, type ServiceDefinition, validateConfig } from '@hearth/environments'
+import type { NormalizedContainerService, ServiceDefinition } from '@hearth/environments'
+import { validateConfig } from '@hearth/environments/validate'
 import { describe, expect, it } from 'vitest'
 import { migrations } from './migrations.js'
 import { postgres } from './postgres.js'

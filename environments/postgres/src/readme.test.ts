@@ -3,7 +3,8 @@ import { createRequire } from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { type EnvironmentDefinition, validateConfig } from '@hearth/environments'
+import type { EnvironmentDefinition } from '@hearth/environments'
+import { validateConfig } from '@hearth/environments/validate'
 import { afterAll, describe, expect, it } from 'vitest'
 
 // The README's examples are real: its environment file is written into a project, imported and

@@ -2,12 +2,8 @@ import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import {
-  defineEnvironment,
-  type NormalizedContainerService,
-  outputEnvName,
-  validateConfig,
-} from '@hearth/environments'
+import { defineEnvironment, type NormalizedContainerService, outputEnvName } from '@hearth/environments'
+import { validateConfig } from '@hearth/environments/validate'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   findRedisServer,

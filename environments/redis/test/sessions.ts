@@ -5,12 +5,8 @@ import { createSession, type HearthState, type ServiceState, type Session } from
 import type { Driver } from '@hearth/driver'
 import { DockerDriver, type DockerDriverOptions } from '@hearth/driver-docker'
 import { ProcessDriver } from '@hearth/driver-process'
-import {
-  defineEnvironment,
-  type NormalizedConfig,
-  type ServiceDefinition,
-  validateConfig,
-} from '@hearth/environments'
+import { defineEnvironment, type NormalizedConfig, type ServiceDefinition } from '@hearth/environments'
+import { validateConfig } from '@hearth/environments/validate'
 
 /** A throwaway project folder and the config of one environment, `cache`, holding `redis`. */
 export function cacheProject(

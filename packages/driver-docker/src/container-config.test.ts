@@ -1,5 +1,6 @@
 import { createLabels } from '@hearth/driver'
-import { type NormalizedService, type ServiceDefinition, validateConfig } from '@hearth/environments'
+import type { NormalizedService, ServiceDefinition } from '@hearth/environments'
+import { validateConfig } from '@hearth/environments/validate'
 import { describe, expect, it } from 'vitest'
 import {
   containerLookup,

@@ -70,6 +70,7 @@ import {
 } from './engine-errors.js'
 import { buildStep, PullProgress, readEngineStream, throttleProgress } from './engine-stream.js'
 import { demuxedLines } from './log-lines.js'
+import { NetworkLock } from './network-lock.js'
 import { probeTcpThroughProxy } from './proxy-probe.js'
 
 const OUTPUT_LIMIT = 64 * 1024
@@ -125,8 +126,13 @@ export class DockerDriver implements Driver {
   private engineApi: EngineApi | null | undefined
   /** Image ids that `prepare` resolved, per service definition, for `start` to use. */
   private readonly prepared = new Map<string, ResolvedImage>()
-  /** Serializes creating a network and attaching to it with removing it, per network, in this process. */
-  private readonly networkQueue = new Map<string, Promise<unknown>>()
+  /**
+   * Per network, in this process: starts share it (their containers are created at once), and a
+   * removal has it alone, so a network is never removed between its check and a container's create.
+   */
+  private readonly networkLocks = new Map<string, NetworkLock>()
+  /** The network checks (and creates) under way: starts that arrive together make it once. */
+  private readonly ensuringNetworks = new Map<string, Promise<void>>()
 
   constructor(options: DockerDriverOptions = {}) {
     this.waitLookEveryMs = options.waitLookEveryMs ?? WAIT_LOOK_EVERY_MS
@@ -238,7 +244,7 @@ export class DockerDriver implements Driver {
       service,
     })
 
-    const id = await this.serialized(network, async () => {
+    const id = await this.networkLock(network).shared(async () => {
       await this.ensureNetwork(network, spec.labels)
       for (const volume of namedVolumes(service, identity, root)) {
         const body = { Name: volume, Labels: sharedResourceLabels(spec.labels, true) }
@@ -662,7 +668,9 @@ export class DockerDriver implements Driver {
     const networks = await this.listNetworks({ label }).catch((error: unknown) => this.fail(error))
     for (const network of networks) {
       if (network.Labels?.[LABELS.projectId] !== projectId) continue
-      await this.serialized(network.Name, () => removeIgnoringGone(() => this.removeNetwork(network.Id)))
+      await this.networkLock(network.Name).exclusive(() =>
+        removeIgnoringGone(() => this.removeNetwork(network.Id)),
+      )
       removed.networks.push(network.Name)
     }
     const volumes = await this.listVolumes({ label }).catch((error: unknown) => this.fail(error))
@@ -850,7 +858,16 @@ export class DockerDriver implements Driver {
 
   // ── networks, volumes, containers ─────────────────────────────────────────────────────────────
 
-  private async ensureNetwork(name: string, labels: Labels): Promise<void> {
+  private ensureNetwork(name: string, labels: Labels): Promise<void> {
+    let ensuring = this.ensuringNetworks.get(name)
+    if (ensuring === undefined) {
+      ensuring = this.checkNetwork(name, labels).finally(() => this.ensuringNetworks.delete(name))
+      this.ensuringNetworks.set(name, ensuring)
+    }
+    return ensuring
+  }
+
+  private async checkNetwork(name: string, labels: Labels): Promise<void> {
     const found = await this.listNetworks({ name: [name] }).catch((error: unknown) => this.fail(error))
     // The name filter matches substrings: only an exact match counts.
     if (found.some((network) => network.Name === name)) return
@@ -902,7 +919,7 @@ export class DockerDriver implements Driver {
 
   private async removeNetworkIfUnused(projectId: string, environment: string): Promise<void> {
     const name = networkName(projectId, environment)
-    await this.serialized(name, async () => {
+    await this.networkLock(name).exclusive(async () => {
       const label = selectorFilters({ projectId, environment })
       const left = await this.listContainers(label).catch((error: unknown) => this.fail(error))
       if (left.length > 0) return
@@ -915,19 +932,13 @@ export class DockerDriver implements Driver {
     })
   }
 
-  /** Runs `work` after the work queued before it for the same key (in this process). */
-  private serialized<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.networkQueue.get(key) ?? Promise.resolve()
-    const next = previous.then(work, work)
-    const settled = next.then(
-      () => undefined,
-      () => undefined,
-    )
-    this.networkQueue.set(key, settled)
-    void settled.then(() => {
-      if (this.networkQueue.get(key) === settled) this.networkQueue.delete(key)
-    })
-    return next
+  private networkLock(name: string): NetworkLock {
+    let lock = this.networkLocks.get(name)
+    if (lock === undefined) {
+      lock = new NetworkLock()
+      this.networkLocks.set(name, lock)
+    }
+    return lock
   }
 
   // ── the engine connection and its errors ──────────────────────────────────────────────────────

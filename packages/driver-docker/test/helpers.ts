@@ -1,11 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import { createLabels, type InstanceSpec, LABELS } from '@hearth/driver'
-import {
-  computeSpecHash,
-  type NormalizedService,
-  type ServiceDefinition,
-  validateConfig,
-} from '@hearth/environments'
+import { computeSpecHash, type NormalizedService, type ServiceDefinition } from '@hearth/environments'
+import { validateConfig } from '@hearth/environments/validate'
 import { DockerDriver } from '../src/index.js'
 
 /** The test image built by scripts/ (static busybox: sh, httpd, nc, sleep, wget). */

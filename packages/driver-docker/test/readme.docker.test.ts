@@ -26,7 +26,8 @@ it('runs the README example and leaves nothing behind', async () => {
     example
       .replaceAll("'@hearth/driver-docker'", `'${entry('../src/index.ts')}'`)
       .replaceAll("'@hearth/driver'", `'${entry('../../driver/src/index.ts')}'`)
-      .replaceAll("'@hearth/environments'", `'${entry('../../environments/src/index.ts')}'`),
+      .replaceAll("'@hearth/environments'", `'${entry('../../environments/src/index.ts')}'`)
+      .replaceAll("'@hearth/environments/validate'", `'${entry('../../environments/src/validate.ts')}'`),
   )
   await import(pathToFileURL(file).href)
   expect(leftovers(projectId)).toEqual([])

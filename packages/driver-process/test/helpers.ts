@@ -1,12 +1,8 @@
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createLabels, type InstanceSpec } from '@hearth/driver'
-import {
-  computeSpecHash,
-  type NormalizedService,
-  type ServiceDefinition,
-  validateConfig,
-} from '@hearth/environments'
+import { computeSpecHash, type NormalizedService, type ServiceDefinition } from '@hearth/environments'
+import { validateConfig } from '@hearth/environments/validate'
 
 /** The fixture scripts, and the project root the tests hand the driver. */
 export const fixtures = path.dirname(fileURLToPath(import.meta.url)).concat('/fixtures')

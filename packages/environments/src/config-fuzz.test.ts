@@ -15,9 +15,9 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { ready } from './define.js'
 import { isConfigError } from './issues.js'
-import { configFromModule } from './load-config.js'
 import { computeSpecHash } from './spec-hash.js'
 import type { NormalizedConfig } from './types.js'
+import { configFromModule } from './validate.js'
 
 const DEFAULT_SEED = 0x4ea7_1f2b
 const CASES = 10_000

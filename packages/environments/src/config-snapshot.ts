@@ -13,6 +13,7 @@
 import { types } from 'node:util'
 import { printable, quote, standIn } from './config-words.js'
 import { SOURCE_FILE } from './define.js'
+import { ConfigError } from './issues.js'
 
 /** A place in the config: object keys and array indices. A symbol names a field keyed by one. */
 export type ConfigPath = readonly PropertyKey[]
@@ -74,6 +75,9 @@ export interface Snapshot {
 
 const THROWS_FIX =
   'compute the value before exporting the config, or fix what throws (getters and proxies run when hearth reads the config)'
+
+/** How deep the snapshot records the order places were read in (problems are grouped by part). */
+export const PLACE_DEPTH = 4
 
 /** A key for `Snapshot.order`. */
 export function placeKey(at: ConfigPath): string {
@@ -251,4 +255,41 @@ export function describeThrown(error: unknown): string {
   }
   if (error === null || error === undefined) return String(error)
   return typeof error === 'object' ? 'an object' : `a ${typeof error}`
+}
+
+/**
+ * The config a loaded module exports, read through guarded reads only: a getter or a proxy that
+ * throws is a problem in the config (`ConfigError`), not a crash.
+ */
+export function defaultExport(namespace: unknown, file: string): unknown {
+  let value: unknown
+  try {
+    value = Reflect.get(Object(namespace), 'default')
+    // Outside a `"type": "module"` package tsx compiles the file to CommonJS: the namespace's
+    // default is then `module.exports`, marked `__esModule`, and the file's own default export is
+    // inside it.
+    if (typeof value === 'object' && value !== null && Reflect.get(value, '__esModule') === true) {
+      value = Reflect.get(value, 'default')
+    }
+  } catch (error) {
+    throw new ConfigError([
+      {
+        file,
+        path: '(default export)',
+        message: `reading the default export threw ${describeThrown(error)}`,
+        fix: 'export the config object itself: `export default defineConfig({ … })`',
+      },
+    ])
+  }
+  if (value === undefined) {
+    throw new ConfigError([
+      {
+        file,
+        path: '(default export)',
+        message: 'the file has no default export',
+        fix: 'end it with `export default defineConfig({ environments: [...] })`',
+      },
+    ])
+  }
+  return value
 }

@@ -58,5 +58,6 @@ export type {
   TcpReadinessDefinition,
   TestGroupDefinition,
 } from './types.js'
+// The validator (zod) is `@hearth/environments/validate`: a config's own import of this package,
+// and a command whose config is kept validated, never load it.
 export type { ValidateOptions, ValidationResult } from './validate.js'
-export { DEFAULTS, validateConfig } from './validate.js'

@@ -4,13 +4,8 @@ import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { ConfigError, isConfigError } from './issues.js'
-import {
-  CONFIG_FILES,
-  configFromModule,
-  defaultProjectName,
-  findConfigFile,
-  loadConfig,
-} from './load-config.js'
+import { CONFIG_FILES, defaultProjectName, findConfigFile, loadConfig } from './load-config.js'
+import { configFromModule } from './validate.js'
 
 // These load real configs through tsx (whose first load starts esbuild): seconds on a loaded
 // machine, so a limit for a hang rather than Vitest's 5 s.

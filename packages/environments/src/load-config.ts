@@ -2,10 +2,11 @@ import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { importCompiledConfig } from './compile-config.js'
-import { describeThrown } from './config-snapshot.js'
+import { configCache } from './config-cache.js'
+import { defaultExport, describeThrown, PLACE_DEPTH, snapshotConfig } from './config-snapshot.js'
 import { ConfigError } from './issues.js'
 import type { NormalizedConfig } from './types.js'
-import { type ValidateOptions, validateConfig } from './validate.js'
+import type { ValidateOptions } from './validate.js'
 
 /** The names hearth looks for, in this order, in the project root. */
 export const CONFIG_FILES = [
@@ -38,7 +39,7 @@ export interface LoadConfigOptions {
 
 /**
  * Finds, imports (TypeScript compiled by esbuild and cached, no build step) and validates the
- * project's config.
+ * project's config (the result kept while the config and hearth are unchanged: config-cache.ts).
  * Throws `ConfigError` listing every problem; never returns a half-valid config.
  */
 export async function loadConfig(options: LoadConfigOptions = {}): Promise<NormalizedConfig> {
@@ -62,51 +63,17 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Norma
   const root = path.dirname(file)
   const relativeFile = path.basename(file)
   const namespace = await importConfigModule(file, root, relativeFile)
-  return configFromModule(namespace, { root, file: relativeFile, defaultProject: defaultProjectName(root) })
-}
-
-/**
- * The config a loaded module exports, validated: what `loadConfig` does once the file has run.
- * Throws `ConfigError` and nothing else, whatever the module holds: its exports are read through
- * guarded reads only (a getter or a proxy that throws is a problem in the config, not a crash).
- */
-export function configFromModule(namespace: unknown, options: ValidateOptions): NormalizedConfig {
-  const result = validateConfig(defaultExport(namespace, options.file), options)
+  const validate: ValidateOptions = { root, file: relativeFile, defaultProject: defaultProjectName(root) }
+  const snapshot = snapshotConfig(defaultExport(namespace, relativeFile), PLACE_DEPTH)
+  const cache = configCache(file, validate)
+  const kept = cache?.read(snapshot) ?? null
+  if (kept !== null) return kept
+  // The validator (zod and the schema) is loaded only when the config is new to it.
+  const { validateSnapshot } = await import('./validate.js')
+  const result = validateSnapshot(snapshot, validate)
   if (!result.ok) throw new ConfigError(result.issues)
+  cache?.keep(snapshot, result.config)
   return result.config
-}
-
-function defaultExport(namespace: unknown, file: string): unknown {
-  let value: unknown
-  try {
-    value = Reflect.get(Object(namespace), 'default')
-    // Outside a `"type": "module"` package tsx compiles the file to CommonJS: the namespace's
-    // default is then `module.exports`, marked `__esModule`, and the file's own default export is
-    // inside it.
-    if (typeof value === 'object' && value !== null && Reflect.get(value, '__esModule') === true) {
-      value = Reflect.get(value, 'default')
-    }
-  } catch (error) {
-    throw new ConfigError([
-      {
-        file,
-        path: '(default export)',
-        message: `reading the default export threw ${describeThrown(error)}`,
-        fix: 'export the config object itself: `export default defineConfig({ … })`',
-      },
-    ])
-  }
-  if (value === undefined) {
-    throw new ConfigError([
-      {
-        file,
-        path: '(default export)',
-        message: 'the file has no default export',
-        fix: 'end it with `export default defineConfig({ environments: [...] })`',
-      },
-    ])
-  }
-  return value
 }
 
 async function importConfigModule(file: string, root: string, relativeFile: string): Promise<unknown> {

@@ -10,10 +10,18 @@ import {
   unsay,
   type ValidConfig,
 } from './config-schema.js'
-import { type ConfigPath, type Problem, placeKey, type Snapshot, snapshotConfig } from './config-snapshot.js'
+import {
+  type ConfigPath,
+  defaultExport,
+  PLACE_DEPTH,
+  type Problem,
+  placeKey,
+  type Snapshot,
+  snapshotConfig,
+} from './config-snapshot.js'
 import { closest, quote } from './config-words.js'
 import { topologicalOrder } from './graph.js'
-import type { ConfigIssue } from './issues.js'
+import { ConfigError, type ConfigIssue } from './issues.js'
 import { markSecrets } from './secrets.js'
 import type { NormalizedConfig, NormalizedEnvironment, NormalizedService } from './types.js'
 
@@ -41,7 +49,11 @@ export type ValidationResult = { ok: true; config: NormalizedConfig } | { ok: fa
  *    (`config-references.ts`). They run even where the shape is wrong elsewhere.
  */
 export function validateConfig(input: unknown, options: ValidateOptions): ValidationResult {
-  const snapshot = snapshotConfig(input, PLACE_DEPTH)
+  return validateSnapshot(snapshotConfig(input, PLACE_DEPTH), options)
+}
+
+/** `validateConfig` from its first step's copy (the loader takes that copy itself: its cache key). */
+export function validateSnapshot(snapshot: Snapshot, options: ValidateOptions): ValidationResult {
   const places = new Places(snapshot, options)
   const parsed = configSchema.safeParse(snapshot.value)
   const unread = snapshot.problems.map((problem) => problem.at)
@@ -54,6 +66,18 @@ export function validateConfig(input: unknown, options: ValidateOptions): Valida
   ]
   if (!parsed.success || problems.length > 0) return { ok: false, issues: places.issues(problems) }
   return { ok: true, config: normalize(parsed.data, places, options) }
+}
+
+/**
+ * The config a loaded module exports, validated: what `loadConfig` does once the file has run,
+ * without its cache. Throws `ConfigError` and nothing else, whatever the module holds: its exports
+ * are read through guarded reads only (a getter or a proxy that throws is a problem in the config,
+ * not a crash).
+ */
+export function configFromModule(namespace: unknown, options: ValidateOptions): NormalizedConfig {
+  const result = validateConfig(defaultExport(namespace, options.file), options)
+  if (!result.ok) throw new ConfigError(result.issues)
+  return result.config
 }
 
 /** The problems a zod issue stands for, at their full paths. */
@@ -102,7 +126,6 @@ function partOf(at: ConfigPath): ConfigPath {
   if (at[0] === 'tests') return at.slice(0, 2)
   return at.slice(0, 1)
 }
-const PLACE_DEPTH = 4
 /** A report is read by a person: past this many problems, it says how many more there are. */
 const MAX_ISSUES = 100
 

@@ -70,7 +70,11 @@ try {
 }
 
 const cacheOf = (root: string) => path.join(root, 'node_modules/.cache/hearth')
-const cached = (root: string) => readdirSync(cacheOf(root)).sort()
+/** The compiled config's files (the validated config is kept beside them: config-cache.ts). */
+const cached = (root: string) =>
+  readdirSync(cacheOf(root))
+    .filter((name) => name.startsWith('config-'))
+    .sort()
 
 const BACKEND = (greeting: string) => `
 import path from 'node:path'

@@ -1,5 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: Compose files with `${VAR}` are the input here
-import { validateConfig } from '@hearth/environments'
+import { validateConfig } from '@hearth/environments/validate'
 import { describe, expect, it } from 'vitest'
 import { ComposeError } from './compose-file.js'
 import {

@@ -6,7 +6,8 @@ import {
   type HearthState,
 } from '@hearth/core'
 import { FakeDriver } from '@hearth/driver'
-import { ready, validateConfig } from '@hearth/environments'
+import { ready } from '@hearth/environments'
+import { validateConfig } from '@hearth/environments/validate'
 import { describe, expect, it } from 'vitest'
 import { createStyle } from '../style.js'
 import { attachLineReporter, formatAction } from './line-reporter.js'

@@ -1,5 +1,5 @@
 import { createHearthStore } from '@hearth/core'
-import { validateConfig } from '@hearth/environments'
+import { validateConfig } from '@hearth/environments/validate'
 import { describe, expect, it } from 'vitest'
 import { createStyle } from '../style.js'
 import { formatStatusTable, toStatusJson } from './status-table.js'

@@ -1,5 +1,6 @@
 import type { EnvironmentDefinition, NormalizedConfig } from '@hearth/environments'
-import { ready, validateConfig } from '@hearth/environments'
+import { ready } from '@hearth/environments'
+import { validateConfig } from '@hearth/environments/validate'
 
 /** A validated config from environment definitions, as `loadConfig` would return it. Test helper. */
 export function configOf(...environments: EnvironmentDefinition[]): NormalizedConfig {

@@ -9,7 +9,8 @@ import {
   type TestErrorInfo,
   type TestFileOutcome,
 } from '@hearth/core'
-import { type EnvironmentDefinition, ready, validateConfig } from '@hearth/environments'
+import { type EnvironmentDefinition, ready } from '@hearth/environments'
+import { validateConfig } from '@hearth/environments/validate'
 
 /**
  * Seeds for the terminal UI's tests: a store with a project loaded, driven through situations by

@@ -3,7 +3,7 @@ import { chmod, mkdir, mkdtemp, rename, rm, stat, utimes, writeFile } from 'node
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { FakeDriver } from '@hearth/driver'
-import { validateConfig } from '@hearth/environments'
+import { validateConfig } from '@hearth/environments/validate'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createSession, type Session } from '../../session.js'
 import type { Action } from '../../store/actions.js'
