@@ -514,20 +514,24 @@ export class DockerDriver implements Driver {
   async exec(instance: Instance, command: NormalizedCommand, options: ExecOptions = {}): Promise<ExecResult> {
     const { signal } = options
     signal?.throwIfAborted()
-    const docker = this.docker()
-    const container = docker.getContainer(instance.id)
     // Templates in the command mean what they mean in the container's own command: read its port map.
     const templated = ('shell' in command ? command.shell : command.argv.join(' ')).includes('{{')
     const portMap = templated ? await this.portMapOf(instance) : undefined
     const argv = toArgv(command, execLookup(instance.identity.service, portMap))
-    let exec: Docker.Exec
+    const body = {
+      Cmd: argv,
+      AttachStdout: true,
+      AttachStderr: true,
+      Env: Object.entries(options.env ?? {}).map(([name, value]) => `${name}=${value}`),
+    }
+    let execId: string
     try {
-      exec = await container.exec({
-        Cmd: argv,
-        AttachStdout: true,
-        AttachStderr: true,
-        Env: Object.entries(options.env ?? {}).map(([name, value]) => `${name}=${value}`),
-      })
+      execId = await this.via(
+        async (api) =>
+          (await api.post<{ Id: string }>(`/containers/${encodeURIComponent(instance.id)}/exec`, { body }))
+            .Id,
+        async (docker) => (await docker.getContainer(instance.id).exec(body)).id,
+      )
     } catch (error) {
       if (isNotFound(error) || statusOf(error) === 409) {
         throw new DriverError(
@@ -549,12 +553,17 @@ export class DockerDriver implements Driver {
     const chunks: string[] = []
     let size = 0
     try {
-      const stream = await exec.start({ hijack: true, stdin: false })
-      for await (const line of demuxedLines(
-        stream,
-        (source, stdout, stderr) => docker.modem.demuxStream(source, stdout, stderr),
-        stop.signal,
-      )) {
+      // The output, multiplexed (no TTY), until the command ends and the engine closes the stream.
+      const stream = await this.via(
+        (api) =>
+          api.stream(`/exec/${encodeURIComponent(execId)}/start`, {
+            method: 'POST',
+            body: { Detach: false, Tty: false },
+          }),
+        (docker) =>
+          docker.getExec(execId).start({ hijack: true, stdin: false }) as Promise<NodeJS.ReadableStream>,
+      )
+      for await (const line of demuxedLines(stream, demuxStream, stop.signal)) {
         chunks.push(line.text)
         size += line.text.length + 1
         // Keep a little more than the limit, trimmed once at the end.
@@ -571,7 +580,11 @@ export class DockerDriver implements Driver {
     }
     // The stream can end a moment before the engine records the exit code.
     for (let attempt = 0; ; attempt++) {
-      const info = await exec.inspect().catch((error: unknown) => this.fail(error))
+      const info = await this.via(
+        (api) =>
+          api.get<{ Running: boolean; ExitCode: number | null }>(`/exec/${encodeURIComponent(execId)}/json`),
+        (docker) => docker.getExec(execId).inspect(),
+      ).catch((error: unknown) => this.fail(error))
       if (!info.Running && info.ExitCode !== null && info.ExitCode !== undefined) {
         // The engine says 126 when the command is not found; a shell (and the process driver) says 127.
         const notFound = info.ExitCode === 126 && /executable file not found/.test(output)

@@ -2,10 +2,10 @@ import http from 'node:http'
 import type { DockerEndpoint } from './docker-host.js'
 
 /**
- * What a warm `hearth up` or `hearth status` asks of the Engine API (ping, list, inspect, a log
- * follow, a wait), straight over `node:http` on the engine's unix socket or plain-HTTP TCP port:
- * importing dockerode costs ~0.3–0.5 s, `node:http` ~6 ms. Everything else (pull, build, create,
- * exec) still goes through dockerode, loaded when first needed.
+ * What hearth asks of the Engine API (ping, list, inspect, create, start, a log follow, a wait, an
+ * exec), straight over `node:http` on the engine's unix socket or plain-HTTP TCP port: importing
+ * dockerode costs ~0.3–0.5 s, `node:http` ~6 ms. Pull and build still go through dockerode,
+ * loaded when first needed.
  *
  * Paths are unversioned, as dockerode sends them: the engine answers in its own API version.
  * A failed request rejects as dockerode's do (an Error with `statusCode` and the engine's `json`),
@@ -20,10 +20,14 @@ export interface EngineApi {
   /** DELETE `path`. */
   delete(path: string, options?: { signal?: AbortSignal }): Promise<void>
   /**
-   * GET `path` as a stream (a log follow): resolves with the response once the engine accepted the
-   * request, rejects with its error otherwise. `signal` destroys the stream.
+   * `path` as a stream (a log follow; with POST and a body, an exec's output): resolves with the
+   * response once the engine accepted the request, rejects with its error otherwise. `signal`
+   * destroys the stream.
    */
-  stream(path: string, options?: { signal?: AbortSignal }): Promise<NodeJS.ReadableStream>
+  stream(
+    path: string,
+    options?: { method?: 'GET' | 'POST'; body?: unknown; signal?: AbortSignal },
+  ): Promise<NodeJS.ReadableStream>
   /** Closes the connections it keeps between calls. */
   close(): void
 }
@@ -48,7 +52,9 @@ export function createEngineApi(endpoint: DockerEndpoint): EngineApi | null {
   ): void => {
     // A follow or a wait holds its connection for the whole session, one or two per container: on
     // its own connection, or a handful of them would take the pool and every later read would queue.
-    const lasting = path.includes('follow=1') || /\/wait(\?|$)/.test(path)
+    // An exec's output too: the engine takes its connection over and closes it when the command ends.
+    const lasting =
+      path.includes('follow=1') || /\/wait(\?|$)/.test(path) || /^\/exec\/[^/]+\/start$/.test(path)
     const payload = body === undefined ? null : Buffer.from(JSON.stringify(body))
     const headers: http.OutgoingHttpHeaders = { accept: 'application/json' }
     if (payload !== null) {
@@ -95,10 +101,10 @@ export function createEngineApi(endpoint: DockerEndpoint): EngineApi | null {
     delete: async (path: string, options: { signal?: AbortSignal } = {}) => {
       await json('DELETE', path, options)
     },
-    stream(path, options = {}) {
+    stream(path, { method = 'GET', ...options } = {}) {
       return new Promise((resolve, reject) =>
         send(
-          'GET',
+          method,
           path,
           options,
           (response) => {

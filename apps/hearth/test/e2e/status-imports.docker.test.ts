@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -6,9 +6,9 @@ import { createTracer, fromPackage } from '../trace-imports.js'
 import { hearth, repoRoot, writeProject } from './helpers.js'
 
 /**
- * `hearth up` (cold and warm) and `hearth status` speak to the engine over plain HTTP and never
- * load dockerode (~0.4 s of every command before); an exec does load it, which shows the record
- * would name it.
+ * `hearth up` (cold and warm), `hearth status` and execs (a command check, a reset) speak to the
+ * engine over plain HTTP and never load dockerode (~0.4 s of every command before); a build does
+ * load it, which shows the record would name it.
  */
 const bin = path.join(repoRoot, 'apps/hearth/bin/hearth.js')
 const work = mkdtempSync(path.join(tmpdir(), 'hearth-traced-'))
@@ -41,10 +41,18 @@ const project = writeProject({
         },
       },
     },
+    {
+      name: 'built',
+      services: {
+        box: { kind: 'container', build: { context: 'box' }, command: ['sleep', '600'] },
+      },
+    },
   ],
 }
 `,
 })
+mkdirSync(path.join(project.root, 'box'))
+writeFileSync(path.join(project.root, 'box/Dockerfile'), 'FROM hearth-test/toolbox:1\n')
 const DOCKERODE = [fromPackage('dockerode'), fromPackage('docker-modem'), fromPackage('tar-fs')]
 
 afterAll(async () => {
@@ -73,8 +81,15 @@ describe('the engine without dockerode', () => {
     expect(warm.modules.filter((url) => DOCKERODE.some((pattern) => pattern.test(url)))).toEqual([])
   })
 
-  it('loads dockerode for an exec (a command check), which shows the record would name it', async () => {
+  it('runs an exec (a command check; resets are execs too) through the plain API as well', async () => {
     const up = await traced([bin, 'up', 'checked'], project.root)
+    expect(up.code, up.stdout).toBe(0)
+    expect(up.stdout).toMatch(/redis\s+ready/)
+    expect(up.modules.filter((url) => DOCKERODE.some((pattern) => pattern.test(url)))).toEqual([])
+  })
+
+  it('loads dockerode for a build, which shows the record would name it', async () => {
+    const up = await traced([bin, 'up', 'built'], project.root)
     expect(up.code, up.stdout).toBe(0)
     expect(up.modules.filter((url) => DOCKERODE[0]?.test(url)).length).toBeGreaterThan(0)
   })
