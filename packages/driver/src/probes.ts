@@ -1,3 +1,5 @@
+import http from 'node:http'
+import https from 'node:https'
 import net from 'node:net'
 import type { ProbeResult } from './types.js'
 
@@ -44,33 +46,50 @@ export function probeTcp(
   })
 }
 
-export async function probeHttp(
+/**
+ * One HTTP GET (redirects not followed): ready when the status is accepted (default 2xx/3xx). Over
+ * `node:http`, one connection a probe: `fetch` costs ~60 ms on its first call in a process (the
+ * first HTTP probe of every command waited for it) and ~10 ms a call after, `node:http` ~1–4 ms.
+ */
+export function probeHttp(
   url: string,
   accepted: readonly number[] | null,
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<ProbeResult> {
-  const timeout = AbortSignal.timeout(timeoutMs)
-  const combined = signal === undefined ? timeout : AbortSignal.any([signal, timeout])
-  try {
-    const response = await fetch(url, { signal: combined, redirect: 'manual' })
-    await response.body?.cancel()
-    const ok =
-      accepted === null ? response.status >= 200 && response.status < 400 : accepted.includes(response.status)
-    return { ok, detail: `GET ${url} → HTTP ${response.status}` }
-  } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause
+  return new Promise((resolve) => {
+    if (signal?.aborted) {
+      resolve({ ok: false, detail: `GET ${url}: aborted` })
+      return
+    }
+    let settled = false
+    const finish = (result: ProbeResult): void => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', onAbort)
+      request.destroy()
+      resolve(result)
+    }
+    const request = (url.startsWith('https:') ? https : http).get(url, { agent: false }, (response) => {
+      const status = response.statusCode ?? 0
+      const ok = accepted === null ? status >= 200 && status < 400 : accepted.includes(status)
+      finish({ ok, detail: `GET ${url} → HTTP ${status}` })
+    })
     // Said as probeTcp says it: the abort's reason is the caller's, not something the probe saw.
-    const detail =
-      cause?.code === 'ECONNREFUSED'
-        ? 'connection refused'
-        : timeout.aborted
-          ? `no answer within ${timeoutMs} ms`
-          : signal?.aborted
-            ? 'aborted'
-            : (error as Error).message
-    return { ok: false, detail: `GET ${url}: ${detail}` }
-  }
+    const onAbort = (): void => finish({ ok: false, detail: `GET ${url}: aborted` })
+    const timer = setTimeout(
+      () => finish({ ok: false, detail: `GET ${url}: no answer within ${timeoutMs} ms` }),
+      timeoutMs,
+    )
+    signal?.addEventListener('abort', onAbort, { once: true })
+    request.once('error', (error: NodeJS.ErrnoException) =>
+      finish({
+        ok: false,
+        detail: `GET ${url}: ${error.code === 'ECONNREFUSED' ? 'connection refused' : error.message}`,
+      }),
+    )
+  })
 }
 
 /** Compiles a normalized log pattern once. */
