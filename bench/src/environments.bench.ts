@@ -204,7 +204,7 @@ function printProfile(profiles: readonly Profile[]): void {
     '  start: Node and the CLI; command: the command module and the packages it imports; config: loading',
   )
   console.log(
-    "  hearth.config.ts (compiled, cached); drivers: the Docker and process drivers' import; gc: idle TTL sweep;",
+    "  hearth.config.ts (compiled and validated, both kept); drivers: the Docker and process drivers' import; gc: idle TTL sweep;",
   )
   console.log('  up: listing, attaching and probing each service.')
 }
@@ -380,8 +380,13 @@ async function main(): Promise<void> {
     )
   }
   printProfile(results.profiles)
+  const cli = median(
+    results.profiles.map(
+      (profile) => (profile.phases.start ?? 0) + (profile.phases.command ?? 0) + (profile.phases.config ?? 0),
+    ),
+  )
   console.log(
-    '\n`hearth up` figures include starting the CLI (Node, ~0.4 s with the config); the others run in process.',
+    `\n\`hearth up\` figures include starting the CLI (Node, the command and the config: ${fmt(cli)}); the others run in process.`,
   )
   console.log(
     `ranges: cold ${spread(results.cold)} (baseline ${spread(results.baselineCold)}), warm ${spread(results.warm)}, reset ${spread(results.reset)} (baseline ${spread(results.recreate)})`,
