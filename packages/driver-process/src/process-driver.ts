@@ -57,6 +57,17 @@ import {
   startTimeOf,
 } from './proc.js'
 
+/** How long one look through /proc for labelled processes serves the lists after it. */
+const LABELLED_REUSE_MS = 1000
+
+interface LabelledProcess {
+  pid: number
+  /** From /proc/<pid>/stat: tells the process from a later one given the same pid. */
+  startTime: string
+  id: string | null
+  labels: Record<string, string>
+}
+
 /** Every process hearth starts carries its instance id, so strays outside its group are found too. */
 const INSTANCE_ENV = 'HEARTH_INSTANCE_ID'
 const HOST = '127.0.0.1'
@@ -131,6 +142,14 @@ export class ProcessDriver implements Driver {
   private readonly pickedPorts = new Set<number>()
   /** The last pick of ports: picks take turns, so that each sees the ports of those before it. */
   private picking: Promise<unknown> = Promise.resolve()
+  /**
+   * The last look through /proc for a project's labelled processes, reused for a moment: an `up`
+   * lists every service (and each other runtime's list asks here too), and one look reads two
+   * files of every process on the machine (~5 ms for 90 processes, tens of ms on a desktop).
+   * Forgotten when this driver starts or stops something; a process found then is checked to be
+   * the same one still running each time it is reused.
+   */
+  private readonly labelled = new Map<string, { at: number; found: LabelledProcess[] }>()
 
   constructor(options: ProcessDriverOptions) {
     this.dir = path.join(options.stateDir, 'processes')
@@ -164,6 +183,7 @@ export class ProcessDriver implements Driver {
       return await this.spawn(spec, service, ports)
     } finally {
       for (const port of Object.values(ports)) this.pickedPorts.delete(port)
+      this.labelled.clear()
     }
   }
 
@@ -270,6 +290,7 @@ export class ProcessDriver implements Driver {
   }
 
   async stop(instance: Instance, options: { timeoutMs?: number } = {}): Promise<void> {
+    this.labelled.clear()
     const record = await this.readRecord(instance.id)
     const timeoutMs = options.timeoutMs ?? record?.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS
     // The group only while its leader is the process we started (a dead leader's pid may be
@@ -305,6 +326,7 @@ export class ProcessDriver implements Driver {
     await rm(dir, { recursive: true, force: true }).catch((error: unknown) => {
       if (!isStateWriteError(asStateWriteError(error, dir))) throw error
     })
+    this.labelled.clear()
   }
 
   async inspect(instance: Instance): Promise<InstanceState> {
@@ -511,16 +533,7 @@ export class ProcessDriver implements Driver {
    */
   private findStrays(selector: InstanceSelector, known: Set<string>): Instance[] {
     const byId = new Map<string, { pid: number; labels: Record<string, string> }>()
-    for (const pid of pidsWithEnv(labelEnvName(LABELS.projectId), selector.projectId)) {
-      const labels: Record<string, string> = {}
-      let id: string | null = null
-      for (const entry of readEnviron(pid) ?? []) {
-        const eq = entry.indexOf('=')
-        const name = entry.slice(0, eq)
-        if (name === INSTANCE_ENV) id = entry.slice(eq + 1)
-        const label = labelFromEnvName(name)
-        if (label !== null) labels[label] = entry.slice(eq + 1)
-      }
+    for (const { pid, id, labels } of this.labelledProcesses(selector.projectId)) {
       if (id === null || known.has(id) || byId.has(id) || !matchesSelector(labels, selector)) continue
       byId.set(id, { pid, labels })
     }
@@ -546,6 +559,31 @@ export class ProcessDriver implements Driver {
       })
     }
     return strays
+  }
+
+  /** The processes carrying the project's id label, with their labels and instance id. */
+  private labelledProcesses(projectId: string): LabelledProcess[] {
+    const last = this.labelled.get(projectId)
+    if (last !== undefined && Date.now() - last.at < LABELLED_REUSE_MS) {
+      return last.found.filter(({ pid, startTime }) => isAlive(pid, startTime))
+    }
+    const found: LabelledProcess[] = []
+    for (const pid of pidsWithEnv(labelEnvName(LABELS.projectId), projectId)) {
+      const startTime = startTimeOf(pid)
+      if (startTime === null) continue
+      const labels: Record<string, string> = {}
+      let id: string | null = null
+      for (const entry of readEnviron(pid) ?? []) {
+        const eq = entry.indexOf('=')
+        const name = entry.slice(0, eq)
+        if (name === INSTANCE_ENV) id = entry.slice(eq + 1)
+        const label = labelFromEnvName(name)
+        if (label !== null) labels[label] = entry.slice(eq + 1)
+      }
+      found.push({ pid, startTime, id, labels })
+    }
+    this.labelled.set(projectId, { at: Date.now(), found })
+    return found
   }
 
   private instanceDir(id: string): string {

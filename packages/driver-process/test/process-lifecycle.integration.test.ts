@@ -31,6 +31,12 @@ const processDir = (id: string): string => path.join(stateDir, 'processes', id)
 const recordOf = (instance: Instance): { pid: number; ports: Record<string, number> } =>
   JSON.parse(readFileSync(path.join(processDir(instance.id), 'record.json'), 'utf8'))
 const pidsOf = (instance: Instance): number[] => pidsWithEnv('HEARTH_INSTANCE_ID', instance.id)
+/** The process group of an instance whose record is gone: its one process carrying the instance id. */
+const recordlessPid = (instance: Instance): number => {
+  const [pid] = pidsOf(instance)
+  if (pid === undefined) throw new Error(`no process carries ${instance.id}`)
+  return readStat(pid)?.pgid ?? pid
+}
 /** Collects the lines of a follow, as they come; `done` settles when the follow ends by itself. */
 const follow = (instance: Instance, using = driver) => {
   const lines: string[] = []
@@ -176,6 +182,25 @@ describe('ProcessDriver: records lost, damaged, or pointing at a recycled pid', 
     expect(pidsOf(instance)).toEqual([])
     expect(existsSync(processDir(instance.id))).toBe(false)
     expect(await driver.list({ projectId, service: 'stray' })).toEqual([])
+  })
+
+  it("reuses one look through /proc for a moment, yet never lists a stray that has gone, and sees another hearth's", async () => {
+    // Another hearth (its own driver) starts a process whose record then goes: a stray to this one.
+    const other = new ProcessDriver({ stateDir })
+    const lister = new ProcessDriver({ stateDir })
+    expect(await lister.list({ projectId, service: 'looked' })).toEqual([])
+    const instance = await other.start(specFor(projectId, sleeper(), 'looked'))
+    started.push(instance)
+    rmSync(path.join(processDir(instance.id), 'record.json'))
+    // Seen once the moment a look serves has passed (polled: no clock in the test).
+    await eventually("the other hearth's stray to be listed", async () =>
+      (await lister.list({ projectId, service: 'looked' })).some((item) => item.id === instance.id),
+    )
+
+    // Killed from outside: gone from the very next list, though the look that found it is reused.
+    process.kill(-recordlessPid(instance), 'SIGKILL')
+    await eventually('the stray to die', () => pidsOf(instance).length === 0)
+    expect(await lister.list({ projectId, service: 'looked' })).toEqual([])
   })
 
   it('reads a record whose pid now runs another process as exited, and stop leaves that process alone', async () => {
