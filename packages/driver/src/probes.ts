@@ -14,36 +14,17 @@ export function probeTcp(
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<ProbeResult> {
-  return new Promise((resolve) => {
-    // A listener added to an already aborted signal never fires: without this, the attempt would go on.
-    if (signal?.aborted) {
-      resolve({ ok: false, detail: 'aborted' })
-      return
-    }
-    const socket = net.connect({ host, port })
-    let settled = false
-    const finish = (result: ProbeResult): void => {
-      if (settled) return
-      settled = true
-      clearTimeout(timer)
-      signal?.removeEventListener('abort', onAbort)
-      socket.destroy()
-      resolve(result)
-    }
-    const onAbort = (): void => finish({ ok: false, detail: 'aborted' })
-    const timer = setTimeout(
-      () => finish({ ok: false, detail: `no answer on ${host}:${port} within ${timeoutMs} ms` }),
-      timeoutMs,
-    )
-    signal?.addEventListener('abort', onAbort, { once: true })
-    socket.once('connect', () => finish({ ok: true, detail: `${host}:${port} accepts connections` }))
-    socket.once('error', (error: NodeJS.ErrnoException) =>
-      finish({
-        ok: false,
-        detail: `${host}:${port}: ${error.code === 'ECONNREFUSED' ? 'connection refused' : error.message}`,
-      }),
-    )
-  })
+  return attempt(
+    { timeoutMs, signal, aborted: 'aborted', silent: `no answer on ${host}:${port} within ${timeoutMs} ms` },
+    (finish) => {
+      const socket = net.connect({ host, port })
+      socket.once('connect', () => finish({ ok: true, detail: `${host}:${port} accepts connections` }))
+      socket.once('error', (error: NodeJS.ErrnoException) =>
+        finish({ ok: false, detail: `${host}:${port}: ${refusal(error)}` }),
+      )
+      return socket
+    },
+  )
 }
 
 /**
@@ -57,39 +38,60 @@ export function probeHttp(
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<ProbeResult> {
+  // Said as probeTcp says it: the abort's reason is the caller's, not something the probe saw.
+  const aborted = `GET ${url}: aborted`
+  return attempt(
+    { timeoutMs, signal, aborted, silent: `GET ${url}: no answer within ${timeoutMs} ms` },
+    (finish) => {
+      const request = (url.startsWith('https:') ? https : http).get(url, { agent: false }, (response) => {
+        const status = response.statusCode ?? 0
+        const ok = accepted === null ? status >= 200 && status < 400 : accepted.includes(status)
+        finish({ ok, detail: `GET ${url} → HTTP ${status}` })
+      })
+      request.once('error', (error: NodeJS.ErrnoException) =>
+        finish({ ok: false, detail: `GET ${url}: ${refusal(error)}` }),
+      )
+      return request
+    },
+  )
+}
+
+/**
+ * One probe attempt: `begin` opens its connection and calls `finish` with what it saw; the first
+ * result wins, the connection is destroyed, and the deadline (`silent`) and the signal (`aborted`)
+ * finish it too. A listener added to an already aborted signal never fires: then it never begins.
+ */
+function attempt(
+  options: { timeoutMs: number; signal: AbortSignal | undefined; aborted: string; silent: string },
+  begin: (finish: (result: ProbeResult) => void) => { destroy(): void },
+): Promise<ProbeResult> {
+  const { timeoutMs, signal } = options
   return new Promise((resolve) => {
     if (signal?.aborted) {
-      resolve({ ok: false, detail: `GET ${url}: aborted` })
+      resolve({ ok: false, detail: options.aborted })
       return
     }
     let settled = false
+    let connection: { destroy(): void } | null = null
     const finish = (result: ProbeResult): void => {
       if (settled) return
       settled = true
       clearTimeout(timer)
       signal?.removeEventListener('abort', onAbort)
-      request.destroy()
+      connection?.destroy()
       resolve(result)
     }
-    const request = (url.startsWith('https:') ? https : http).get(url, { agent: false }, (response) => {
-      const status = response.statusCode ?? 0
-      const ok = accepted === null ? status >= 200 && status < 400 : accepted.includes(status)
-      finish({ ok, detail: `GET ${url} → HTTP ${status}` })
-    })
-    // Said as probeTcp says it: the abort's reason is the caller's, not something the probe saw.
-    const onAbort = (): void => finish({ ok: false, detail: `GET ${url}: aborted` })
-    const timer = setTimeout(
-      () => finish({ ok: false, detail: `GET ${url}: no answer within ${timeoutMs} ms` }),
-      timeoutMs,
-    )
+    const onAbort = (): void => finish({ ok: false, detail: options.aborted })
+    const timer = setTimeout(() => finish({ ok: false, detail: options.silent }), timeoutMs)
     signal?.addEventListener('abort', onAbort, { once: true })
-    request.once('error', (error: NodeJS.ErrnoException) =>
-      finish({
-        ok: false,
-        detail: `GET ${url}: ${error.code === 'ECONNREFUSED' ? 'connection refused' : error.message}`,
-      }),
-    )
+    connection = begin(finish)
+    // Finished while beginning (an answer cannot come that soon, but a synchronous error could).
+    if (settled) connection.destroy()
   })
+}
+
+function refusal(error: NodeJS.ErrnoException): string {
+  return error.code === 'ECONNREFUSED' ? 'connection refused' : error.message
 }
 
 /** Compiles a normalized log pattern once. */
