@@ -212,13 +212,22 @@ export class WatchController implements Controller {
    * The batch without the edits already run: one save can come as two bursts of events (the
    * truncate, then the write, apart under load), and a file whose size, mtime and inode are what
    * the last batch saw has nothing new. Touching a file changes its mtime, so it still runs.
+   * `remember`: the batch is being run, so what it saw of each file is what later ones compare with.
    */
   private unseen(
     batch: ReadonlyMap<string, 'add' | 'change' | 'unlink'>,
+    { remember = false }: { remember?: boolean } = {},
   ): Map<string, 'add' | 'change' | 'unlink'> {
     const fresh = new Map<string, 'add' | 'change' | 'unlink'>()
-    for (const [file, event] of batch)
-      if (event !== 'change' || this.seen.get(file) !== statSignature(file)) fresh.set(file, event)
+    for (const [file, event] of batch) {
+      const signature = event === 'unlink' || (event === 'add' && !remember) ? null : statSignature(file)
+      if (event === 'change' && signature !== null && this.seen.get(file) === signature) continue
+      fresh.set(file, event)
+      // What this batch runs for: a later report of the same state of the file is not new.
+      if (!remember) continue
+      if (signature === null) this.seen.delete(file)
+      else this.seen.set(file, signature)
+    }
     return fresh
   }
 
@@ -231,13 +240,8 @@ export class WatchController implements Controller {
     const { store, clock, config, runner } = this.options
     const graph = await this.options.graph
     // Held or queued behind another batch: what that batch ran may already cover these.
-    const batch = this.unseen(events)
+    const batch = this.unseen(events, { remember: true })
     if (batch.size === 0) return
-    for (const [file, event] of batch) {
-      const signature = event === 'unlink' ? null : statSignature(file)
-      if (signature === null) this.seen.delete(file)
-      else this.seen.set(file, signature)
-    }
     // A deleted folder: the files the graph knew in it are deleted too.
     for (const [deleted, event] of events) {
       if (event !== 'unlink') continue
