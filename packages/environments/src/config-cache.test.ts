@@ -74,10 +74,10 @@ describe('the validated config, kept', () => {
     const { file, options } = project()
     const cache = configCache(file, options, {}) ?? expect.unreachable('a cache')
     const fresh = validated(config(), options)
-    expect(cache.read(snapshotConfig(config(), PLACE_DEPTH))).toBeNull()
-    cache.keep(snapshotConfig(config(), PLACE_DEPTH), fresh)
+    expect(cache.look(snapshotConfig(config(), PLACE_DEPTH)).config).toBeNull()
+    cache.look(snapshotConfig(config(), PLACE_DEPTH)).keep(fresh)
 
-    const kept = configCache(file, options, {})?.read(snapshotConfig(config(), PLACE_DEPTH))
+    const kept = configCache(file, options, {})?.look(snapshotConfig(config(), PLACE_DEPTH)).config
     expect(kept).toStrictEqual(fresh)
     // Prototypes, undefined fields, RegExps and all: what Node's strictest comparison says.
     expect(isDeepStrictEqual(kept, fresh)).toBe(true)
@@ -89,8 +89,8 @@ describe('the validated config, kept', () => {
     const bare = Object.assign(Object.create(null), { a: 1 })
     const odd = JSON.parse('{"__proto__": {"polluted": true}}')
     const value = { missing: undefined, zero: -0, nan: Number.NaN, inf: -Infinity, bare, odd, re: /a+b/gi }
-    cache.keep(snapshotConfig(config(), PLACE_DEPTH), value as unknown as NormalizedConfig)
-    const kept = cache.read(snapshotConfig(config(), PLACE_DEPTH))
+    cache.look(snapshotConfig(config(), PLACE_DEPTH)).keep(value as unknown as NormalizedConfig)
+    const kept = cache.look(snapshotConfig(config(), PLACE_DEPTH)).config
     expect(isDeepStrictEqual(kept, value)).toBe(true)
     expect(Object.hasOwn(kept as object, 'missing')).toBe(true)
     expect(Object.getPrototypeOf((kept as unknown as typeof value).bare)).toBeNull()
@@ -100,7 +100,7 @@ describe('the validated config, kept', () => {
   it('writes no value of the config in clear: secrets are kept as the place they are read from', () => {
     const { file, options, cacheDir } = project()
     const cache = configCache(file, options, {}) ?? expect.unreachable('a cache')
-    cache.keep(snapshotConfig(config(), PLACE_DEPTH), validated(config(), options))
+    cache.look(snapshotConfig(config(), PLACE_DEPTH)).keep(validated(config(), options))
     const [name] = readdirSync(cacheDir)
     const text = readFileSync(path.join(cacheDir, name as string), 'utf8')
     expect(text).toContain('"format":1')
@@ -113,34 +113,36 @@ describe('the validated config, kept', () => {
   it('is another config when any value or the file an environment was defined in changes', () => {
     const { file, options } = project()
     const cache = configCache(file, options, {}) ?? expect.unreachable('a cache')
-    cache.keep(snapshotConfig(config(), PLACE_DEPTH), validated(config(), options))
-    expect(cache.read(snapshotConfig(config(), PLACE_DEPTH))).not.toBeNull()
+    cache.look(snapshotConfig(config(), PLACE_DEPTH)).keep(validated(config(), options))
+    expect(cache.look(snapshotConfig(config(), PLACE_DEPTH)).config).not.toBeNull()
 
     // A token read from the environment, changed: the new one, never the kept one.
-    expect(cache.read(snapshotConfig(config({ token: 'tok-other' }), PLACE_DEPTH))).toBeNull()
-    expect(cache.read(snapshotConfig(config({ port: 4001 }), PLACE_DEPTH))).toBeNull()
-    expect(cache.read(snapshotConfig(config({ file: '/elsewhere/backend.ts' }), PLACE_DEPTH))).toBeNull()
+    expect(cache.look(snapshotConfig(config({ token: 'tok-other' }), PLACE_DEPTH)).config).toBeNull()
+    expect(cache.look(snapshotConfig(config({ port: 4001 }), PLACE_DEPTH)).config).toBeNull()
+    expect(
+      cache.look(snapshotConfig(config({ file: '/elsewhere/backend.ts' }), PLACE_DEPTH)).config,
+    ).toBeNull()
     // Other options (the default project name comes from package.json) are another config too.
     const renamed = configCache(file, { ...options, defaultProject: 'shop2' }, {})
-    expect(renamed?.read(snapshotConfig(config(), PLACE_DEPTH))).toBeNull()
+    expect(renamed?.look(snapshotConfig(config(), PLACE_DEPTH)).config).toBeNull()
   })
 
   it('a kept file cut short or edited by hand is no answer: the config is validated again', () => {
     const { file, options, cacheDir } = project()
     const cache = configCache(file, options, {}) ?? expect.unreachable('a cache')
-    cache.keep(snapshotConfig(config(), PLACE_DEPTH), validated(config(), options))
+    cache.look(snapshotConfig(config(), PLACE_DEPTH)).keep(validated(config(), options))
     const kept = path.join(cacheDir, readdirSync(cacheDir)[0] as string)
     const whole = readFileSync(kept, 'utf8')
 
     writeFileSync(kept, whole.slice(0, whole.length / 2))
-    expect(cache.read(snapshotConfig(config(), PLACE_DEPTH))).toBeNull()
+    expect(cache.look(snapshotConfig(config(), PLACE_DEPTH)).config).toBeNull()
     // A place that is not in the snapshot (or holds no string there).
     writeFileSync(kept, whole.replace(/"p":\["environments",0,"services","db","image"\]/, '"p":["nowhere"]'))
     expect(whole).toContain('"p":["environments",0,"services","db","image"]')
-    expect(cache.read(snapshotConfig(config(), PLACE_DEPTH))).toBeNull()
+    expect(cache.look(snapshotConfig(config(), PLACE_DEPTH)).config).toBeNull()
 
-    cache.keep(snapshotConfig(config(), PLACE_DEPTH), validated(config(), options))
-    expect(cache.read(snapshotConfig(config(), PLACE_DEPTH))).not.toBeNull()
+    cache.look(snapshotConfig(config(), PLACE_DEPTH)).keep(validated(config(), options))
+    expect(cache.look(snapshotConfig(config(), PLACE_DEPTH)).config).not.toBeNull()
   })
 
   it('is off with HEARTH_CONFIG_CACHE=0, and where no node_modules is beside the config', () => {

@@ -25,10 +25,13 @@ import type { ValidateOptions } from './validate.js'
 const FORMAT = 1
 
 export interface ConfigCache {
-  /** The result kept for this snapshot, or null (none kept, another config, unreadable). */
-  read(snapshot: Snapshot): NormalizedConfig | null
-  /** Keeps a validated config for this snapshot (quietly not, when it cannot be written). */
-  keep(snapshot: Snapshot, config: NormalizedConfig): void
+  /** What is kept for this snapshot (the snapshot written out once, for both). */
+  look(snapshot: Snapshot): {
+    /** The result kept for it, or null (none kept, another config, unreadable). */
+    config: NormalizedConfig | null
+    /** Keeps a config validated from it (quietly not, when it cannot be written). */
+    keep(config: NormalizedConfig): void
+  }
 }
 
 /**
@@ -50,46 +53,50 @@ export function configCache(
     dir,
     `validated-${createHash('sha256').update(file).digest('hex').slice(0, 12)}.json`,
   )
-  const keyOf = (written: { text: string }): string =>
-    createHash('sha256')
-      .update(JSON.stringify([FORMAT, validator, options.root, options.file, options.defaultProject]))
-      .update(written.text)
-      .digest('hex')
+  const nothing = { config: null, keep: () => undefined }
   return {
-    read(snapshot) {
+    look(snapshot) {
+      // Holds what cannot be written out (a function): validated each time.
       const written = writeSnapshot(snapshot)
-      if (written === null) return null
-      const key = keyOf(written)
-      let entry: unknown
-      try {
-        entry = JSON.parse(readFileSync(kept, 'utf8'))
-      } catch {
-        return null // none yet, or cut short: validated again and rewritten
-      }
-      if (!isRecord(entry) || entry.format !== FORMAT || entry.key !== key) return null
-      try {
-        return decode(entry.config, snapshot.value) as NormalizedConfig
-      } catch {
-        return null
+      if (written === null) return nothing
+      const key = createHash('sha256')
+        .update(JSON.stringify([FORMAT, validator, options.root, options.file, options.defaultProject]))
+        .update(written.text)
+        .digest('hex')
+      return {
+        config: readKept(kept, key, snapshot),
+        keep(config) {
+          let encoded: unknown
+          try {
+            encoded = encode(config, written.places)
+          } catch {
+            return // holds what plain data cannot (a function): validated each time
+          }
+          try {
+            mkdirSync(dir, { recursive: true })
+            writeAtomically(kept, `${JSON.stringify({ format: FORMAT, key, config: encoded })}\n`)
+          } catch {
+            // a read-only or full disk: not worth failing the command for
+          }
+        },
       }
     },
-    keep(snapshot, config) {
-      const written = writeSnapshot(snapshot)
-      if (written === null) return
-      const key = keyOf(written)
-      let encoded: unknown
-      try {
-        encoded = encode(config, written.places)
-      } catch {
-        return // holds what plain data cannot (a function): validated each time
-      }
-      try {
-        mkdirSync(dir, { recursive: true })
-        writeAtomically(kept, `${JSON.stringify({ format: FORMAT, key, config: encoded })}\n`)
-      } catch {
-        // a read-only or full disk: not worth failing the command for
-      }
-    },
+  }
+}
+
+/** The config kept in `file` under `key`, put back from `snapshot`; null when there is none. */
+function readKept(file: string, key: string, snapshot: Snapshot): NormalizedConfig | null {
+  let entry: unknown
+  try {
+    entry = JSON.parse(readFileSync(file, 'utf8'))
+  } catch {
+    return null // none yet, or cut short: validated again and rewritten
+  }
+  if (!isRecord(entry) || entry.format !== FORMAT || entry.key !== key) return null
+  try {
+    return decode(entry.config, snapshot.value) as NormalizedConfig
+  } catch {
+    return null
   }
 }
 

@@ -65,14 +65,13 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Norma
   const namespace = await importConfigModule(file, root, relativeFile)
   const validate: ValidateOptions = { root, file: relativeFile, defaultProject: defaultProjectName(root) }
   const snapshot = snapshotConfig(defaultExport(namespace, relativeFile), PLACE_DEPTH)
-  const cache = configCache(file, validate)
-  const kept = cache?.read(snapshot) ?? null
-  if (kept !== null) return kept
+  const kept = configCache(file, validate)?.look(snapshot)
+  if (kept?.config != null) return kept.config
   // The validator (zod and the schema) is loaded only when the config is new to it.
   const { validateSnapshot } = await import('./validate.js')
   const result = validateSnapshot(snapshot, validate)
   if (!result.ok) throw new ConfigError(result.issues)
-  cache?.keep(snapshot, result.config)
+  kept?.keep(result.config)
   return result.config
 }
 
