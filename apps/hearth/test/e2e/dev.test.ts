@@ -8,7 +8,9 @@ import { hearth, processesOf, repoRoot, spawnHearth, writeProject } from './help
  * an API (a local process) with an integration test: saving a source reruns only the tests that
  * reach it, with the edit's effect; saving the API's source restarts it and reruns its tests.
  */
-const config = `export default {
+
+/** The project's config: its API (a local process) with `extra` fields, and these test groups. */
+const configWith = (extra: string, tests: string): string => `export default {
   environments: [{
     name: 'web',
     services: {
@@ -17,17 +19,21 @@ const config = `export default {
         command: ['node', 'server.mjs'],
         ports: { http: { env: 'PORT' } },
         readiness: { type: 'http', port: 'http', path: '/' },
-        outputs: { url: 'http://{{host}}:{{ports.http}}' },
-        watch: ['server.mjs'],
+${extra}
       },
     },
   }],
   tests: [
-    { name: 'api', include: ['tests/**/*.test.js'], environment: 'web' },
-    { name: 'unit', include: ['src/**/*.test.js'] },
+${tests}
   ],
 }
 `
+const config = configWith(
+  `        outputs: { url: 'http://{{host}}:{{ports.http}}' },
+        watch: ['server.mjs'],`,
+  `    { name: 'api', include: ['tests/**/*.test.js'], environment: 'web' },
+    { name: 'unit', include: ['src/**/*.test.js'] },`,
+)
 const server = (body: string) =>
   `import http from 'node:http'\nhttp.createServer((_, response) => response.end('${body}')).listen(Number(process.env.PORT), '127.0.0.1')\n`
 
@@ -128,22 +134,10 @@ describe('hearth dev', () => {
   it('--no-initial: resets the data the last session left once the environment is up, so the first save runs without a reset', async () => {
     const resetting = writeProject({
       'package.json': '{ "name": "reset-ahead", "type": "module" }',
-      'hearth.config.ts': `export default {
-  environments: [{
-    name: 'web',
-    services: {
-      api: {
-        kind: 'process',
-        command: ['node', 'server.mjs'],
-        ports: { http: { env: 'PORT' } },
-        readiness: { type: 'http', port: 'http', path: '/' },
-        reset: { type: 'exec', command: 'echo reset >> resets.log' },
-      },
-    },
-  }],
-  tests: [{ name: 'api', include: ['tests/**/*.test.js'], environment: 'web' }],
-}
-`,
+      'hearth.config.ts': configWith(
+        "        reset: { type: 'exec', command: 'echo reset >> resets.log' },",
+        "    { name: 'api', include: ['tests/**/*.test.js'], environment: 'web' },",
+      ),
       'vitest.config.js': "export default { test: { include: ['tests/**/*.test.js'] } }\n",
       'server.mjs': server('v1'),
     })
