@@ -289,10 +289,14 @@ async function importIfPresent(file: string): Promise<{ namespace: unknown } | '
   }
 }
 
-function writeAtomically(file: string, content: string): void {
+/**
+ * Written beside, then renamed over: a reader (another hearth) never sees half a file. `mode`: the
+ * new file's permissions (default: the process's usual).
+ */
+export function writeAtomically(file: string, content: string, mode?: number): void {
   const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
   try {
-    writeFileSync(temporary, content)
+    writeFileSync(temporary, content, mode === undefined ? undefined : { mode })
     renameSync(temporary, file)
   } catch (error) {
     rmSync(temporary, { force: true })

@@ -1,7 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto'
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { writeAtomically } from './compile-config.js'
 import type { Snapshot } from './config-snapshot.js'
 import type { NormalizedConfig } from './types.js'
 import type { ValidateOptions } from './validate.js'
@@ -74,7 +75,8 @@ export function configCache(
           }
           try {
             mkdirSync(dir, { recursive: true })
-            writeAtomically(kept, `${JSON.stringify({ format: FORMAT, key, config: encoded })}\n`)
+            // Readable by its owner only: what it holds came from the config.
+            writeAtomically(kept, `${JSON.stringify({ format: FORMAT, key, config: encoded })}\n`, 0o600)
           } catch {
             // a read-only or full disk: not worth failing the command for
           }
@@ -255,16 +257,4 @@ function decode(value: unknown, snapshot: unknown): unknown {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
-
-/** Written beside, then renamed over: a reader never sees half a file. Readable by its owner only. */
-function writeAtomically(file: string, content: string): void {
-  const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
-  try {
-    writeFileSync(temporary, content, { mode: 0o600 })
-    renameSync(temporary, file)
-  } catch (error) {
-    rmSync(temporary, { force: true })
-    throw error
-  }
 }
